@@ -1,0 +1,63 @@
+"""Training data: the article's four points, a few presets, and validation with clear errors."""
+import numpy as np
+
+MAX_POINTS = 200  # a cap that keeps every view and the app's training loop interactive
+
+
+class DataError(ValueError):
+    """Data that cannot be trained on; the message says what is wrong."""
+
+
+def validate(x, y, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """Return (x, y) as 1-D float arrays, or raise DataError saying what is wrong."""
+    arrays = []
+    for name, v in (("x", x), ("y", y)):
+        try:
+            a = np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(f"{name} must be numbers; could not read {v!r}") from None
+        if a.ndim != 1:
+            raise DataError(f"{name} must be a 1-D list of numbers, got shape {a.shape}")
+        if a.size == 0:
+            raise DataError(f"{name} is empty: give at least one point")
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise DataError(
+                f"{name} must be finite numbers; point {bad[0] + 1} is {a[bad[0]]!r}"
+            )
+        arrays.append(a)
+    x, y = arrays
+    if x.size != y.size:
+        raise DataError(f"x has {x.size} values but y has {y.size}: give one y per x")
+    if x.size > max_points:
+        raise DataError(f"{x.size} points is more than the cap of {max_points}")
+    return x.copy(), y.copy()
+
+
+def _sine(n=12):
+    x = np.linspace(0.0, 5.0, n)
+    return x, 0.5 + 0.5 * np.sin(1.3 * x)
+
+
+PRESETS: dict[str, tuple[np.ndarray, np.ndarray]] = {
+    "article": (np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 1.0, 1.0, 0.0])),
+    "step": (np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0])),
+    "line": (np.array([1.0, 2.0, 3.0, 4.0]), np.array([0.0, 1 / 3, 2 / 3, 1.0])),
+    "wide bump": (
+        np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]),
+        np.array([0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0]),
+    ),
+    "sine": _sine(),
+}
+
+
+def preset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A copy of a named data set: 'article', 'step', 'line', 'wide bump' or 'sine'."""
+    try:
+        x, y = PRESETS[name]
+    except KeyError:
+        raise DataError(f"unknown preset {name!r}; choose one of {sorted(PRESETS)}") from None
+    return x.copy(), y.copy()
+
+
+ARTICLE_X, ARTICLE_Y = preset("article")
