@@ -1,0 +1,1 @@
+"""The tinynet playground: a Panel app on top of the numpy library ``tinynet``."""

@@ -1,0 +1,94 @@
+"""Build the playground page: ``create_app()`` per browser session. Importing starts nothing.
+
+Serve it with ``tinynet-playground`` (app/cli.py) or ``panel serve app/main.py``.
+"""
+import time
+from pathlib import Path
+
+import panel as pn
+
+from . import urlstate
+from .fast import enable_nodelay
+from .loop import TrainLoop
+from .state import Playground
+from .views.controls import Controls
+from .views.explain import WhyPanel
+from .views.fit import FitPlot
+from .views.loss import LossPlot, Readouts
+from .views.sliders import WeightSliders
+from .views.tables import Tables
+
+CSS = (Path(__file__).parent / "style.css").read_text()
+URL_EVERY_S = 1.0  # while training, the URL is rewritten at most this often
+
+
+class PlaygroundApp(pn.viewable.Viewer):
+    """The whole playground: one state, the views that show it, and (served) its Train loop."""
+
+    def __init__(self, state: Playground | None = None, **params):
+        super().__init__(**params)
+        self.state = state or Playground()
+        s = self.state
+        self.controls = Controls(state=s)
+        self.sliders = WeightSliders(state=s)
+        self.readouts = Readouts(state=s)
+        self.fit = FitPlot(state=s)
+        self.loss_plot = LossPlot(state=s)
+        self.tables = Tables(state=s)
+        self.why = WhyPanel(state=s)
+        self._layout = pn.Column(
+            pn.pane.HTML(
+                "<h1>tinynet playground</h1><p>A network with one input, a hidden layer of "
+                "sigmoid neurons and one output learns four points: x = 1, 2, 3, 4 → "
+                "y = 0, 1, 1, 0. Drag a weight and watch the prediction and the loss move; "
+                "press Train and watch gradient descent do it for you.</p>",
+                css_classes=["tn-header"], sizing_mode="stretch_width"),
+            pn.Row(
+                pn.Column(self.controls, pn.pane.HTML('<span class="tn-label">weights</span>',
+                                                      margin=(10, 10, 0, 10)),
+                          self.sliders, width=340, css_classes=["tn-sidebar"]),
+                pn.Column(self.readouts, pn.Row(self.fit, self.loss_plot,
+                                                sizing_mode="stretch_width"),
+                          self.why, sizing_mode="stretch_width"),
+                sizing_mode="stretch_width"),
+            self.tables,
+            sizing_mode="stretch_width", css_classes=["tn-page"],
+        )
+
+    def __panel__(self):
+        return self._layout
+
+
+def _sync_url(state: Playground):
+    """Restore the state from the URL, then keep the URL up to date with the state."""
+    location = pn.state.location
+    settings, notices = urlstate.parse_query(pn.state.session_args or {})
+    urlstate.apply(state, settings)
+    last = [0.0]
+
+    def write(*_):
+        now = time.monotonic()
+        if state.training and now - last[0] < URL_EVERY_S:
+            return
+        last[0] = now
+        location.search = "?" + "&".join(f"{k}={v}" for k, v in urlstate.to_query(state).items())
+
+    state.param.watch(write, ["version", "learning_rate", "speed", "hidden", "training"])
+    write()
+    return notices
+
+
+def create_app():
+    """A new playground for one browser session."""
+    pn.extension(raw_css=[CSS], notifications=False)
+    enable_nodelay()
+    app = PlaygroundApp()
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        notices = _sync_url(app.state)
+        app.controls.notice = " ".join(notices)
+        app.loop = TrainLoop(app.state)
+    return app.__panel__()
+
+
+if __name__.startswith("bokeh"):  # `panel serve app/main.py`
+    create_app().servable(title="tinynet playground")

@@ -1,0 +1,1 @@
+"""Views: small Viewer classes that build their widgets and plots once and update them in place."""

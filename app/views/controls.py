@@ -1,0 +1,58 @@
+"""Train/Pause, Step, Reset, width, learning rate, speed, and the place messages appear."""
+import panel as pn
+import param
+
+from ..state import Playground
+from .sliders import log_slider
+
+
+class Controls(pn.viewable.Viewer):
+    """The controls, each made from a state parameter, and an alert for what went wrong."""
+
+    state = param.ClassSelector(class_=Playground)
+    notice = param.String("", doc="A notice for the learner, e.g. a link value that was ignored.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        s = self.state
+        self._train = pn.widgets.Toggle.from_param(
+            s.param.training, name="▶ Train", button_type="success", css_classes=["tn-train"],
+            width=110)
+        self._step = pn.widgets.Button.from_param(
+            s.param.step, name="Step", button_type="primary", css_classes=["tn-step"], width=80)
+        self._reset = pn.widgets.Button.from_param(
+            s.param.reset, name="Reset", button_type="light", css_classes=["tn-reset"], width=80)
+        self._width = pn.widgets.RadioButtonGroup.from_param(
+            s.param.hidden, name="hidden neurons", button_type="primary", button_style="outline",
+            css_classes=["tn-width"], sizing_mode="stretch_width")
+        self._lr = log_slider(s, "learning_rate", "learning rate", -3, 1, 2)
+        self._speed = log_slider(s, "speed", "speed (epochs per second)", 0, 4, 2)
+        self._alert = pn.pane.Alert("", alert_type="danger", visible=False,
+                                    css_classes=["tn-message"], sizing_mode="stretch_width")
+        self._notice = pn.pane.Alert("", alert_type="warning", visible=False,
+                                     css_classes=["tn-notice"], sizing_mode="stretch_width")
+        self._show_training()
+        self._show_message()
+
+    @param.depends("state.training", watch=True)
+    def _show_training(self):
+        self._train.name = "⏸ Pause" if self.state.training else "▶ Train"
+
+    @param.depends("state.message", "notice", watch=True)
+    def _show_message(self):
+        self._alert.object = self.state.message
+        self._alert.visible = bool(self.state.message)
+        self._notice.object = self.notice
+        self._notice.visible = bool(self.notice)
+
+    def __panel__(self):
+        return pn.Column(
+            pn.Row(self._train, self._step, self._reset),
+            pn.pane.HTML('<span class="tn-label">hidden neurons</span>', margin=(8, 10, 0, 10)),
+            self._width,
+            self._lr,
+            self._speed,
+            self._alert,
+            self._notice,
+            sizing_mode="stretch_width",
+        )

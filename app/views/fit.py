@@ -1,0 +1,64 @@
+"""The fit: data points, the prediction curve, residuals, and each hidden neuron's share."""
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, Legend
+from bokeh.plotting import figure
+
+from ..state import Playground
+
+NEURON_COLORS = ["#d95f02", "#7570b3", "#1b9e77", "#e7298a"]
+
+
+class FitPlot(pn.viewable.Viewer):
+    """Prediction y_hat(x) over a dense x range against the data, updated in place."""
+
+    state = param.ClassSelector(class_=Playground)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._curve = ColumnDataSource({"x": [], "y": []}, name="fit_curve")
+        self._parts = ColumnDataSource({"xs": [], "ys": [], "color": [], "label": []},
+                                       name="fit_parts")
+        self._points = ColumnDataSource({"x": [], "y": [], "y_hat": []}, name="fit_points")
+        fig = figure(height=330, sizing_mode="stretch_width", title="What the network predicts",
+                     x_axis_label="x", y_axis_label="y", toolbar_location=None,
+                     y_range=(-0.6, 1.6))
+        fig.multi_line("xs", "ys", source=self._parts, line_color="color", line_width=2,
+                       line_alpha=0.35, line_dash="dashed", legend_field="label")
+        fig.segment("x", "y", "x", "y_hat", source=self._points, line_color="#c0392b",
+                    line_width=2, line_alpha=0.7, legend_label="error ŷ − y")
+        fig.line("x", "y", source=self._curve, line_color="#1f4e79", line_width=3,
+                 legend_label="prediction ŷ(x)")
+        fig.scatter("x", "y_hat", source=self._points, size=8, fill_color="white",
+                    line_color="#1f4e79", line_width=2, legend_label="ŷ at each point")
+        fig.scatter("x", "y", source=self._points, size=11, color="#222222",
+                    legend_label="data y")
+        fig.legend.location = "top_left"
+        fig.legend.label_text_font_size = "9pt"
+        fig.legend.background_fill_alpha = 0.7
+        fig.legend.spacing = 0
+        fig.legend.padding = 4
+        self._figure = fig
+        self._update()
+
+    @param.depends("state.version", watch=True)
+    def _update(self):
+        s = self.state
+        x, net = s.x, s.net
+        lo, hi = float(x.min()), float(x.max())
+        pad = max(1.0, 0.25 * (hi - lo))
+        grid = np.linspace(lo - pad, hi + pad, 241)
+        fwd = net.forward(grid)
+        parts = fwd.a1 * net.w2  # each neuron's w2_j * a1_j(x)        (G, H)
+        self._curve.data = {"x": grid, "y": fwd.y_hat}
+        self._parts.data = {
+            "xs": [grid] * net.hidden,
+            "ys": [parts[:, j] for j in range(net.hidden)],
+            "color": NEURON_COLORS[: net.hidden],
+            "label": [f"neuron {j + 1}: w₂·σ(w₁x+b₁)" for j in range(net.hidden)],
+        }
+        self._points.data = {"x": x, "y": s.y, "y_hat": net.predict(x)}
+
+    def __panel__(self):
+        return pn.pane.Bokeh(self._figure, sizing_mode="stretch_width")
