@@ -1,4 +1,6 @@
 """Train/Pause, Step, Reset, width, learning rate, speed, and the place messages appear."""
+import html
+
 import panel as pn
 import param
 
@@ -16,14 +18,14 @@ class Controls(pn.viewable.Viewer):
         super().__init__(**params)
         s = self.state
         self._train = pn.widgets.Toggle.from_param(
-            s.param.training, name="▶ Train", button_type="success", css_classes=["tn-train"],
+            s.param.training, label="▶ Train", color="success", css_classes=["tn-train"],
             width=110)
         self._step = pn.widgets.Button.from_param(
-            s.param.step, name="Step", button_type="primary", css_classes=["tn-step"], width=80)
+            s.param.step, label="Step", color="primary", css_classes=["tn-step"], width=80)
         self._reset = pn.widgets.Button.from_param(
-            s.param.reset, name="Reset", button_type="light", css_classes=["tn-reset"], width=80)
+            s.param.reset, label="Reset", color="light", css_classes=["tn-reset"], width=80)
         self._width = pn.widgets.RadioButtonGroup.from_param(
-            s.param.hidden, name="hidden neurons", button_type="primary", button_style="outline",
+            s.param.hidden, label="hidden neurons", color="primary", variant="outline",
             css_classes=["tn-width"], sizing_mode="stretch_width")
         self._lr = log_slider(s, "learning_rate", "learning rate", -3, 1, 2)
         self._speed = log_slider(s, "speed", "speed (epochs per second)", 0, 4, 2)
@@ -36,13 +38,13 @@ class Controls(pn.viewable.Viewer):
 
     @param.depends("state.training", watch=True)
     def _show_training(self):
-        self._train.name = "⏸ Pause" if self.state.training else "▶ Train"
+        self._train.label = "⏸ Pause" if self.state.training else "▶ Train"
 
     @param.depends("state.message", "notice", watch=True)
     def _show_message(self):
         self._alert.object = self.state.message
         self._alert.visible = bool(self.state.message)
-        self._notice.object = self.notice
+        self._notice.object = html.escape(self.notice)  # it quotes what a link said
         self._notice.visible = bool(self.notice)
 
     def __panel__(self):

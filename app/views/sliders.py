@@ -31,7 +31,7 @@ class WeightSliders(pn.viewable.Viewer):
     def _show_width(self):
         h = self.state.hidden
         for slot, slider in self._sliders.items():
-            slider.name = slot_label(slot, h)
+            slider.label = slot_label(slot, h)
         self._layout.objects = [self._sliders[slot] for slot in slot_names(h)]
 
     @param.depends("state.weight_range", watch=True)
@@ -52,7 +52,7 @@ def log_slider(state: Playground, name: str, label: str, start: float, end: floa
     formatter = CustomJSTickFormatter(
         code=f"const v = Math.pow(10, tick); return v >= 100 ? v.toFixed(0) : v.toPrecision({digits});")
     slider = pn.widgets.FloatSlider(
-        name=label, start=start, end=end, step=0.01, value=math.log10(getattr(state, name)),
+        label=label, start=start, end=end, step=0.01, value=math.log10(getattr(state, name)),
         format=formatter, sizing_mode="stretch_width", css_classes=[f"tn-{name.replace('_', '-')}"])
 
     def to_state(event):

@@ -1,0 +1,87 @@
+"""Links: the URL state round-trips, and every unusable value is ignored with a notice."""
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tinynet
+from app import urlstate
+from app.state import Playground
+
+
+def restored(query):
+    state = Playground()
+    found, notices = urlstate.parse_query(query)
+    urlstate.apply(state, found)
+    return state, notices
+
+
+def test_round_trip_is_exact():
+    a = Playground(hidden=2)
+    a.advance(123)
+    a.learning_rate, a.speed = 0.37, 1234.0
+    b, notices = restored(urlstate.to_query(a))
+    assert notices == []
+    assert b.hidden == 2 and b.learning_rate == 0.37 and b.speed == 1234.0
+    assert b.net.theta.tolist() == a.net.theta.tolist()
+    assert b.loss() == a.loss()
+
+
+def test_a_shared_link_sets_the_weights():
+    s, notices = restored({"hidden": "2", "w1": "1,2", "b1": "-1,-3", "w2": "0.5,-0.5",
+                           "b2": "0.1", "lr": "0.2"})
+    assert notices == []
+    expected = tinynet.Network([1, 2], [-1, -3], [0.5, -0.5], 0.1)
+    assert s.loss() == pytest.approx(expected.loss(tinynet.ARTICLE_X, tinynet.ARTICLE_Y), rel=1e-15)
+    assert s.learning_rate == 0.2
+
+
+def test_partial_link_keeps_the_other_defaults():
+    s, notices = restored({"w1": "2"})
+    assert notices == [] and s.weights() == {"w1": [2.0], "b1": [-0.1], "w2": [0.3], "b2": 0.2}
+
+
+BAD = [
+    ("hidden", "7"), ("hidden", "two"), ("hidden", ""), ("hidden", "1.5"), ("hidden", "-1"),
+    ("w1", "abc"), ("w1", "nan"), ("w1", "inf"), ("w1", "-inf"), ("w1", "1e400"), ("w1", "1e7"),
+    ("w1", "1,2"), ("w1", ""), ("w1", "<script>alert(1)</script>"), ("b1", "0x10"),
+    ("w2", "1,,2"), ("b2", "NaN"), ("b2", "1,2"), ("b2", "9" * 400),
+    ("lr", "nan"), ("lr", "0"), ("lr", "-1"), ("lr", "11"), ("lr", "inf"), ("lr", "fast"),
+    ("speed", "0"), ("speed", "1e9"), ("speed", "-5"), ("speed", "abc"),
+]
+
+
+@pytest.mark.parametrize("key,value", BAD)
+def test_every_bad_value_is_named_and_ignored(key, value):
+    s, notices = restored({key: value})
+    assert len(notices) == 1 and notices[0].startswith(f"{key}=") and "ignored" in notices[0]
+    assert "<script>" not in notices[0] or "'" in notices[0]  # shown quoted, as text
+    default = Playground()
+    assert s.net.theta.tolist() == default.net.theta.tolist()
+    assert (s.hidden, s.learning_rate, s.speed) == (1, 0.5, default.speed)
+    s.advance(1)  # the session keeps working
+    assert s.epoch == 1
+
+
+def test_wrong_counts_for_the_width_are_named():
+    s, notices = restored({"hidden": "2", "w1": "1", "b1": "1,2,3"})
+    assert s.hidden == 2 and len(notices) == 2
+    assert "needs 2 values" in notices[0] and "needs 2 values" in notices[1]
+
+
+def test_unknown_keys_are_ignored():
+    s, notices = restored({"utm_source": "x", "foo": "bar"})
+    assert notices == [] and s.loss() == Playground().loss()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(urlstate.KEYS), st.text(max_size=30), max_size=7))
+def test_any_query_gives_a_working_state(query):
+    s, notices = restored(query)
+    assert all(isinstance(n, str) and n for n in notices)
+    s.advance(1)
+    assert s.epoch == 1 and s.loss() == s.loss()  # finite, not NaN
+
+
+def test_very_long_values_are_shortened_in_the_notice():
+    _, notices = restored({"w1": "x" * 10_000})
+    assert len(notices[0]) < 300
