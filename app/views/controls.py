@@ -23,7 +23,7 @@ class Controls(pn.viewable.Viewer):
         self._step = pn.widgets.Button.from_param(
             s.param.step, label="Step", color="primary", css_classes=["tn-step"], width=80)
         self._reset = pn.widgets.Button.from_param(
-            s.param.reset, label="Reset", color="light", css_classes=["tn-reset"], width=80)
+            s.param.reset, label="Reset", color="primary", variant="outline", css_classes=["tn-reset"], width=80)
         self._width = pn.widgets.RadioButtonGroup.from_param(
             s.param.hidden, label="hidden neurons", color="primary", variant="outline",
             css_classes=["tn-width"], sizing_mode="stretch_width")

@@ -21,7 +21,7 @@ class FitPlot(pn.viewable.Viewer):
         self._parts = ColumnDataSource({"xs": [], "ys": [], "color": [], "label": []},
                                        name="fit_parts")
         self._points = ColumnDataSource({"x": [], "y": [], "y_hat": []}, name="fit_points")
-        fig = figure(height=330, sizing_mode="stretch_width", title="What the network predicts",
+        fig = figure(height=380, sizing_mode="stretch_width", title="What the network predicts",
                      x_axis_label="x", y_axis_label="y", toolbar_location=None,
                      y_range=(-0.6, 1.6))
         fig.multi_line("xs", "ys", source=self._parts, line_color="color", line_width=2,
@@ -34,11 +34,13 @@ class FitPlot(pn.viewable.Viewer):
                     line_color="#1f4e79", line_width=2, legend_label="ŷ at each point")
         fig.scatter("x", "y", source=self._points, size=11, color="#222222",
                     legend_label="data y")
-        fig.legend.location = "top_left"
-        fig.legend.label_text_font_size = "9pt"
-        fig.legend.background_fill_alpha = 0.7
-        fig.legend.spacing = 0
-        fig.legend.padding = 4
+        legend = fig.legend[0]
+        legend.orientation = "horizontal"
+        legend.nrows = 2
+        legend.label_text_font_size = "9pt"
+        legend.spacing, legend.padding, legend.margin = 6, 2, 2
+        legend.border_line_alpha = 0
+        fig.add_layout(legend, "below")  # outside the plot, so it never hides the data
         self._figure = fig
         self._update()
 

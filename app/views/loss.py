@@ -49,7 +49,7 @@ class LossPlot(pn.viewable.Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self._source = ColumnDataSource({"epoch": [], "loss": []}, name="loss_history")
-        fig = figure(height=330, sizing_mode="stretch_width", y_axis_type="log",
+        fig = figure(height=380, sizing_mode="stretch_width", y_axis_type="log",
                      title="Loss while training (log scale)", x_axis_label="epoch",
                      y_axis_label="mean loss", toolbar_location=None)
         fig.line("epoch", "loss", source=self._source, line_width=2, line_color="#1f4e79")
