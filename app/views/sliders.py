@@ -56,6 +56,8 @@ def log_slider(state: Playground, name: str, label: str, start: float, end: floa
         format=formatter, sizing_mode="stretch_width", css_classes=[f"tn-{name.replace('_', '-')}"])
 
     def to_state(event):
+        if abs(math.log10(getattr(state, name)) - event.new) <= 1e-9:
+            return  # the echo of to_slider: 10 ** log10(0.2) is 0.20000000000000004
         value = 10 ** event.new
         lo, hi = state.param[name].bounds
         setattr(state, name, min(max(value, lo), hi))
