@@ -12,6 +12,7 @@ from .activations import get_activation
 from .data import validate
 from .network import Network
 from .optimizers import GradientDescent, Optimizer
+from .train import check_epochs
 
 BLOCK = 2048
 
@@ -96,8 +97,7 @@ def train_many(theta, x, y, epochs: int, optimizer: Optimizer | None = None,
     """
     theta, h = _check_theta(theta)
     x, y = validate(x, y)
-    if int(epochs) != epochs or epochs < 0:
-        raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    epochs = check_epochs(epochs)
     act = get_activation(activation)
     optimizer = optimizer if optimizer is not None else GradientDescent(0.5)
     m = theta.shape[1]
@@ -109,7 +109,7 @@ def train_many(theta, x, y, epochs: int, optimizer: Optimizer | None = None,
             b = th.shape[1]
             work, g = _Block(x, y, h, b, act), np.empty_like(th)
             optimizer.reset()
-            for _ in range(int(epochs)):
+            for _ in range(epochs):
                 work.loss_and_gradient(th, g)
                 optimizer.step(th, g)
             trained[:, start : start + b] = th

@@ -14,6 +14,17 @@ from .network import Network
 from .optimizers import GradientDescent, Optimizer
 
 
+def check_epochs(epochs) -> int:
+    """``epochs`` as an int, or a ValueError saying it must be a whole number >= 0."""
+    try:
+        whole = int(epochs) == epochs and epochs >= 0
+    except (TypeError, ValueError, OverflowError):  # None, 'ten', nan, inf
+        whole = False
+    if not whole:
+        raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+    return int(epochs)
+
+
 class TrainResult(NamedTuple):
     """What ``Trainer.run`` hands back."""
 
@@ -84,9 +95,7 @@ class Trainer:
 
     def run(self, epochs: int) -> TrainResult:
         """Take up to ``epochs`` optimizer steps; stop early, at the last finite weights, on divergence."""
-        if int(epochs) != epochs or epochs < 0:
-            raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
-        epochs = int(epochs)
+        epochs = check_epochs(epochs)
         losses = np.empty(epochs)
         theta, g, prev = self.net.theta, self._g, self._prev
         start = theta.copy()
