@@ -1,0 +1,14 @@
+"""The README's two commands are the ones CI and users run."""
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"```bash\n(.+?)\n```", readme)
+    assert commands[:2] == ['pip install . && tinynet-playground',
+                            'pip install ".[test]" && python -m pytest']
+    ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
+    assert ci[-1] == commands[1]
