@@ -49,7 +49,9 @@ class Network:
         hidden = w1.size
         b1 = _as_weights("b1", b1, hidden)
         w2 = _as_weights("w2", w2, hidden)
-        b2 = _as_weights("b2", b2, 1)
+        b2 = _as_weights("b2", b2)
+        if b2.size != 1:
+            raise ValueError(f"b2 is the output's one bias: give a single number, not {b2.size}")
         self.theta = np.concatenate([w1, b1, w2, b2])
         self.activation: Activation = get_activation(activation)
 

@@ -21,9 +21,13 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
-        value = float(value)
-        if not (np.isfinite(value) and value > 0):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")  # not a number: rejected just below, with the same message
+        if not (np.isfinite(number) and number > 0):
             raise ValueError(f"learning_rate must be a positive number, got {value!r}")
+        value = number
         self._learning_rate = value
         self._lr = np.array(value)  # as an array: numpy converts a Python float on every call
 
