@@ -32,6 +32,23 @@ def slot_label(slot: str, hidden: int) -> str:
     return label if hidden == 1 else f"{label} (neuron {j})"
 
 
+def record(history: tuple[list, list], first_epoch: int, losses: np.ndarray) -> None:
+    """Append a run's losses to (epochs, losses): every epoch while short, thinned past the cap.
+
+    At most ~64 points per call (always the last one); past HISTORY_CAP points the older half
+    is thinned to every other point, so the start of the curve is kept, only coarser.
+    """
+    epochs, kept = history
+    stride = max(1, losses.size // 64)
+    idx = np.arange(losses.size - 1, -1, -stride)[::-1]
+    epochs.extend((first_epoch + idx).tolist())
+    kept.extend(losses[idx].tolist())
+    if len(epochs) > HISTORY_CAP:
+        half = len(epochs) // 2
+        epochs[:half] = epochs[:half:2]
+        kept[:half] = kept[:half:2]
+
+
 def _weight(name):
     return param.Number(0.0, doc=f"Weight {name} of the network (used when the width has it).")
 
@@ -45,6 +62,14 @@ class Playground(param.Parameterized):
     training = param.Boolean(False, doc="Whether the Train loop is running.")
     step = param.Event(doc="Take one gradient-descent step.")
     reset = param.Event(doc="Go back to the starting weights of the current width.")
+
+    landscape_x = param.Selector(default="w1_1", objects=slot_names(1),
+                                 doc="Weight along the loss landscape's horizontal axis.")
+    landscape_y = param.Selector(default="b1_1", objects=slot_names(1),
+                                 doc="Weight along the loss landscape's vertical axis.")
+
+    probe_x = param.Number(1.0, bounds=(-2.0, 8.0), step=0.5,
+                           doc="The input x at which the network diagram shows each activation.")
 
     weight_range = param.Number(8.0, bounds=(1.0, None), doc="Sliders span [-range, range].")
     message = param.String("", doc="Why training stopped (divergence), shown beside the controls.")
@@ -118,10 +143,18 @@ class Playground(param.Parameterized):
         self.version += 1
 
     # -- reactions to the learner ------------------------------------------------------------
-    @param.depends("hidden", watch=True)
+    @param.depends("hidden", watch=True, on_init=True)
     def _on_width(self):
         self.message = ""
-        self._use_width(self.hidden)
+        names = slot_names(self.hidden)
+        x = self.landscape_x if self.landscape_x in names else names[0]
+        y = self.landscape_y if self.landscape_y in names else names[self.hidden]
+        labels = {slot_label(n, self.hidden): n for n in names}
+        self.param.landscape_x.objects = labels
+        self.param.landscape_y.objects = dict(labels)
+        self.param.update(landscape_x=x, landscape_y=y)
+        if hasattr(self, "_nets"):
+            self._use_width(self.hidden)
 
     @param.depends(*slot_names(MAX_HIDDEN), watch=True)
     def _on_weight(self, *events):
@@ -168,7 +201,7 @@ class Playground(param.Parameterized):
         result = self.trainer.run(epochs)
         done = result.losses.size
         if done:
-            self._record(self.epoch - done + 1, result.losses)
+            record(self.history, self.epoch - done + 1, result.losses)
         if result.diverged:
             self.training = False
             self.message = self._undo_divergence()
@@ -192,23 +225,20 @@ class Playground(param.Parameterized):
             "Lower the learning rate and train again."
         )
 
-    def _record(self, first_epoch, losses):
-        """Keep every epoch's loss while it is short; past the cap, thin the old half."""
-        epochs, kept = self.history
-        # at most ~64 points per call: the last one always, a stride through the rest
-        stride = max(1, losses.size // 64)
-        idx = np.arange(losses.size - 1, -1, -stride)[::-1]
-        epochs.extend((first_epoch + idx).tolist())
-        kept.extend(losses[idx].tolist())
-        if len(epochs) > HISTORY_CAP:
-            half = len(epochs) // 2
-            epochs[:half] = epochs[:half:2]
-            kept[:half] = kept[:half:2]
 
     def weights(self) -> dict[str, list[float] | float]:
         """The current network as the article writes it: w1, b1, w2 per neuron, and b2."""
         net = self.net
         return {"w1": net.w1.tolist(), "b1": net.b1.tolist(), "w2": net.w2.tolist(), "b2": net.b2}
+
+    def set_values(self, **slots: float) -> None:
+        """Set some weights by slot name (e.g. w1_1=2.0), widening the sliders if needed."""
+        names = slot_names(self.hidden)
+        for slot, value in slots.items():
+            if slot not in names or not math.isfinite(value):
+                raise ValueError(f"cannot set {slot}={value!r} at width {self.hidden}")
+            self.net.theta[names.index(slot)] = value
+        self._push_weights()
 
     def set_weights(self, w1, b1, w2, b2) -> None:
         """Set the current width's weights (e.g. from a link); raises ValueError if unusable."""

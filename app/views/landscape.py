@@ -1,0 +1,141 @@
+"""The loss landscape: the loss over two weights the learner picks, the others held fixed.
+
+A heat map (one image, not thousands of glyphs) with log-spaced contours, the current point,
+and the training path. Clicking or dragging on the map sets the two weights, like a 2-D slider.
+The axes follow the weights so the point stays on the map.
+"""
+import time
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.events import Pan, Tap
+from bokeh.models import ColorBar, ColumnDataSource, LogColorMapper
+from bokeh.palettes import Viridis256
+from bokeh.plotting import figure
+from bokeh.plotting.contour import contour_data
+
+import tinynet
+
+from ..state import Playground, slot_label, slot_names
+
+GRID = 200  # cells per axis
+LEVELS = 14  # contour lines, log-spaced
+PATH_CAP = 3000  # points of training path kept
+TRAINING_REFRESH_S = 0.2  # while training, the map is recomputed at most this often
+MIN_HALF_SPAN = 3.0
+
+
+def fit_axis(lo: float, hi: float, v: float) -> tuple[float, float]:
+    """Keep [lo, hi] while v sits inside its middle 80%; otherwise re-centre it on v."""
+    margin = 0.1 * (hi - lo)
+    if lo + margin <= v <= hi - margin:
+        return lo, hi
+    half = max(MIN_HALF_SPAN, 0.5 * (hi - lo), 0.5 * abs(v))
+    return v - half, v + half
+
+
+class LossLandscape(pn.viewable.Viewer):
+    """Heat map of the loss over state.landscape_x and state.landscape_y."""
+
+    state = param.ClassSelector(class_=Playground)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        s = self.state
+        self._image = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []},
+                                       name="landscape_image")
+        self._point = ColumnDataSource({"x": [], "y": []}, name="landscape_point")
+        self._path = ColumnDataSource({"x": [], "y": []}, name="landscape_path")
+        self._mapper = LogColorMapper(palette=Viridis256, low=1e-3, high=1.0)
+        fig = figure(height=380, sizing_mode="stretch_width", toolbar_location=None, tools="",
+                     title="Loss landscape: click or drag to set the two weights",
+                     match_aspect=False)
+        fig.image("image", "x", "y", "dw", "dh", source=self._image, color_mapper=self._mapper)
+        self._contours = fig.contour([0, 1], [0, 1], np.zeros((2, 2)), levels=[0.5],
+                                     line_color="white", line_alpha=0.45, line_width=1)
+        fig.line("x", "y", source=self._path, line_color="#ff5a36", line_width=2, line_alpha=0.9)
+        fig.scatter("x", "y", source=self._point, size=13, fill_color="#ff5a36",
+                    line_color="white", line_width=2)
+        fig.add_layout(ColorBar(color_mapper=self._mapper, width=10, title="loss"), "right")
+        fig.x_range.range_padding = fig.y_range.range_padding = 0
+        fig.on_event(Tap, self._on_pick)
+        fig.on_event(Pan, self._on_pick)
+        self._figure = fig
+        self._x_select = pn.widgets.Select.from_param(s.param.landscape_x, label="horizontal",
+                                                      width=150, css_classes=["tn-landscape-x"])
+        self._y_select = pn.widgets.Select.from_param(s.param.landscape_y, label="vertical",
+                                                      width=150, css_classes=["tn-landscape-y"])
+        self._range = None  # (x0, x1, y0, y1)
+        self._key = None  # what the current map was computed from
+        self._computed_at = 0.0
+        self._last_point = None
+        self._update()
+
+    # -- what is on the axes -----------------------------------------------------------------
+    def _axes(self):
+        names = slot_names(self.state.hidden)
+        return names.index(self.state.landscape_x), names.index(self.state.landscape_y)
+
+    def _on_pick(self, event):
+        """A click or drag on the map sets the two weights to that point."""
+        if event.x is None or event.y is None:
+            return
+        s = self.state
+        s.set_values(**{s.landscape_x: float(event.x), s.landscape_y: float(event.y)})
+
+    @param.depends("state.landscape_x", "state.landscape_y", "state.hidden", watch=True)
+    def _new_axes(self):
+        self._range = None
+        self._path.data = {"x": [], "y": []}
+        self._last_point = None
+        self._update()
+
+    @param.depends("state.version", watch=True)
+    def _update(self):
+        s = self.state
+        i, j = self._axes()
+        theta = s.net.theta
+        px, py = float(theta[i]), float(theta[j])
+        if self._range is None:
+            self._range = (px - 4, px + 4, py - 4, py + 4)
+        x0, x1, y0, y1 = self._range
+        x0, x1 = fit_axis(x0, x1, px)
+        y0, y1 = fit_axis(y0, y1, py)
+        self._range = (x0, x1, y0, y1)
+
+        others = theta.copy()
+        others[[i, j]] = 0.0
+        key = (s.hidden, i, j, self._range, others.tobytes(), id(s.x))
+        now = time.monotonic()
+        due = not s.training or now - self._computed_at >= TRAINING_REFRESH_S
+        if key != self._key and due:
+            self._key, self._computed_at = key, now
+            self._draw_map(i, j)
+        self._point.data = {"x": [px], "y": [py]}
+        if s.training and (px, py) != self._last_point:
+            self._path.stream({"x": [px], "y": [py]}, rollover=PATH_CAP)
+        self._last_point = (px, py)
+
+    def _draw_map(self, i, j):
+        s = self.state
+        x0, x1, y0, y1 = self._range
+        xs, ys = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
+        loss = tinynet.landscape(s.net, s.x, s.y, i, j, xs, ys)  # (len(ys), len(xs))
+        loss = np.where(np.isfinite(loss), loss, np.nanmax(loss[np.isfinite(loss)], initial=1.0))
+        low, high = max(float(loss.min()), 1e-12), max(float(loss.max()), 1e-11)
+        self._mapper.update(low=low, high=high)
+        self._image.data = {"image": [loss.astype(np.float32)], "x": [x0], "y": [y0],
+                            "dw": [x1 - x0], "dh": [y1 - y0]}
+        levels = np.geomspace(low, high, LEVELS + 2)[1:-1]
+        self._contours.set_data(contour_data(xs, ys, loss, levels))
+        f = self._figure
+        f.x_range.update(start=x0, end=x1)
+        f.y_range.update(start=y0, end=y1)
+        f.xaxis.axis_label = slot_label(s.landscape_x, s.hidden)
+        f.yaxis.axis_label = slot_label(s.landscape_y, s.hidden)
+
+    def __panel__(self):
+        return pn.Column(pn.Row(self._x_select, self._y_select),
+                         pn.pane.Bokeh(self._figure, sizing_mode="stretch_width"),
+                         sizing_mode="stretch_width")
