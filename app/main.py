@@ -10,11 +10,15 @@ import panel as pn
 from . import urlstate
 from .fast import enable_nodelay
 from .loop import TrainLoop
+from .race import Race
 from .state import Playground
 from .views.controls import Controls
-from .views.explain import WhyPanel
+from .views.diagram import NetworkDiagram
+from .views.explain import GRADIENTS, LANDSCAPE, RACE, WhyPanel
 from .views.fit import FitPlot
+from .views.landscape import LossLandscape
 from .views.loss import LossPlot, Readouts
+from .views.race import RaceView
 from .views.sliders import WeightSliders
 from .views.tables import Tables
 
@@ -28,6 +32,7 @@ class PlaygroundApp(pn.viewable.Viewer):
     def __init__(self, state: Playground | None = None, **params):
         super().__init__(**params)
         self.state = state or Playground()
+        self.race = Race(self.state)
         s = self.state
         self.controls = Controls(state=s)
         self.sliders = WeightSliders(state=s)
@@ -36,6 +41,28 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.loss_plot = LossPlot(state=s)
         self.tables = Tables(state=s)
         self.why = WhyPanel(state=s)
+        self.diagram = NetworkDiagram(state=s)
+        self.landscape = LossLandscape(state=s)
+        self.race_view = RaceView(race=self.race)
+
+        def note(text):
+            return pn.pane.Markdown(text, css_classes=["tn-why"], sizing_mode="stretch_width")
+
+        def section(title):
+            return pn.pane.HTML(f"<h2>{title}</h2>", css_classes=["tn-section"],
+                                sizing_mode="stretch_width")
+
+        sidebar = pn.Column(
+            self.controls,
+            pn.pane.HTML('<span class="tn-label">weights</span> <span class="tn-hint">'
+                         "▶/◀ which way the next step pushes each weight; the red tick on "
+                         "the track is where it will land</span>", margin=(10, 10, 0, 10)),
+            self.sliders, width=360, css_classes=["tn-sidebar"])
+        main = pn.Column(
+            self.readouts,
+            pn.Row(self.fit, self.loss_plot, sizing_mode="stretch_width"),
+            self.why,
+            sizing_mode="stretch_width")
         self._layout = pn.Column(
             pn.pane.HTML(
                 "<h1>tinynet playground</h1><p>A network with one input, a hidden layer of "
@@ -43,15 +70,15 @@ class PlaygroundApp(pn.viewable.Viewer):
                 "y = 0, 1, 1, 0. Drag a weight and watch the prediction and the loss move; "
                 "press Train and watch gradient descent do it for you.</p>",
                 css_classes=["tn-header"], sizing_mode="stretch_width"),
-            pn.Row(
-                pn.Column(self.controls, pn.pane.HTML('<span class="tn-label">weights</span>',
-                                                      margin=(10, 10, 0, 10)),
-                          self.sliders, width=340, css_classes=["tn-sidebar"]),
-                pn.Column(self.readouts, pn.Row(self.fit, self.loss_plot,
-                                                sizing_mode="stretch_width"),
-                          self.why, sizing_mode="stretch_width"),
-                sizing_mode="stretch_width"),
+            pn.Row(sidebar, main, sizing_mode="stretch_width"),
             self.tables,
+            section("Inside the network"),
+            pn.Row(pn.Column(self.diagram, note(GRADIENTS), sizing_mode="stretch_width"),
+                   pn.Column(self.landscape, note(LANDSCAPE), sizing_mode="stretch_width"),
+                   sizing_mode="stretch_width"),
+            section("One neuron against two"),
+            note(RACE),
+            self.race_view,
             sizing_mode="stretch_width", css_classes=["tn-page"],
         )
 
@@ -86,7 +113,7 @@ def create_app():
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         notices = _sync_url(app.state)
         app.controls.notice = " ".join(notices)
-        app.loop = TrainLoop(app.state)
+        app.loop = TrainLoop(app.state, app.race)
     return app.__panel__()
 
 

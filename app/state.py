@@ -110,6 +110,14 @@ class Playground(param.Parameterized):
     def loss(self) -> float:
         return self.trainer.loss
 
+    def gradient(self) -> np.ndarray:
+        """dL/dtheta of the mean loss at the current weights."""
+        return self.trainer.gradient()
+
+    def next_step(self) -> np.ndarray:
+        """The weights one gradient-descent step from here: theta - lr * dL/dtheta."""
+        return self.net.theta - self.learning_rate * self.gradient()
+
     def _use_width(self, hidden):
         if hidden not in self._nets:
             self._nets[hidden] = tinynet.starting_network(hidden=hidden)

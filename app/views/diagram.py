@@ -27,7 +27,7 @@ class NetworkDiagram(pn.viewable.Viewer):
                                        name="diagram_edges")
         self._nodes = ColumnDataSource({k: [] for k in ("x", "y", "fill", "label", "sub")},
                                        name="diagram_nodes")
-        fig = figure(height=300, sizing_mode="stretch_width", toolbar_location=None, tools="",
+        fig = figure(height=280, sizing_mode="stretch_width", toolbar_location=None, tools="",
                      x_range=(-0.45, 2.45), y_range=(-1.55, 1.45),
                      title="The network: edge colour = sign of the weight, thickness = size")
         fig.axis.visible = fig.grid.visible = False

@@ -28,6 +28,30 @@ two are already enough to fit them exactly.
 """
 
 
+GRADIENTS = """
+**Wiggle a weight, watch the loss.** Each arrow beside a slider is −∂L/∂θ: how fast the loss
+falls if that weight moves up (▶) or down (◀). Backpropagation gets all of them in one pass
+from the output back to the input with the chain rule. One gradient-descent step moves every
+weight by −learning rate × ∂L/∂θ, to the red tick on its slider. In the diagram, blue edges
+are positive weights, red ones negative, thicker is bigger; each hidden node shows its
+activation at the chosen x.
+"""
+
+LANDSCAPE = """
+**The loss landscape.** Pick two weights; the map colours the loss for every pair of their
+values with all other weights held where they are (dark is low). The dot is where the network
+is now, the red trail is where training took it. Gradient descent walks downhill, across the
+contour lines. Click or drag on the map to put the network anywhere and see what the other
+views make of it. For one neuron the valley floor never dips below 1/12.
+"""
+
+RACE = """
+Both networks start from their starting weights (one neuron: the article's; two neurons: a
+start that already forms a bump) and train with the same learning rate (0.5) at the speed set
+above. One neuron levels off on the 1/12 floor; two keep falling, towards 1e-29.
+"""
+
+
 class WhyPanel(pn.viewable.Viewer):
     """The explanation that fits the current width."""
 

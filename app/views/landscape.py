@@ -10,7 +10,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Pan, Tap
-from bokeh.models import ColorBar, ColumnDataSource, LogColorMapper
+from bokeh.models import ColorBar, ColumnDataSource, LogColorMapper, Range1d
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
@@ -50,15 +50,15 @@ class LossLandscape(pn.viewable.Viewer):
         self._mapper = LogColorMapper(palette=Viridis256, low=1e-3, high=1.0)
         fig = figure(height=380, sizing_mode="stretch_width", toolbar_location=None, tools="",
                      title="Loss landscape: click or drag to set the two weights",
-                     match_aspect=False)
+                     x_range=Range1d(0, 1), y_range=Range1d(0, 1))
         fig.image("image", "x", "y", "dw", "dh", source=self._image, color_mapper=self._mapper)
         self._contours = fig.contour([0, 1], [0, 1], np.zeros((2, 2)), levels=[0.5],
                                      line_color="white", line_alpha=0.45, line_width=1)
+        self._contours.fill_renderer.visible = False  # lines only: the image is the fill
         fig.line("x", "y", source=self._path, line_color="#ff5a36", line_width=2, line_alpha=0.9)
         fig.scatter("x", "y", source=self._point, size=13, fill_color="#ff5a36",
                     line_color="white", line_width=2)
         fig.add_layout(ColorBar(color_mapper=self._mapper, width=10, title="loss"), "right")
-        fig.x_range.range_padding = fig.y_range.range_padding = 0
         fig.on_event(Tap, self._on_pick)
         fig.on_event(Pan, self._on_pick)
         self._figure = fig

@@ -6,6 +6,7 @@ from bokeh.plotting import figure
 
 import tinynet
 
+from ..fast import FastHTML
 from ..state import Playground
 
 TINY = 1e-300  # a loss of exactly 0 has no place on a log axis; it is drawn here
@@ -25,8 +26,8 @@ class Readouts(pn.viewable.Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._loss = pn.pane.HTML("", css_classes=["tn-loss"], margin=(0, 20, 0, 5))
-        self._epoch = pn.pane.HTML("", css_classes=["tn-epoch"], margin=(0, 5))
+        self._loss = FastHTML("", css_classes=["tn-loss"], margin=(0, 20, 0, 5))
+        self._epoch = FastHTML("", css_classes=["tn-epoch"], margin=(0, 5))
         self._update()
 
     @param.depends("state.version", watch=True)

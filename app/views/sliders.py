@@ -1,10 +1,23 @@
-"""One slider per weight, made from the state's parameters, in the order w1, b1, w2, b2."""
+"""One slider per weight, made from the state's parameters, in the order w1, b1, w2, b2.
+
+Beside each slider: which way and how hard gradient descent will push that weight
+(-dL/dtheta), and on the slider's track a ghost marker where the next step will put it.
+"""
+import numpy as np
 import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
 from ..fast import FastFloatSlider
 from ..state import MAX_HIDDEN, Playground, slot_label, slot_names
+
+# The ghost marker is drawn inside the slider's shadow DOM at the position held in the CSS
+# variable --ghost, which the host element's style sets and the shadow tree inherits.
+GHOST_CSS = """
+.noUi-base::after { content: ""; position: absolute; left: var(--ghost, -100%); top: -5px;
+  width: 0; height: 14px; border-left: 3px solid rgba(255, 90, 54, 0.85); margin-left: -1px;
+  pointer-events: none; }
+"""
 
 
 class WeightSliders(pn.viewable.Viewer):
@@ -19,20 +32,50 @@ class WeightSliders(pn.viewable.Viewer):
             slot: FastFloatSlider.from_param(
                 s.param[slot], start=-s.weight_range, end=s.weight_range, step=0.01,
                 value_throttled=None, sizing_mode="stretch_width", format="0.000",
-                css_classes=["tn-weight", f"tn-weight-{slot}"],
+                css_classes=["tn-weight", f"tn-weight-{slot}"], stylesheets=[GHOST_CSS],
             )
             for slot in slot_names(MAX_HIDDEN)
         }
+        self._nudges = {slot: pn.pane.HTML("", width=96, margin=(22, 0, 0, 0),
+                                           css_classes=["tn-nudge", f"tn-nudge-{slot}"])
+                        for slot in self._sliders}
+        self._rows = {slot: pn.Row(self._sliders[slot], self._nudges[slot],
+                                   sizing_mode="stretch_width", margin=0)
+                      for slot in self._sliders}
         self._layout = pn.Column(css_classes=["tn-weights"], sizing_mode="stretch_width",
                                  margin=(0, 5))
         self._show_width()
+        self._show_gradient()
 
     @param.depends("state.hidden", watch=True)
     def _show_width(self):
         h = self.state.hidden
         for slot, slider in self._sliders.items():
             slider.label = slot_label(slot, h)
-        self._layout.objects = [self._sliders[slot] for slot in slot_names(h)]
+        self._layout.objects = [self._rows[slot] for slot in slot_names(h)]
+
+    @param.depends("state.version", "state.learning_rate", watch=True)
+    def _show_gradient(self):
+        """-dL/dtheta beside each slider; the ghost at theta - lr * dL/dtheta on its track."""
+        s = self.state
+        names = slot_names(s.hidden)
+        theta, grad = s.net.theta, s.gradient()
+        ghost = s.next_step()
+        r = s.weight_range
+        biggest = float(np.max(np.abs(grad))) or 1.0
+        for k, slot in enumerate(names):
+            push, next_value = float(-grad[k]), float(ghost[k])
+            bar = 4 + 40 * abs(push) / biggest
+            color = "#1e8449" if push >= 0 else "#c0392b"
+            arrow = "▶" if push >= 0 else "◀"
+            self._nudges[slot].object = (
+                f'<div class="tn-push" data-push="{push!r}" data-ghost="{next_value!r}" '
+                f'title="−∂L/∂{slot_label(slot, s.hidden)}: gradient descent pushes this weight '
+                f'{"up" if push >= 0 else "down"}; the next step sets it to {next_value:.4f}">'
+                f'<span class="tn-push-bar" style="width:{bar:.0f}px;background:{color}"></span>'
+                f'<span style="color:{color}">{arrow} {push:+.2e}</span></div>')
+            pct = 100 * (min(max(next_value, -r), r) + r) / (2 * r)
+            self._sliders[slot].styles = {"--ghost": f"{pct:.3f}%"}
 
     @param.depends("state.weight_range", watch=True)
     def _fit_range(self):

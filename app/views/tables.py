@@ -3,6 +3,7 @@ import numpy as np
 import panel as pn
 import param
 
+from ..fast import FastHTML
 from ..state import Playground
 
 
@@ -25,9 +26,9 @@ class Tables(pn.viewable.Viewer):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._forward = pn.pane.HTML("", css_classes=["tn-forward-table"])
-        self._loss = pn.pane.HTML("", css_classes=["tn-loss-table"])
-        self._grads = pn.pane.HTML("", css_classes=["tn-gradient-table"])
+        self._forward = FastHTML("", css_classes=["tn-forward-table"])
+        self._loss = FastHTML("", css_classes=["tn-loss-table"])
+        self._grads = FastHTML("", css_classes=["tn-gradient-table"])
         self._update()
 
     @param.depends("state.version", watch=True)

@@ -1,0 +1,155 @@
+"""Issue 4's views without a browser: gradients and ghosts, the diagram, the landscape, the race."""
+import re
+
+import numpy as np
+import pytest
+from bokeh.events import Tap
+
+import tinynet
+from app import urlstate
+from app.main import PlaygroundApp
+from app.state import slot_names
+
+X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
+
+
+@pytest.fixture
+def app():
+    return PlaygroundApp()
+
+
+def shown_push_and_ghost(app, slot):
+    html = app.sliders._nudges[slot].object
+    push = float(re.search(r'data-push="([^"]+)"', html).group(1))
+    ghost = float(re.search(r'data-ghost="([^"]+)"', html).group(1))
+    return push, ghost
+
+
+def finite_difference(net, k, h=1e-6):
+    plus, minus = net.copy(), net.copy()
+    plus.theta[k] += h
+    minus.theta[k] -= h
+    return (plus.loss(X, Y) - minus.loss(X, Y)) / (2 * h)
+
+
+@pytest.mark.parametrize("hidden", [1, 2, 3])
+def test_gradient_beside_each_slider_is_tinynets_and_the_calculus(app, hidden):
+    s = app.state
+    s.hidden = hidden
+    s.advance(7)
+    grad = s.net.gradient(X, Y)
+    for k, slot in enumerate(slot_names(hidden)):
+        push, ghost = shown_push_and_ghost(app, slot)
+        assert push == pytest.approx(-grad[k], rel=1e-12, abs=1e-15)
+        assert push == pytest.approx(-finite_difference(s.net, k), rel=1e-5, abs=1e-9)
+        assert ghost == pytest.approx(s.net.theta[k] - s.learning_rate * grad[k], rel=1e-12)
+
+
+def test_ghost_marker_sits_where_the_next_step_lands(app):
+    s = app.state
+    s.learning_rate = 2.0
+    _, ghost = shown_push_and_ghost(app, "b2")
+    r = s.weight_range
+    pct = float(app.sliders._sliders["b2"].styles["--ghost"].rstrip("%"))
+    assert -r + pct / 100 * 2 * r == pytest.approx(ghost, abs=1e-4)
+    s.param.trigger("step")
+    assert s.b2 == pytest.approx(ghost, rel=1e-12)  # the step went where the ghost said
+
+
+def test_diagram_follows_weights_and_width(app):
+    s = app.state
+    d = app.diagram
+    assert d._edges.data["label"] == ["+0.50", "+0.30"]
+    assert d._nodes.data["label"][1] == f"a={1 / (1 + np.exp(-0.4)):.2f}"
+    s.probe_x = 3.0
+    assert d._nodes.data["label"][0] == "x=3"
+    s.hidden = 2
+    assert len(d._edges.data["label"]) == 4 and len(d._nodes.data["x"]) == 4
+    assert d._edges.data["color"][3] != d._edges.data["color"][2]  # w2 = [1, -1]
+    s.w2_2 = -3.0
+    assert max(d._edges.data["width"]) == d._edges.data["width"][3]
+
+
+def test_landscape_map_point_and_path_match_the_weights(app):
+    s, view = app.state, app.landscape
+    img = view._image.data
+    x0, y0, dw, dh = img["x"][0], img["y"][0], img["dw"][0], img["dh"][0]
+    xs, ys = np.linspace(x0, x0 + dw, 200), np.linspace(y0, y0 + dh, 200)
+    expected = tinynet.landscape(s.net, X, Y, "w1", "b1", xs, ys)
+    np.testing.assert_allclose(img["image"][0], expected, rtol=1e-6)
+    assert view._point.data == {"x": [0.5], "y": [-0.1]}
+    s.training = True
+    for _ in range(30):
+        s.advance(100)
+        assert view._point.data == {"x": [s.w1_1], "y": [s.b1_1]}
+        assert x0 <= s.w1_1 <= x0 + dw or view._range[0] <= s.w1_1 <= view._range[1]
+    path = view._path.data
+    assert len(path["x"]) == 30 and (path["x"][-1], path["y"][-1]) == (s.w1_1, s.b1_1)
+    lo, hi = view._range[:2]
+    assert lo < s.w1_1 < hi  # the axes followed the point
+
+
+def test_landscape_recomputes_when_another_weight_changes(app):
+    s, view = app.state, app.landscape
+    before = view._image.data["image"][0].copy()
+    s.w2_1 = 1.5
+    after = view._image.data["image"][0]
+    assert not np.allclose(before, after)
+    x0, dw = view._image.data["x"][0], view._image.data["dw"][0]
+    y0, dh = view._image.data["y"][0], view._image.data["dh"][0]
+    net = tinynet.Network([0.5], [-0.1], [1.5], 0.2)
+    # one cell, checked against tinynet directly
+    i, j = 37, 151
+    w1, b1 = np.linspace(x0, x0 + dw, 200)[i], np.linspace(y0, y0 + dh, 200)[j]
+    assert after[j, i] == pytest.approx(tinynet.Network([w1], [b1], [1.5], 0.2).loss(X, Y), rel=1e-6)
+    assert net.loss(X, Y) == pytest.approx(s.loss())
+
+
+def test_clicking_the_landscape_sets_the_two_weights(app):
+    s, view = app.state, app.landscape
+    s.landscape_y = "w2_1"
+    view._figure._trigger_event(Tap(view._figure, x=2.25, y=-1.5))
+    assert (s.w1_1, s.w2_1) == (2.25, -1.5)
+    expected = tinynet.Network([2.25], [-0.1], [-1.5], 0.2).loss(X, Y)
+    assert f"{expected:.6f}" in app.readouts._loss.object
+    assert view._point.data == {"x": [2.25], "y": [-1.5]}
+
+
+def test_all_views_agree_after_reset_width_switch_and_link(app):
+    s = app.state
+
+    def agree():
+        theta = s.net.theta
+        assert app.landscape._point.data["x"] == [theta[slot_names(s.hidden).index(s.landscape_x)]]
+        assert app.diagram._edges.data["label"][0] == f"{s.net.w1[0]:+.2f}"
+        np.testing.assert_allclose(app.fit._curve.data["y"], s.net.predict(app.fit._curve.data["x"]))
+        assert f"{s.loss():.6f}"[:6] in app.readouts._loss.object or "e" in app.readouts._loss.object
+        assert shown_push_and_ghost(app, "b2")[0] == pytest.approx(-s.net.gradient(X, Y)[-1])
+
+    s.advance(300)
+    agree()
+    s.param.trigger("reset")
+    agree()
+    s.hidden = 2
+    agree()
+    s.hidden = 1
+    agree()
+    found, _ = urlstate.parse_query({"hidden": "2", "w1": "1,3", "b1": "0,-5", "w2": "2,-2", "b2": "0.5"})
+    urlstate.apply(s, found)
+    agree()
+
+
+def test_race_runs_both_widths_like_tinynet(app):
+    race, view = app.race, app.race_view
+    race.running = True
+    for _ in range(20):
+        race.advance(250)
+    for h in (1, 2):
+        net = tinynet.starting_network(hidden=h)
+        tinynet.Trainer(net, X, Y).run(5000)
+        assert race.trainers[h].net.theta.tolist() == pytest.approx(net.theta.tolist(), rel=1e-12)
+        assert view._losses[h].data["epoch"][-1] == 5000
+    assert race.histories[1][1][-1] > tinynet.ONE_NEURON_FLOOR
+    assert race.histories[2][1][-1] < 1e-25
+    race.param.trigger("reset")
+    assert not race.running and race.epoch == 0 and view._losses[2].data["epoch"] == [0]
