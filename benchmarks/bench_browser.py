@@ -1,0 +1,184 @@
+"""How fast the playground feels in a real browser: prints figures, not a test.
+
+    python benchmarks/bench_browser.py
+
+Serves the app the way a person starts it (``python -m app.cli --no-show``, a subprocess) and
+drives headless Chromium (found as in tests/conftest.py). All times are the page's own clock
+(performance.now()), so Python's polling adds nothing to them.
+
+(a) slider -> plot latency: keydown on the focused w1 slider handle to the moment the
+    ``fit_curve`` data source changes in the page; 50 key presses 200 ms apart.
+(b) Train at top speed (speed=10000 from the URL): ``loss_history`` updates (stream or
+    replace) reaching the page per second over ~5 s, and epochs per second from the readout.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.conftest import (  # noqa: E402
+    CHROMIUM_ARGS, DEEP_TEXT_JS, find_chromium, free_port, wait_for_http,
+)
+
+TARGETS = {"p50_ms": 20.0, "p95_ms": 35.0, "updates_per_s": 30.0}
+
+# Record keydowns (capturing, so before the slider handles them) and fit_curve changes.
+WATCH_SLIDER_JS = """
+() => {
+  const rec = window.__bench = {keys: [], changes: []};
+  document.addEventListener('keydown', () => rec.keys.push(performance.now()), true);
+  Bokeh.documents[0].get_model_by_name('fit_curve').change.connect(
+    () => rec.changes.push(performance.now()));
+}
+"""
+
+WATCH_HISTORY_JS = """
+() => {
+  const rec = window.__bench = {streams: [], replaces: []};
+  const source = Bokeh.documents[0].get_model_by_name('loss_history');
+  source.streaming.connect(() => rec.streams.push(performance.now()));
+  source.change.connect(() => rec.replaces.push(performance.now()));
+}
+"""
+
+
+def percentile(values, q):
+    """The q-th percentile (0-100) by linear interpolation between closest ranks."""
+    s = sorted(values)
+    k = (len(s) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def verdict(ok):
+    return "PASS" if ok else "MISS"
+
+
+def epoch_of(page):
+    return int(page.locator(".tn-epoch").first.evaluate(DEEP_TEXT_JS).split()[-1])
+
+
+def wait_for_content(page, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while "mean loss" not in page.locator(".tn-loss").first.evaluate(DEEP_TEXT_JS):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page showed no loss readout")
+        page.wait_for_timeout(50)
+
+
+def slider_latency(page, base, steps, gap_ms):
+    """Milliseconds from each keydown to the next fit_curve change (None if none came)."""
+    page.goto(base + "/")
+    wait_for_content(page)
+    page.evaluate(WATCH_SLIDER_JS)
+    handle = page.locator(".tn-weights .noUi-handle").first
+    handle.focus()
+    for _ in range(5):  # warm up: first presses pay for JIT and first-use paths
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(gap_ms)
+    page.evaluate("() => { window.__bench.keys = []; window.__bench.changes = []; }")
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(gap_ms)
+    page.wait_for_timeout(500)
+    rec = page.evaluate("() => window.__bench")
+    keys, changes = rec["keys"], rec["changes"]
+    latencies = []
+    for i, down in enumerate(keys):
+        until = keys[i + 1] if i + 1 < len(keys) else float("inf")
+        after = [c for c in changes if down <= c < until]
+        latencies.append(after[0] - down if after else None)
+    return latencies
+
+
+def training_rate(page, base, seconds):
+    """(updates per second, streams, replaces, epochs per second) while training at top speed."""
+    page.goto(base + "/?speed=10000")
+    wait_for_content(page)
+    page.evaluate(WATCH_HISTORY_JS)
+    train = page.locator(".tn-train button")
+    train.click()
+    page.wait_for_timeout(1000)  # past the start-up of the loop
+    t0, e0 = page.evaluate("performance.now()"), epoch_of(page)
+    page.wait_for_timeout(seconds * 1000)
+    t1, e1 = page.evaluate("performance.now()"), epoch_of(page)
+    train.click()
+    while "Train" not in train.inner_text():  # paused: nothing is streaming when the tab closes
+        page.wait_for_timeout(50)
+    rec = page.evaluate("() => window.__bench")
+    streams = [t for t in rec["streams"] if t0 <= t < t1]
+    replaces = [t for t in rec["replaces"] if t0 <= t < t1]
+    span = (t1 - t0) / 1000
+    return (len(streams) + len(replaces)) / span, len(streams), len(replaces), (e1 - e0) / span
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=50, help="slider key presses (default 50)")
+    parser.add_argument("--gap-ms", type=int, default=200, help="time between presses")
+    parser.add_argument("--train-seconds", type=float, default=5.0)
+    args = parser.parse_args(argv)
+
+    chromium = find_chromium()
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log", delete=False)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--no-show", "--port", str(port)],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        started = time.perf_counter()
+        wait_for_http(base + "/", timeout=30)
+        print(f"server (python -m app.cli) answered after {time.perf_counter() - started:.2f} s")
+        with sync_playwright() as pw, tempfile.TemporaryDirectory() as home:
+            env = {**os.environ, "XDG_CONFIG_HOME": f"{home}/config",
+                   "XDG_CACHE_HOME": f"{home}/cache"}
+            launch = {"args": CHROMIUM_ARGS, "env": env}
+            if chromium is not None:
+                launch["executable_path"] = str(chromium)
+            browser = pw.chromium.launch(**launch)
+            page = browser.new_page()
+
+            latencies = slider_latency(page, base, args.steps, args.gap_ms)
+            got = [v for v in latencies if v is not None]
+            p50, p95 = percentile(got, 50), percentile(got, 95)
+            print(f"\n(a) slider -> fit_curve latency, {len(got)}/{len(latencies)} presses answered")
+            print(f"    p50 {p50:6.1f} ms  (target <= {TARGETS['p50_ms']:g})  "
+                  f"{verdict(p50 <= TARGETS['p50_ms'])}")
+            print(f"    p95 {p95:6.1f} ms  (target <= {TARGETS['p95_ms']:g})  "
+                  f"{verdict(p95 <= TARGETS['p95_ms'])}")
+            print(f"    min {min(got):.1f}  max {max(got):.1f}  mean {statistics.mean(got):.1f} ms;"
+                  f" over 35 ms: {sum(v > 35 for v in got)}")
+
+            page.close()
+            page = browser.new_page()
+            rate, streams, replaces, epochs = training_rate(page, base, args.train_seconds)
+            print(f"\n(b) Train at speed=10000 for {args.train_seconds:g} s")
+            print(f"    loss_history updates {rate:5.1f}/s ({streams} streams, {replaces} replaces)"
+                  f"  (target >= {TARGETS['updates_per_s']:g}, aim 60)  "
+                  f"{verdict(rate >= TARGETS['updates_per_s'])}")
+            print(f"    epochs {epochs:7.0f}/s  (asked for 10000)")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.seek(0)
+        text = log.read()
+        # a tab closed mid-message logs WebSocketClosedError: noise; any other traceback is not
+        tracebacks = text.count("Traceback (most recent call last)")
+        noise = text.count("tornado.websocket.WebSocketClosedError")
+        print(f"\nserver log {log.name}: {len(text.splitlines())} lines, {tracebacks} "
+              f"tracebacks ({noise} WebSocketClosedError)")
+
+
+if __name__ == "__main__":
+    main()
