@@ -13,7 +13,8 @@ import param
 import tinynet
 from tinynet import Trainer
 
-from .state import Playground, record
+from .run import record
+from .state import Playground
 
 RUNNERS = {1: "#c0392b", 2: "#1e8449"}  # width -> colour (the article's red and green)
 

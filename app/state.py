@@ -1,8 +1,8 @@
 """The playground's one state object: every user setting is a typed, bounded parameter.
 
-The numpy networks and trainers are private attributes: one network per width, so each width
-keeps its own weights (and loss history) when the learner switches back and forth. Views watch
-``version``, which is bumped once after any batch of changes to the network or its history.
+The numpy side lives in private attributes: one ``Run`` (network, trainer, loss history) per
+width, so each width keeps its own weights and history when the learner switches back and
+forth; and the data (x, y). Views watch ``version``, bumped once after any batch of changes.
 """
 import math
 
@@ -10,11 +10,16 @@ import numpy as np
 import param
 
 import tinynet
-from tinynet import Network, Trainer
+from tinynet import Network
+
+from .run import HISTORY_CAP, Run, record  # noqa: F401  (re-exported for views and tests)
 
 WIDTHS = [1, 2, 3, 4]
 MAX_HIDDEN = max(WIDTHS)
-HISTORY_CAP = 4000  # loss-history points kept per width; older ones are thinned, not dropped
+OPTIMIZERS = {"gradient descent": "gd", "momentum": "momentum", "Adam": "adam"}
+INITS = {"standard for the width": "standard", "the article's (1 neuron)": "article",
+         "a bump (2 neurons)": "bump", "Xavier/Glorot": "xavier", "He": "he"}
+PRESETS = [*tinynet.PRESETS, "custom"]
 
 
 def slot_names(hidden: int) -> list[str]:
@@ -32,47 +37,40 @@ def slot_label(slot: str, hidden: int) -> str:
     return label if hidden == 1 else f"{label} (neuron {j})"
 
 
-def record(history: tuple[list, list], first_epoch: int, losses: np.ndarray) -> None:
-    """Append a run's losses to (epochs, losses): every epoch while short, thinned past the cap.
-
-    At most ~64 points per call (always the last one); past HISTORY_CAP points the older half
-    is thinned to every other point, so the start of the curve is kept, only coarser.
-    """
-    epochs, kept = history
-    stride = max(1, losses.size // 64)
-    idx = np.arange(losses.size - 1, -1, -stride)[::-1]
-    epochs.extend((first_epoch + idx).tolist())
-    kept.extend(losses[idx].tolist())
-    if len(epochs) > HISTORY_CAP:
-        half = len(epochs) // 2
-        epochs[:half] = epochs[:half:2]
-        kept[:half] = kept[:half:2]
-
-
 def _weight(name):
     return param.Number(0.0, doc=f"Weight {name} of the network (used when the width has it).")
 
 
 class Playground(param.Parameterized):
-    """Width, weights, learning rate, speed and training switch of one playground session."""
+    """Width, weights, training settings, data choice and the training switch of one session."""
 
     hidden = param.Selector(default=1, objects=WIDTHS, doc="Number of hidden neurons H.")
-    learning_rate = param.Number(0.5, bounds=(1e-4, 10.0), doc="Gradient-descent step size.")
+    learning_rate = param.Number(0.5, bounds=(1e-4, 10.0), doc="Optimizer step size.")
     speed = param.Number(200.0, bounds=(1.0, 10_000.0), doc="Training speed in epochs per second.")
+    optimizer = param.Selector(default="gd", objects=OPTIMIZERS, doc="How gradients move weights.")
+    momentum = param.Number(0.9, bounds=(0.0, 0.999), doc="Momentum's velocity decay (beta).")
+    beta1 = param.Number(0.9, bounds=(0.0, 0.999), doc="Adam's first-moment decay.")
+    beta2 = param.Number(0.999, bounds=(0.0, 0.9999), doc="Adam's second-moment decay.")
+    activation = param.Selector(default="sigmoid", objects=list(tinynet.ACTIVATIONS),
+                                doc="The hidden neurons' nonlinearity.")
+    init = param.Selector(default="standard", objects=INITS,
+                          doc="Starting weights; 'standard' is the article's for H=1, the bump "
+                              "for H=2 and Xavier otherwise.")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the random initialisations.")
+    preset = param.Selector(default="article", objects=PRESETS, doc="The data set.")
     training = param.Boolean(False, doc="Whether the Train loop is running.")
-    step = param.Event(doc="Take one gradient-descent step.")
+    step = param.Event(doc="Take one optimizer step.")
     reset = param.Event(doc="Go back to the starting weights of the current width.")
 
     landscape_x = param.Selector(default="w1_1", objects=slot_names(1),
                                  doc="Weight along the loss landscape's horizontal axis.")
     landscape_y = param.Selector(default="b1_1", objects=slot_names(1),
                                  doc="Weight along the loss landscape's vertical axis.")
-
     probe_x = param.Number(1.0, bounds=(-2.0, 8.0), step=0.5,
                            doc="The input x at which the network diagram shows each activation.")
 
     weight_range = param.Number(8.0, bounds=(1.0, None), doc="Sliders span [-range, range].")
-    message = param.String("", doc="Why training stopped (divergence), shown beside the controls.")
+    message = param.String("", doc="Why training stopped or a change was refused.")
     version = param.Integer(0, doc="Bumped after every batch of changes to network or history.")
 
     for _slot in slot_names(MAX_HIDDEN):
@@ -81,53 +79,58 @@ class Playground(param.Parameterized):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self.x, self.y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
-        self._nets: dict[int, Network] = {}
-        self._trainers: dict[int, Trainer] = {}
-        self._history: dict[int, tuple[list, list]] = {}
+        self.x, self.y = tinynet.preset(self.preset)
+        self._runs: dict[int, Run] = {}
         self._pushing = False
         self._use_width(self.hidden)
-        self._checkpoint()
 
-    # -- the model of the current width ------------------------------------------------------
+    # -- the run of the current width --------------------------------------------------------
+    @property
+    def run(self) -> Run:
+        return self._runs[self.hidden]
+
     @property
     def net(self) -> Network:
-        return self._nets[self.hidden]
+        return self.run.net
 
     @property
-    def trainer(self) -> Trainer:
-        return self._trainers[self.hidden]
+    def trainer(self) -> tinynet.Trainer:
+        return self.run.trainer
 
     @property
     def epoch(self) -> int:
-        return self.trainer.epoch
+        return self.run.epoch
 
     @property
     def history(self) -> tuple[list, list]:
         """(epochs, losses) of the current width: the loss after each recorded epoch."""
-        return self._history[self.hidden]
+        return self.run.history
 
     def loss(self) -> float:
-        return self.trainer.loss
+        return self.run.loss()
 
     def gradient(self) -> np.ndarray:
         """dL/dtheta of the mean loss at the current weights."""
         return self.trainer.gradient()
 
     def next_step(self) -> np.ndarray:
-        """The weights one gradient-descent step from here: theta - lr * dL/dtheta."""
-        return self.net.theta - self.learning_rate * self.gradient()
+        """The weights one optimizer step from here."""
+        return self.run.next_step()
+
+    def make_optimizer(self) -> tinynet.Optimizer:
+        settings = {"gd": {}, "momentum": {"beta": self.momentum},
+                    "adam": {"beta1": self.beta1, "beta2": self.beta2}}[self.optimizer]
+        return tinynet.make_optimizer(self.optimizer, learning_rate=self.learning_rate, **settings)
+
+    def starting_theta(self, hidden: int) -> np.ndarray:
+        scheme = tinynet.default_scheme(hidden) if self.init == "standard" else self.init
+        return tinynet.starting_theta(scheme, hidden, self.seed)
 
     def _use_width(self, hidden):
-        if hidden not in self._nets:
-            self._nets[hidden] = tinynet.starting_network(hidden=hidden)
-            self._fresh_trainer(hidden)
+        if hidden not in self._runs:
+            net = Network.from_theta(self.starting_theta(hidden), self.activation)
+            self._runs[hidden] = Run(net, self.x, self.y, self.make_optimizer())
         self._push_weights()
-
-    def _fresh_trainer(self, hidden):
-        optimizer = tinynet.GradientDescent(self.learning_rate)
-        self._trainers[hidden] = Trainer(self._nets[hidden], self.x, self.y, optimizer)
-        self._history[hidden] = ([0], [self._trainers[hidden].loss])
 
     def _push_weights(self):
         """Copy the network's weights into the weight parameters and fit the sliders' range.
@@ -161,33 +164,54 @@ class Playground(param.Parameterized):
         self.param.landscape_x.objects = labels
         self.param.landscape_y.objects = dict(labels)
         self.param.update(landscape_x=x, landscape_y=y)
-        if hasattr(self, "_nets"):
+        if hasattr(self, "_runs"):
             self._use_width(self.hidden)
 
     @param.depends(*slot_names(MAX_HIDDEN), watch=True)
     def _on_weight(self, *events):
         if self._pushing:
             return
-        names = slot_names(self.hidden)
-        self.net.theta[:] = [getattr(self, n) for n in names]
+        self.net.theta[:] = [getattr(self, n) for n in slot_names(self.hidden)]
         self.version += 1
 
     @param.depends("learning_rate", watch=True)
     def _on_learning_rate(self):
-        for trainer in self._trainers.values():
-            trainer.optimizer.learning_rate = self.learning_rate
+        for run in self._runs.values():
+            run.optimizer.learning_rate = self.learning_rate
+            run.checkpoint()
         self.message = ""
-        self._checkpoint()
+        self.version += 1
+
+    @param.depends("optimizer", "momentum", "beta1", "beta2", "activation", watch=True)
+    def _on_training_settings(self):
+        """Keep every width's weights and epoch count; train on with the new settings."""
+        self.message = ""
+        name = {v: k for k, v in OPTIMIZERS.items()}[self.optimizer]
+        label = f"{name}, {self.activation}"
+        for run in self._runs.values():
+            run.rebuild(self.x, self.y, self.make_optimizer(), tinynet.get_activation(
+                self.activation), label)
+        self.version += 1
+
+    @param.depends("init", "seed", watch=True)
+    def _on_init(self):
+        """New starting weights for the current width, marked on its history."""
+        self.message = ""
+        self.net.theta[:] = self.starting_theta(self.hidden)
+        self.run.mark(f"new weights: {self.init}" + (f" (seed {self.seed})" if self.init in (
+            "xavier", "he") else ""))
+        self._push_weights()
+
+    @param.depends("preset", watch=True)
+    def _on_preset(self):
+        if self.preset != "custom":
+            self.set_data(*tinynet.preset(self.preset), label=f"data: {self.preset}")
 
     @param.depends("training", watch=True)
     def _on_training(self):
         if self.training:
             self.message = ""
-            self._checkpoint()
-
-    def _checkpoint(self):
-        """Remember where the current run started, to return there if it diverges."""
-        self._safe = (self.hidden, self.net.theta.copy(), self.epoch)
+            self.run.checkpoint()
 
     @param.depends("step", watch=True)
     def _on_step(self):
@@ -197,19 +221,14 @@ class Playground(param.Parameterized):
     def _on_reset(self):
         self.training = False
         self.message = ""
-        self._nets[self.hidden].theta[:] = tinynet.starting_theta(
-            tinynet.default_scheme(self.hidden), self.hidden)
-        self._fresh_trainer(self.hidden)
-        self._checkpoint()
+        net = Network.from_theta(self.starting_theta(self.hidden), self.activation)
+        self._runs[self.hidden] = Run(net, self.x, self.y, self.make_optimizer())
         self._push_weights()
 
     # -- training ------------------------------------------------------------------------------
     def advance(self, epochs: int) -> None:
         """Train the current width ``epochs`` steps, record the losses, update the parameters."""
-        result = self.trainer.run(epochs)
-        done = result.losses.size
-        if done:
-            record(self.history, self.epoch - done + 1, result.losses)
+        result = self.run.advance(epochs)
         if result.diverged:
             self.training = False
             self.message = self._undo_divergence()
@@ -218,14 +237,7 @@ class Playground(param.Parameterized):
     def _undo_divergence(self) -> str:
         """Go back to the weights the diverging run started from; say what happened."""
         epoch = self.epoch + 1
-        hidden, theta, start = getattr(self, "_safe", (None, None, 0))
-        if hidden != self.hidden:  # no checkpoint for this width: keep the last finite weights
-            hidden, theta, start = self.hidden, self.net.theta.copy(), self.epoch
-        self.net.theta[:] = theta
-        self.trainer.epoch = start
-        epochs, losses = self.history
-        keep = int(np.searchsorted(epochs, start, side="right"))
-        del epochs[keep:], losses[keep:]
+        start = self.run.undo()
         return (
             f"Training diverged at epoch {epoch}: with learning rate {self.learning_rate:g} "
             "each step overshoots the valley and lands higher up the other side, so the loss "
@@ -233,7 +245,7 @@ class Playground(param.Parameterized):
             "Lower the learning rate and train again."
         )
 
-
+    # -- setting things from code, links and files ---------------------------------------------
     def weights(self) -> dict[str, list[float] | float]:
         """The current network as the article writes it: w1, b1, w2 per neuron, and b2."""
         net = self.net
@@ -254,4 +266,26 @@ class Playground(param.Parameterized):
         if new.hidden != self.hidden:
             raise ValueError(f"expected {self.hidden} value(s) per neuron, got {new.hidden}")
         self.net.theta[:] = new.theta
+        self.run.checkpoint()
         self._push_weights()
+
+    def load_start(self, theta, label: str = "loaded weights") -> None:
+        """Switch to theta's width and put these weights there, marked on the history."""
+        net = Network.from_theta(theta, self.activation)
+        if net.hidden not in WIDTHS:
+            raise ValueError(f"{net.hidden} hidden neurons: the playground offers {WIDTHS}")
+        self.training = False
+        self.hidden = net.hidden
+        self.net.theta[:] = net.theta
+        self.run.mark(label)
+        self._push_weights()
+
+    def set_data(self, x, y, label: str = "data changed") -> None:
+        """Train on new data from here on (every width keeps its weights); raises DataError."""
+        x, y = tinynet.validate(x, y)
+        if x.size > 1 and np.ptp(x) == 0:
+            raise tinynet.DataError("every point has the same x: there is no curve to fit")
+        self.x, self.y = x, y
+        for run in self._runs.values():
+            run.rebuild(x, y, run.optimizer, self.net.activation, label)
+        self.version += 1

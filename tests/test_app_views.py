@@ -50,7 +50,7 @@ def test_ghost_marker_sits_where_the_next_step_lands(app):
     s.learning_rate = 2.0
     _, ghost = shown_push_and_ghost(app, "b2")
     r = s.weight_range
-    pct = float(app.sliders._sliders["b2"].styles["--ghost"].rstrip("%"))
+    pct = float(app.sliders._sliders["b2"]._css_vars["--ghost"].rstrip("%"))
     assert -r + pct / 100 * 2 * r == pytest.approx(ghost, abs=1e-4)
     s.param.trigger("step")
     assert s.b2 == pytest.approx(ghost, rel=1e-12)  # the step went where the ghost said

@@ -1,7 +1,7 @@
 """Loss: the readouts (mean loss, epoch) and the loss-vs-epoch plot on a log axis."""
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Label, Span
+from bokeh.models import ColumnDataSource, Label, LabelSet, Span
 from bokeh.plotting import figure
 
 import tinynet
@@ -61,8 +61,15 @@ class LossPlot(pn.viewable.Viewer):
                                   text_color="#c0392b", y_offset=4)
         fig.add_layout(self._floor)
         fig.add_layout(self._floor_label)
+        # where the learner changed something that restarts the curve (weights, data, optimizer)
+        self._marks = ColumnDataSource({"epoch": [], "label": []}, name="loss_marks")
+        fig.vspan("epoch", source=self._marks, line_color="#888888", line_dash="dotted",
+                  line_width=1.5)
+        fig.add_layout(LabelSet(x="epoch", y=6, y_units="screen", text="label", angle=1.5708,
+                                source=self._marks, text_font_size="8pt", text_color="#666666",
+                                x_offset=-3))
         self._figure = fig
-        self._width = None
+        self._run = None
         self._shown = 0
         self._update()
 
@@ -72,14 +79,16 @@ class LossPlot(pn.viewable.Viewer):
         epochs, losses = s.history
         one_neuron = s.hidden == 1
         self._floor.visible = self._floor_label.visible = one_neuron
-        if self._width != s.hidden or len(epochs) < self._shown or (
-                self._shown and epochs[self._shown - 1] != self._source.data["epoch"][-1]):
-            self._width = s.hidden
+        if s.run is not self._run or len(epochs) < self._shown:  # a new run, or thinned
+            self._run = s.run
             self._source.data = {"epoch": list(epochs), "loss": [max(v, TINY) for v in losses]}
         elif len(epochs) > self._shown:
             new = slice(self._shown, len(epochs))
             self._source.stream({"epoch": epochs[new], "loss": [max(v, TINY) for v in losses[new]]})
         self._shown = len(epochs)
+        marks, labels = s.run.marks
+        if len(marks) != len(self._marks.data["epoch"]):
+            self._marks.data = {"epoch": list(marks), "label": list(labels)}
 
     def __panel__(self):
         return pn.pane.Bokeh(self._figure, sizing_mode="stretch_width")

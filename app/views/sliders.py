@@ -8,7 +8,7 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
-from ..fast import FastFloatSlider
+from ..fast import FastFloatSlider, FastHTML
 from ..state import MAX_HIDDEN, Playground, slot_label, slot_names
 
 # The ghost marker is drawn inside the slider's shadow DOM at the position held in the CSS
@@ -36,7 +36,7 @@ class WeightSliders(pn.viewable.Viewer):
             )
             for slot in slot_names(MAX_HIDDEN)
         }
-        self._nudges = {slot: pn.pane.HTML("", width=96, margin=(22, 0, 0, 0),
+        self._nudges = {slot: FastHTML("", width=96, margin=(22, 0, 0, 0),
                                            css_classes=["tn-nudge", f"tn-nudge-{slot}"])
                         for slot in self._sliders}
         self._rows = {slot: pn.Row(self._sliders[slot], self._nudges[slot],
@@ -75,7 +75,7 @@ class WeightSliders(pn.viewable.Viewer):
                 f'<span class="tn-push-bar" style="width:{bar:.0f}px;background:{color}"></span>'
                 f'<span style="color:{color}">{arrow} {push:+.2e}</span></div>')
             pct = 100 * (min(max(next_value, -r), r) + r) / (2 * r)
-            self._sliders[slot].styles = {"--ghost": f"{pct:.3f}%"}
+            self._sliders[slot].set_css_var("--ghost", f"{pct:.3f}%")
 
     @param.depends("state.weight_range", watch=True)
     def _fit_range(self):

@@ -1,0 +1,89 @@
+"""One width's run: its network, trainer, loss history, and the marks on that history."""
+import copy
+
+import numpy as np
+
+from tinynet import Network, Optimizer, Trainer
+
+HISTORY_CAP = 4000  # loss-history points kept per run; older ones are thinned, not dropped
+
+
+def record(history: tuple[list, list], first_epoch: int, losses: np.ndarray) -> None:
+    """Append a run's losses to (epochs, losses): every epoch while short, thinned past the cap.
+
+    At most ~64 points per call (always the last one); past HISTORY_CAP points the older half
+    is thinned to every other point, so the start of the curve is kept, only coarser.
+    """
+    epochs, kept = history
+    stride = max(1, losses.size // 64)
+    idx = np.arange(losses.size - 1, -1, -stride)[::-1]
+    epochs.extend((first_epoch + idx).tolist())
+    kept.extend(losses[idx].tolist())
+    if len(epochs) > HISTORY_CAP:
+        half = len(epochs) // 2
+        epochs[:half] = epochs[:half:2]
+        kept[:half] = kept[:half:2]
+
+
+class Run:
+    """A network being trained: weights, epoch count, loss history and labelled marks."""
+
+    def __init__(self, net: Network, x, y, optimizer: Optimizer):
+        self.net = net
+        self.trainer = Trainer(net, x, y, optimizer)
+        self.history: tuple[list, list] = ([0], [self.trainer.loss])
+        self.marks: tuple[list, list] = ([], [])  # (epochs, labels)
+        self.checkpoint()
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epoch
+
+    @property
+    def optimizer(self) -> Optimizer:
+        return self.trainer.optimizer
+
+    def loss(self) -> float:
+        return self.trainer.loss
+
+    def next_step(self) -> np.ndarray:
+        """The weights one optimizer step from here (the optimizer's state is not touched)."""
+        theta = self.net.theta.copy()
+        copy.deepcopy(self.optimizer).step(theta, self.trainer.gradient())
+        return theta
+
+    def advance(self, epochs: int):
+        """Train ``epochs`` steps and record the losses; returns tinynet's TrainResult."""
+        result = self.trainer.run(epochs)
+        if result.losses.size:
+            record(self.history, self.epoch - result.losses.size + 1, result.losses)
+        return result
+
+    def rebuild(self, x, y, optimizer: Optimizer, activation, label: str) -> None:
+        """Keep the weights and the epoch count; train from here on new data/optimizer/activation."""
+        epoch = self.epoch
+        self.net.activation = activation
+        self.trainer = Trainer(self.net, x, y, optimizer)
+        self.trainer.epoch = epoch
+        self.mark(label)
+
+    def mark(self, label: str) -> None:
+        """Label this epoch on the history, and record the loss here (it may have jumped)."""
+        self.marks[0].append(self.epoch)
+        self.marks[1].append(label)
+        self.history[0].append(self.epoch)
+        self.history[1].append(self.loss())
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Remember where the current stretch of training started."""
+        self._safe = (self.net.theta.copy(), self.epoch)
+
+    def undo(self) -> int:
+        """Go back to the last checkpoint (after a divergence); returns its epoch."""
+        theta, epoch = self._safe
+        self.net.theta[:] = theta
+        self.trainer.epoch = epoch
+        keep = int(np.searchsorted(self.history[0], epoch, side="right"))
+        del self.history[0][keep:], self.history[1][keep:]
+        return epoch
