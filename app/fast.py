@@ -25,6 +25,9 @@ class FastFloatSlider(pn.widgets.FloatSlider):
     and whose CSS custom properties can be set cheaply (see ``set_css_var``)."""
 
     _debounce = 0
+    # Panel marks the whole session busy around each browser event (a watched parameter of
+    # its global state, ~4 ms); a slider step is too small to be worth a busy indicator
+    _busy__ignore = ["value", "value_throttled"]
 
     def __init__(self, **params):
         super().__init__(**params)

@@ -34,11 +34,13 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.state = state or Playground()
         self.race = Race(self.state)
         s = self.state
+        # Views update in the order they are made, and their changes reach the page in that
+        # order: the fit and the loss first, so the plot a learner watches moves first.
+        self.fit = FitPlot(state=s)
+        self.readouts = Readouts(state=s)
+        self.loss_plot = LossPlot(state=s)
         self.controls = Controls(state=s)
         self.sliders = WeightSliders(state=s)
-        self.readouts = Readouts(state=s)
-        self.fit = FitPlot(state=s)
-        self.loss_plot = LossPlot(state=s)
         self.tables = Tables(state=s)
         self.why = WhyPanel(state=s)
         self.diagram = NetworkDiagram(state=s)

@@ -3,7 +3,7 @@ import copy
 
 import numpy as np
 
-from tinynet import Network, Optimizer, Trainer
+from tinynet import GradientDescent, Network, Optimizer, Trainer
 
 HISTORY_CAP = 4000  # loss-history points kept per run; older ones are thinned, not dropped
 
@@ -48,8 +48,11 @@ class Run:
 
     def next_step(self) -> np.ndarray:
         """The weights one optimizer step from here (the optimizer's state is not touched)."""
+        g = self.trainer.gradient()
+        if type(self.optimizer) is GradientDescent:  # the common case, without copying state
+            return self.net.theta - self.optimizer.learning_rate * g
         theta = self.net.theta.copy()
-        copy.deepcopy(self.optimizer).step(theta, self.trainer.gradient())
+        copy.deepcopy(self.optimizer).step(theta, g)
         return theta
 
     def advance(self, epochs: int):

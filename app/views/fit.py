@@ -42,6 +42,7 @@ class FitPlot(pn.viewable.Viewer):
         legend.border_line_alpha = 0
         fig.add_layout(legend, "below")  # outside the plot, so it never hides the data
         self._figure = fig
+        self._shown = None  # (x from, x to, width) the sources were last built for
         self._update()
 
     @param.depends("state.version", watch=True)
@@ -53,14 +54,19 @@ class FitPlot(pn.viewable.Viewer):
         grid = np.linspace(lo - pad, hi + pad, 241)
         fwd = net.forward(grid)
         parts = fwd.a1 * net.w2  # each neuron's w2_j * a1_j(x)        (G, H)
-        self._curve.data = {"x": grid, "y": fwd.y_hat}
-        self._parts.data = {
-            "xs": [grid] * net.hidden,
-            "ys": [parts[:, j] for j in range(net.hidden)],
-            "color": NEURON_COLORS[: net.hidden],
-            "label": [f"neuron {j + 1}: w₂·σ(w₁x+b₁)" for j in range(net.hidden)],
-        }
-        self._points.data = {"x": x, "y": s.y, "y_hat": net.predict(x)}
+        if self._shown != (grid[0], grid[-1], net.hidden):  # new x range or width: all anew
+            self._shown = (grid[0], grid[-1], net.hidden)
+            self._curve.data = {"x": grid, "y": fwd.y_hat}
+            self._parts.data = {
+                "xs": [grid] * net.hidden,
+                "ys": list(parts.T),
+                "color": NEURON_COLORS[: net.hidden],
+                "label": [f"neuron {j + 1}: w₂·σ(w₁x+b₁)" for j in range(net.hidden)],
+            }
+        else:  # the same x: send only the new predictions
+            self._curve.data["y"] = fwd.y_hat
+            self._parts.data["ys"] = list(parts.T)
+        self._points.data = {"x": x.tolist(), "y": s.y.tolist(), "y_hat": net.predict(x).tolist()}
 
     def __panel__(self):
         return pn.pane.Bokeh(self._figure, sizing_mode="stretch_width")
