@@ -4,6 +4,7 @@ Serve it with ``tinynet-playground`` (app/cli.py) or ``panel serve app/main.py``
 """
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import panel as pn
 
@@ -12,6 +13,7 @@ from .fast import enable_nodelay
 from .loop import TrainLoop
 from .race import Race
 from .state import Playground
+from .views.challenge import Challenge
 from .views.controls import Controls
 from .views.diagram import NetworkDiagram
 from .views.explain import GRADIENTS, LANDSCAPE, RACE, WhyPanel
@@ -19,6 +21,7 @@ from .views.fit import FitPlot
 from .views.landscape import LossLandscape
 from .views.loss import LossPlot, Readouts
 from .views.race import RaceView
+from .views.settings import Settings
 from .views.sliders import WeightSliders
 from .views.tables import Tables
 
@@ -40,7 +43,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.readouts = Readouts(state=s)
         self.loss_plot = LossPlot(state=s)
         self.controls = Controls(state=s)
+        self.settings = Settings(state=s)
         self.sliders = WeightSliders(state=s)
+        self.challenge = Challenge(state=s)
         self.tables = Tables(state=s)
         self.why = WhyPanel(state=s)
         self.diagram = NetworkDiagram(state=s)
@@ -56,6 +61,9 @@ class PlaygroundApp(pn.viewable.Viewer):
 
         sidebar = pn.Column(
             self.controls,
+            pn.Card(self.settings, title="optimizer · activation · start · data",
+                    collapsed=True, sizing_mode="stretch_width", css_classes=["tn-settings-card"],
+                    margin=(6, 10)),
             pn.pane.HTML('<span class="tn-label">weights</span> <span class="tn-hint">'
                          "▶/◀ which way the next step pushes each weight; the red tick on "
                          "the track is where it will land</span>", margin=(10, 10, 0, 10)),
@@ -64,6 +72,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.readouts,
             pn.Row(self.fit, self.loss_plot, sizing_mode="stretch_width"),
             self.why,
+            self.challenge,
             sizing_mode="stretch_width")
         self._layout = pn.Column(
             pn.pane.HTML(
@@ -100,9 +109,10 @@ def _sync_url(state: Playground):
         if state.training and now - last[0] < URL_EVERY_S:
             return
         last[0] = now
-        location.search = "?" + "&".join(f"{k}={v}" for k, v in urlstate.to_query(state).items())
+        location.search = "?" + urlencode(urlstate.to_query(state), safe=",:")
 
-    state.param.watch(write, ["version", "learning_rate", "speed", "hidden", "training"])
+    state.param.watch(write, ["version", "learning_rate", "speed", "hidden", "training",
+                              *urlstate.NUMBERS.values(), *urlstate.CHOICES.values(), "seed"])
     write()
     return notices
 

@@ -20,7 +20,8 @@ RUNNERS = {1: "#c0392b", 2: "#1e8449"}  # width -> colour (the article's red and
 
 
 class Race(param.Parameterized):
-    """Widths 1 and 2 from their starting weights, trained at the playground's speed."""
+    """Widths 1 and 2 from their starting weights on the article's data, trained at the
+    playground's speed."""
 
     running = param.Boolean(False, doc="Whether the race is being trained.")
     reset = param.Event(doc="Start the race again from the starting weights.")
@@ -32,8 +33,8 @@ class Race(param.Parameterized):
         self._start()
 
     def _start(self):
-        p = self.playground
-        self.trainers = {h: Trainer(tinynet.starting_network(hidden=h), p.x, p.y,
+        x, y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y  # the article's comparison, on its data
+        self.trainers = {h: Trainer(tinynet.starting_network(hidden=h), x, y,
                                     tinynet.GradientDescent(0.5)) for h in RUNNERS}
         self.histories = {h: ([0], [t.loss]) for h, t in self.trainers.items()}
         self.version += 1

@@ -23,7 +23,7 @@ def validate(x, y, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray
         bad = np.flatnonzero(~np.isfinite(a))
         if bad.size:
             raise DataError(
-                f"{name} must be finite numbers; point {bad[0] + 1} is {a[bad[0]]!r}"
+                f"{name} must be finite numbers; point {bad[0] + 1} is {float(a[bad[0]])}"
             )
         arrays.append(a)
     x, y = arrays

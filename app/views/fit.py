@@ -1,8 +1,15 @@
-"""The fit: data points, the prediction curve, residuals, and each hidden neuron's share."""
+"""The fit: data points, the prediction curve, residuals, and each hidden neuron's share.
+
+The data points can be edited in place (Bokeh's PointDrawTool): drag one, click empty space to
+add one, select one and press Backspace to remove it. Every edit goes through the state's
+validation; an edit it refuses is undone on the plot and the reason shown.
+"""
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Legend
+from bokeh.models import ColumnDataSource, PointDrawTool
+
+import tinynet
 from bokeh.plotting import figure
 
 from ..state import Playground
@@ -21,8 +28,9 @@ class FitPlot(pn.viewable.Viewer):
         self._parts = ColumnDataSource({"xs": [], "ys": [], "color": [], "label": []},
                                        name="fit_parts")
         self._points = ColumnDataSource({"x": [], "y": [], "y_hat": []}, name="fit_points")
+        self._data = ColumnDataSource({"x": [], "y": []}, name="fit_data")  # editable
         fig = figure(height=380, sizing_mode="stretch_width", title="What the network predicts",
-                     x_axis_label="x", y_axis_label="y", toolbar_location=None,
+                     x_axis_label="x", y_axis_label="y", toolbar_location="right", tools="",
                      y_range=(-0.6, 1.6))
         fig.multi_line("xs", "ys", source=self._parts, line_color="color", line_width=2,
                        line_alpha=0.35, line_dash="dashed", legend_field="label")
@@ -32,8 +40,14 @@ class FitPlot(pn.viewable.Viewer):
                  legend_label="prediction ŷ(x)")
         fig.scatter("x", "y_hat", source=self._points, size=8, fill_color="white",
                     line_color="#1f4e79", line_width=2, legend_label="ŷ at each point")
-        fig.scatter("x", "y", source=self._points, size=11, color="#222222",
-                    legend_label="data y")
+        data = fig.scatter("x", "y", source=self._data, size=12, color="#222222",
+                           legend_label="data y (drag me)")
+        draw = PointDrawTool(renderers=[data], add=True, drag=True,
+                             description="Edit the data: drag, click to add, Backspace deletes")
+        fig.add_tools(draw)
+        fig.toolbar.active_tap = fig.toolbar.active_drag = draw
+        fig.toolbar.logo = None
+        self._data.on_change("data", self._on_edit)
         legend = fig.legend[0]
         legend.orientation = "horizontal"
         legend.nrows = 2
@@ -67,6 +81,21 @@ class FitPlot(pn.viewable.Viewer):
             self._curve.data["y"] = fwd.y_hat
             self._parts.data["ys"] = list(parts.T)
         self._points.data = {"x": x.tolist(), "y": s.y.tolist(), "y_hat": net.predict(x).tolist()}
+        if (list(self._data.data["x"]), list(self._data.data["y"])) != (x.tolist(), s.y.tolist()):
+            self._data.data = {"x": x.tolist(), "y": s.y.tolist()}
+
+    def _on_edit(self, attr, old, new):
+        """The learner moved, added or removed a data point in the browser."""
+        s = self.state
+        x, y = new.get("x", []), new.get("y", [])
+        if (list(x), list(y)) == (s.x.tolist(), s.y.tolist()):
+            return  # our own update coming back
+        try:
+            s.set_data(x, y, label="data edited")
+            s.param.update(preset="custom")
+        except (tinynet.DataError, TypeError, ValueError) as err:
+            s.message = f"That edit was undone: {err}."
+            self._data.data = {"x": s.x.tolist(), "y": s.y.tolist()}
 
     def __panel__(self):
         return pn.pane.Bokeh(self._figure, sizing_mode="stretch_width")

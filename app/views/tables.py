@@ -56,8 +56,8 @@ class Tables(pn.viewable.Viewer):
             foot=["mean", *map(_f, g.mean(axis=0))])
 
     def __panel__(self):
-        return pn.Row(self._forward, self._loss, self._grads, css_classes=["tn-tables"],
-                      sizing_mode="stretch_width")
+        return pn.FlexBox(self._forward, self._loss, self._grads, css_classes=["tn-tables"],
+                          sizing_mode="stretch_width")
 
 
 def _pretty(names):
