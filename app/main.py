@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import panel as pn
 
 from . import urlstate
-from .fast import enable_nodelay
+from .fast import enable_nodelay, enable_quick_write_retry
 from .loop import TrainLoop
 from .race import Race
 from .state import Playground
@@ -121,6 +121,7 @@ def create_app():
     """A new playground for one browser session."""
     pn.extension(raw_css=[CSS], notifications=False)
     enable_nodelay()
+    enable_quick_write_retry()
     app = PlaygroundApp()
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         notices = _sync_url(app.state)

@@ -220,6 +220,8 @@ class Playground(param.Parameterized):
         if self.training:
             self.message = ""
             self.run.checkpoint()
+        else:
+            self._changed()  # views that skipped frames while training catch up
 
     @param.depends("step", watch=True)
     def _on_step(self):

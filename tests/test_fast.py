@@ -29,3 +29,19 @@ def test_nodelay_is_set_when_a_websocket_opens():
     except Exception:
         pass  # the real open needs a live connection; we only check the socket option came first
     assert calls == [True]
+
+
+def test_panel_still_parks_writes_with_one_short_sleep():
+    """enable_quick_write_retry assumes _dispatch_msgs is the module's only asyncio.sleep."""
+    import inspect
+
+    from panel.io import document
+
+    from app.fast import _QuickRetryAsyncio, enable_quick_write_retry
+
+    source = inspect.getsource(document)
+    assert source.count("asyncio.sleep(") == 1
+    assert "await asyncio.sleep(0.01)" in inspect.getsource(document._dispatch_msgs)
+    enable_quick_write_retry()
+    assert isinstance(document.asyncio, _QuickRetryAsyncio)
+    assert document.asyncio.ensure_future is __import__("asyncio").ensure_future

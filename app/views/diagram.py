@@ -7,6 +7,7 @@ from bokeh.models import ColumnDataSource, LabelSet
 from bokeh.plotting import figure
 
 from ..state import Playground
+from . import Throttle
 
 POSITIVE, NEGATIVE = "#2166ac", "#d6604d"
 
@@ -49,10 +50,13 @@ class NetworkDiagram(pn.viewable.Viewer):
         self._probe = pn.widgets.FloatSlider.from_param(
             self.state.param.probe_x, label="activations shown at x", width=260,
             css_classes=["tn-probe-x"])
+        self._throttle = Throttle(hz=8)
         self._update()
 
     @param.depends("state.version", "state.probe_x", watch=True)
     def _update(self):
+        if not self._throttle.due(self.state.training):
+            return
         s = self.state
         net, h, x = s.net, s.net.hidden, s.probe_x
         ys = _hidden_y(h)

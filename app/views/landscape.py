@@ -125,10 +125,13 @@ class LossLandscape(pn.viewable.Viewer):
         loss = np.where(np.isfinite(loss), loss, np.nanmax(loss[np.isfinite(loss)], initial=1.0))
         low, high = max(float(loss.min()), 1e-12), max(float(loss.max()), 1e-11)
         self._mapper.update(low=low, high=high)
-        self._image.data = {"image": [loss.astype(np.float32)], "x": [x0], "y": [y0],
+        self._image.data = {"image": [np.minimum(loss, 1e38).astype(np.float32)], "x": [x0], "y": [y0],
                             "dw": [x1 - x0], "dh": [y1 - y0]}
         levels = np.geomspace(low, high, LEVELS + 2)[1:-1]
-        self._contours.set_data(contour_data(xs, ys, loss, levels))
+        flat = not np.all(np.diff(levels) > 0)  # a flat map (e.g. far out) has no contours
+        self._contours.visible = not flat
+        if not flat:
+            self._contours.set_data(contour_data(xs, ys, loss, levels))
         f = self._figure
         f.x_range.update(start=x0, end=x1)
         f.y_range.update(start=y0, end=y1)

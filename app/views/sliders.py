@@ -9,6 +9,7 @@ import param
 from bokeh.models import CustomJSTickFormatter
 
 from ..fast import FastFloatSlider, FastHTML
+from . import Throttle
 from ..state import MAX_HIDDEN, Playground, slot_label, slot_names
 
 # The ghost marker is drawn inside the slider's shadow DOM at the position held in the CSS
@@ -44,6 +45,7 @@ class WeightSliders(pn.viewable.Viewer):
                       for slot in self._sliders}
         self._layout = pn.Column(css_classes=["tn-weights"], sizing_mode="stretch_width",
                                  margin=(0, 5))
+        self._throttle = Throttle(hz=8)
         self._show_width()
         self._show_gradient()
 
@@ -57,6 +59,8 @@ class WeightSliders(pn.viewable.Viewer):
     @param.depends("state.version", "state.learning_rate", watch=True)
     def _show_gradient(self):
         """-dL/dtheta beside each slider; the ghost at theta - lr * dL/dtheta on its track."""
+        if not self._throttle.due(self.state.training):
+            return
         s = self.state
         names = slot_names(s.hidden)
         theta, grad = s.net.theta, s.gradient()

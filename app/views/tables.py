@@ -5,6 +5,7 @@ import param
 
 from ..fast import FastHTML
 from ..state import Playground
+from . import Throttle
 
 
 def _table(title, headers, rows, foot=None):
@@ -29,10 +30,13 @@ class Tables(pn.viewable.Viewer):
         self._forward = FastHTML("", css_classes=["tn-forward-table"])
         self._loss = FastHTML("", css_classes=["tn-loss-table"])
         self._grads = FastHTML("", css_classes=["tn-gradient-table"])
+        self._throttle = Throttle(hz=8)
         self._update()
 
     @param.depends("state.version", watch=True)
     def _update(self):
+        if not self._throttle.due(self.state.training):
+            return
         s = self.state
         net, x, y = s.net, s.x, s.y
         z1, a1, y_hat = net.forward(x)
