@@ -38,7 +38,7 @@ class Controls(pn.viewable.Viewer):
 
     @param.depends("state.training", watch=True)
     def _show_training(self):
-        self._train.label = "⏸ Pause" if self.state.training else "▶ Train"
+        self._train.label = "▮▮ Pause" if self.state.training else "▶ Train"
 
     @param.depends("state.message", "notice", watch=True)
     def _show_message(self):

@@ -54,7 +54,7 @@ class RaceView(pn.viewable.Viewer):
 
     @param.depends("race.running", watch=True)
     def _label(self):
-        self._run.label = "⏸ Pause the race" if self.race.running else "▶ Start the race"
+        self._run.label = "▮▮ Pause the race" if self.race.running else "▶ Start the race"
 
     @param.depends("race.version", watch=True)
     def _update(self):

@@ -24,7 +24,7 @@ class Settings(pn.viewable.Viewer):
         self._beta1 = pn.widgets.FloatSlider.from_param(
             s.param.beta1, label="Adam β₁", step=0.01, css_classes=["tn-beta1"], **small)
         self._beta2 = pn.widgets.FloatSlider.from_param(
-            s.param.beta2, label="Adam β₂", step=0.0001, css_classes=["tn-beta2"], **small)
+            s.param.beta2, label="Adam β₂", step=0.0001, format="0.0000", css_classes=["tn-beta2"], **small)
         self._activation = pn.widgets.Select.from_param(
             s.param.activation, label="activation", css_classes=["tn-activation"], **small)
         self._init = pn.widgets.Select.from_param(

@@ -1,0 +1,319 @@
+"""Export and import of the playground's state: plain functions, no widgets, no session.
+
+Exports: weights.json, loss.csv (epoch,loss), network.py (a tinynet snippet that rebuilds the
+network and data and prints the loss), snapshot.html (a static, offline Bokeh page) and
+plots.png (the same plots drawn by a headless Chromium). Import: ``parse_weights_json`` checks
+a weights.json and says what is wrong; ``apply_weights`` loads it as the current start.
+"""
+import html
+import io
+import json
+import math
+import os
+import shutil
+import textwrap
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+import tinynet
+
+from .state import OPTIMIZERS, WIDTHS, Playground
+
+FORMAT = "tinynet-weights"
+VERSION = 1
+MAX_JSON_BYTES = 100 * 1024  # a 4-neuron file is ~1 kB with 200 points of data
+MAX_WEIGHT = 1e6
+TINY = 1e-300  # a loss of exactly 0 has no place on a log axis; it is drawn here
+
+
+class WeightsError(ValueError):
+    """A weights file that cannot be loaded; the message says what is wrong."""
+
+
+class Weights(NamedTuple):
+    """Weights read from a file: the width, the activation and the article's w1, b1, w2, b2."""
+
+    hidden: int
+    activation: str
+    w1: list[float]
+    b1: list[float]
+    w2: list[float]
+    b2: float
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The flat vector [w1 (H), b1 (H), w2 (H), b2] that tinynet and the state use."""
+        return np.array([*self.w1, *self.b1, *self.w2, self.b2])
+
+
+# -- weights.json --------------------------------------------------------------------------------
+def weights_json(state: Playground) -> str:
+    """The current network as JSON; the data, loss and epoch are there for information."""
+    doc = {"format": FORMAT, "version": VERSION, "hidden": state.hidden,
+           "activation": state.activation, **state.weights(),
+           "data": {"x": state.x.tolist(), "y": state.y.tolist()},
+           "loss": state.loss(), "epoch": state.epoch}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def _reject_constant(name):
+    raise WeightsError(f"{name} is not a number JSON allows; every weight must be finite")
+
+
+def parse_weights_json(content: bytes | str, max_bytes: int = MAX_JSON_BYTES) -> Weights:
+    """Read and check a weights.json (as written by ``weights_json``); raises WeightsError."""
+    if content is None or len(content) == 0:
+        raise WeightsError("the file is empty")
+    if len(content) > max_bytes:
+        raise WeightsError(f"the file is {len(content) / 1024:.0f} kB; a weights file is at "
+                           f"most {max_bytes // 1024} kB")
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise WeightsError("the file is not text (UTF-8 JSON expected)") from None
+    try:
+        doc = json.loads(content, parse_constant=_reject_constant)
+    except json.JSONDecodeError as err:
+        raise WeightsError(f"the file is not valid JSON: {err.msg} at line {err.lineno}, "
+                           f"column {err.colno}") from None
+    except RecursionError:
+        raise WeightsError("the file is not a weights file: it is nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise WeightsError(f"the file holds a JSON {type(doc).__name__}, not an object with "
+                           "w1, b1, w2 and b2")
+    if doc.get("format") != FORMAT:
+        raise WeightsError(f'the file is not a tinynet weights file: it needs "format": "{FORMAT}"')
+    version = doc.get("version")
+    if version != VERSION or isinstance(version, bool):
+        raise WeightsError(f"weights file version {version!r} is not one this playground reads "
+                           f"(it reads version {VERSION})")
+    hidden = doc.get("hidden")
+    if isinstance(hidden, bool) or hidden not in WIDTHS:
+        raise WeightsError(f"hidden is {hidden!r}; the playground offers {WIDTHS} hidden neurons")
+    activation = doc.get("activation")
+    if activation not in tinynet.ACTIVATIONS:
+        raise WeightsError(f"activation is {activation!r}; choose one of "
+                           f"{list(tinynet.ACTIVATIONS)}")
+    lists = {name: _numbers(doc, name, hidden) for name in ("w1", "b1", "w2")}
+    if isinstance(doc.get("b2"), list):
+        raise WeightsError("b2 is the output's one bias: give a single number, not a list")
+    b2 = _number(doc.get("b2"), "b2")
+    return Weights(hidden, activation, lists["w1"], lists["b1"], lists["w2"], b2)
+
+
+def _numbers(doc: dict, name: str, hidden: int) -> list[float]:
+    values = doc.get(name)
+    if not isinstance(values, list):
+        raise WeightsError(f"{name} must be a list of {hidden} number(s), one per hidden neuron; "
+                           f"got {_short(values)}")
+    if len(values) != hidden:
+        raise WeightsError(f"{name} has {len(values)} value(s) but hidden is {hidden}: give one "
+                           "per hidden neuron")
+    return [_number(v, f"{name}[{j}]") for j, v in enumerate(values, start=1)]
+
+
+def _number(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise WeightsError(f"{name} must be a number, got {_short(value)}")
+    if not math.isfinite(value) or abs(value) > MAX_WEIGHT:
+        raise WeightsError(f"{name} is {value:.6g}; weights must be finite and within "
+                           f"±{MAX_WEIGHT:g}")
+    return float(value)
+
+
+def _short(value) -> str:
+    text = "nothing" if value is None else json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def apply_weights(state: Playground, weights: Weights, label: str = "loaded weights.json") -> None:
+    """Make ``weights`` the current width's start: its activation first, then the weights."""
+    state.training = False
+    if state.activation != weights.activation:
+        state.activation = weights.activation
+    state.load_start(weights.theta, label=label)
+
+
+# -- loss.csv and network.py ---------------------------------------------------------------------
+def loss_csv(state: Playground) -> str:
+    """The current width's loss history as CSV: one ``epoch,loss`` row per recorded epoch."""
+    epochs, losses = state.history
+    rows = "".join(f"{e},{v!r}\n" for e, v in zip(epochs, losses))
+    return "epoch,loss\n" + rows
+
+
+def _floats(values) -> str:
+    return "[" + ", ".join(repr(float(v)) for v in values) + "]"
+
+
+def _wrapped(name: str, values) -> str:
+    return textwrap.fill(_floats(values), width=96, initial_indent=f"{name} = np.array(",
+                         subsequent_indent=" " * (len(name) + 13), break_on_hyphens=False) + ")"
+
+
+def python_snippet(state: Playground) -> str:
+    """A Python script that rebuilds the current network and data with tinynet and prints the
+    loss, to full precision (the same number the playground shows)."""
+    w = state.weights()
+    settings = {"gd": {}, "momentum": {"beta": state.momentum},
+                "adam": {"beta1": state.beta1, "beta2": state.beta2}}[state.optimizer]
+    optimizer_args = ", ".join([repr(state.optimizer), f"learning_rate={state.learning_rate!r}",
+                                *(f"{k}={v!r}" for k, v in settings.items())])
+    name = {v: k for k, v in OPTIMIZERS.items()}[state.optimizer]
+    return (
+        f"# The tinynet playground's network: {state.hidden} {state.activation} hidden "
+        f"neuron{'s' if state.hidden > 1 else ''}, epoch {state.epoch}.\n"
+        "import numpy as np\n"
+        "from tinynet import Network, Trainer, make_optimizer\n\n"
+        f"net = Network(w1={_floats(w['w1'])}, b1={_floats(w['b1'])},\n"
+        f"              w2={_floats(w['w2'])}, b2={float(w['b2'])!r},\n"
+        f"              activation={state.activation!r})\n"
+        f"{_wrapped('x', state.x)}\n"
+        f"{_wrapped('y', state.y)}\n"
+        f"optimizer = make_optimizer({optimizer_args})  # {name}\n"
+        "trainer = Trainer(net, x, y, optimizer)\n\n"
+        "print(repr(trainer.loss))  # mean loss 0.5 * (y_hat - y)^2, as the playground shows it\n"
+        "# trainer.run(1000); print(trainer.loss)  # train on from here\n"
+    )
+
+
+# -- the plots, the snapshot and the PNG ---------------------------------------------------------
+def plots(state: Playground, width: int = 560, height: int = 380):
+    """A Bokeh row: the fit (data, prediction, errors) and the loss history (log scale).
+
+    Made anew on each call, from the state as it is now (a Bokeh model lives in one document).
+    """
+    from bokeh.layouts import row
+    from bokeh.models import Span
+    from bokeh.plotting import figure
+
+    x, y, net = state.x, state.y, state.net
+    lo, hi = float(x.min()), float(x.max())
+    pad = max(1.0, 0.25 * (hi - lo))
+    grid = np.linspace(lo - pad, hi + pad, 241)
+    y_hat = net.predict(x)
+    fit = figure(width=width, height=height, title="What the network predicts", x_axis_label="x",
+                 y_axis_label="y", toolbar_location=None, y_range=(-0.6, 1.6))
+    fit.segment(x, y, x, y_hat, line_color="#c0392b", line_width=2, line_alpha=0.7,
+                legend_label="error ŷ − y")
+    fit.line(grid, net.predict(grid), line_color="#1f4e79", line_width=3,
+             legend_label="prediction ŷ(x)")
+    fit.scatter(x, y_hat, size=8, fill_color="white", line_color="#1f4e79", line_width=2,
+                legend_label="ŷ at each point")
+    fit.scatter(x, y, size=12, color="#222222", legend_label="data y")
+    fit.legend.location = "bottom_right"
+    fit.legend.label_text_font_size = "9pt"
+
+    epochs, losses = state.history
+    loss = figure(width=width, height=height, y_axis_type="log", toolbar_location=None,
+                  title="Loss while training (log scale)", x_axis_label="epoch",
+                  y_axis_label="mean loss")
+    loss.line(list(epochs), [max(v, TINY) for v in losses], line_width=2, line_color="#1f4e79")
+    if state.hidden == 1:
+        loss.add_layout(Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width",
+                             line_color="#c0392b", line_dash="dashed", line_width=2))
+    return row(fit, loss)
+
+
+def _table(headers, rows) -> str:
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+SNAPSHOT_CSS = ("body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}"
+                "table{border-collapse:collapse;margin:0.5em 2em 1em 0;display:inline-table}"
+                "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}")
+
+
+def snapshot_html(state: Playground) -> str:
+    """A standalone page: the state's numbers, the two plots and the tables; works offline."""
+    from bokeh.embed import file_html
+    from bokeh.layouts import column
+    from bokeh.models import Div
+    from bokeh.resources import INLINE
+
+    net, x, y = state.net, state.x, state.y
+    z1, a1, y_hat = net.forward(x)
+    names = tinynet.parameter_names(state.hidden)
+    weights = _table(["weight", "value"], [[n, repr(float(v))] for n, v in zip(names, net.theta)])
+    h = state.hidden
+    sub = (lambda s: [s]) if h == 1 else (lambda s: [f"{s}[{j}]" for j in range(1, h + 1)])
+    per_point = _table(
+        ["x", *sub("z₁"), *sub("a₁"), "ŷ", "y", "½(ŷ − y)²"],
+        [[f"{xi:g}", *(f"{v:.6f}" for v in z1[i]), *(f"{v:.6f}" for v in a1[i]),
+          f"{y_hat[i]:.6f}", f"{y[i]:g}", f"{0.5 * (y_hat[i] - y[i]) ** 2:.6g}"]
+         for i, xi in enumerate(x)])
+    name = {v: k for k, v in OPTIMIZERS.items()}[state.optimizer]
+    header = Div(text=(
+        f"<style>{SNAPSHOT_CSS}</style><h1>tinynet playground: a snapshot</h1>"
+        f"<p>{h} {state.activation} hidden neuron{'s' if h > 1 else ''} · {name}, learning rate "
+        f"{state.learning_rate:g} · epoch <b>{state.epoch}</b> · mean loss "
+        f"<b class='tn-snapshot-loss'>{state.loss()!r}</b></p>"))
+    tables = Div(text=(f"<h2>Weights</h2>{weights}<h2>Forward pass and loss per point</h2>"
+                       f"{per_point}"))
+    return file_html(column(header, plots(state), tables), INLINE, "tinynet playground snapshot")
+
+
+class PNGUnavailable(RuntimeError):
+    """PNG export cannot run here (no Chromium, chromedriver or selenium)."""
+
+
+def _find(names: list[str]) -> str | None:
+    for name in names:
+        found = shutil.which(name) or (name if Path(name).exists() else None)
+        if found:
+            return found
+    return None
+
+
+def png_unavailable_reason() -> str:
+    """'' if PNG export can run here, else what is missing (cheap: nothing is started)."""
+    import importlib.util
+
+    missing = []
+    if importlib.util.find_spec("selenium") is None:
+        missing.append("the selenium package")
+    if _find(["/usr/bin/chromium", "chromium", "chromium-browser"]) is None:
+        missing.append("Chromium")
+    if _find(["/usr/bin/chromedriver", "chromedriver"]) is None:
+        missing.append("chromedriver")
+    if not missing:
+        return ""
+    return ("PNG export needs " + " and ".join(missing) + " on the machine that serves the "
+            "playground; snapshot.html has the same plots")
+
+
+def plots_png(state: Playground) -> bytes:
+    """The fit and loss plots as PNG, drawn by headless Chromium; raises PNGUnavailable."""
+    reason = png_unavailable_reason()
+    if reason:
+        raise PNGUnavailable(reason)
+    from bokeh.io.export import get_screenshot_as_png
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium Manager would phone home
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking"):
+        options.add_argument(flag)
+    options.binary_location = _find(["/usr/bin/chromium", "chromium", "chromium-browser"])
+    service = Service(executable_path=_find(["/usr/bin/chromedriver", "chromedriver"]))
+    layout = plots(state)
+    try:
+        driver = webdriver.Chrome(options=options, service=service)
+    except Exception as err:
+        raise PNGUnavailable(f"PNG export could not start Chromium: {err}".strip()) from err
+    try:
+        image = get_screenshot_as_png(layout, driver=driver)
+    except Exception as err:
+        raise PNGUnavailable(f"PNG export failed in Chromium: {err}".strip()) from err
+    finally:
+        driver.quit()
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

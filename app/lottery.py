@@ -1,0 +1,212 @@
+"""The init lottery: many random starts per width, trained at once, and how their losses fall.
+
+``Lottery.run`` is the computation (numpy only, touches no parameter, so a worker thread may
+run it); ``Lottery.start`` runs it in a worker thread when served and hands progress and
+results back to the session's event loop, or runs it right here when not served (tests).
+"""
+import threading
+import time
+from typing import Callable, NamedTuple
+
+import numpy as np
+import param
+
+import tinynet
+
+from .state import WIDTHS, Playground
+
+BLOCK = 500  # models per train_many block: a progress report and a chance to cancel each
+# A run "found the bump" when its final loss is below 0.04, under half the one-neuron floor
+# 1/12: no monotonic curve gets below 1/12 on the article's data, and after 2,000 epochs the
+# runs fall in two clear groups, at or above 0.085 and (mostly) below 0.03.
+FOUND = 0.04
+
+Schedule = Callable[[Callable[[], None]], None]
+
+
+class Plan(NamedTuple):
+    """Everything a draw needs, copied from the lottery and the playground when it starts."""
+
+    widths: tuple[int, ...]
+    runs: int
+    epochs: int
+    init: str
+    seed: int
+    x: np.ndarray
+    y: np.ndarray
+    activation: str
+    optimizer: tinynet.Optimizer
+    block: int = BLOCK
+
+    def describe(self) -> str:
+        data = "the article's data" if is_article(self.x, self.y) else f"{self.x.size} points"
+        return (f"{self.runs:,} starts per width, {self.init} (seed {self.seed}), {self.epochs:,} "
+                f"epochs of {self.optimizer!r}, {self.activation}, on {data}")
+
+
+class Draw(NamedTuple):
+    """One width's runs: where each started, where it ended, its final loss."""
+
+    width: int
+    seed: int
+    start: np.ndarray  # starting weights, (3H + 1, runs)
+    theta: np.ndarray  # trained weights, (3H + 1, runs)
+    losses: np.ndarray  # final mean loss, (runs,); inf where the run diverged
+    diverged: np.ndarray  # (runs,) bool
+
+    def order(self) -> np.ndarray:
+        """Run indices from the lowest final loss to the highest (diverged last)."""
+        return np.argsort(self.losses, kind="stable")
+
+    def share_found(self, threshold: float = FOUND) -> float:
+        """The fraction of runs whose final loss is below ``threshold``."""
+        return float(np.mean(self.losses < threshold))
+
+
+class Cancelled(Exception):
+    """Raised inside a draw when it is cancelled."""
+
+
+def is_article(x, y) -> bool:
+    """Whether (x, y) is the article's data set, where the one-neuron floor is 1/12."""
+    return (np.array_equal(x, tinynet.ARTICLE_X) and np.array_equal(y, tinynet.ARTICLE_Y))
+
+
+def width_seed(seed: int, width: int) -> int:
+    """The seed of one width's starts, derived from the lottery's seed and the width, so a
+    width draws the same starts whichever other widths are in the lottery."""
+    return int(np.random.SeedSequence([seed, width]).generate_state(1)[0])
+
+
+class Lottery(param.Parameterized):
+    """Settings and results of the init lottery for one playground."""
+
+    runs = param.Integer(1000, bounds=(1, 20_000), doc="Random starts per width.")
+    epochs = param.Integer(2000, bounds=(1, 100_000), doc="Training epochs of every start.")
+    init = param.Selector(default="xavier", objects=["xavier", "he"],
+                          doc="How the random starting weights are drawn.")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1), doc="Seed of the whole lottery.")
+    widths = param.ListSelector(default=list(WIDTHS), objects=list(WIDTHS),
+                                doc="Widths (hidden neurons) to draw for.")
+    threshold = param.Number(FOUND, bounds=(1e-12, 1.0),
+                             doc="A run 'found the bump' if its final loss is below this.")
+    running = param.Boolean(False, doc="Whether a draw is being computed.")
+    done = param.Integer(0, doc="Runs trained so far in the current draw.")
+    total = param.Integer(1, doc="Runs in the current draw.")
+    message = param.String("", doc="How the last draw ended.")
+    version = param.Integer(0, doc="Bumped when new results arrive.")
+
+    def __init__(self, playground: Playground, **params):
+        super().__init__(**params)
+        self.playground = playground
+        self.results: dict[int, Draw] = {}
+        self.plan_used: Plan | None = None
+        self.seconds = 0.0
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- the computation (any thread) -------------------------------------------------------
+    def plan(self) -> Plan:
+        """A snapshot of the settings and the playground's data, optimizer and activation."""
+        s = self.playground
+        return Plan(tuple(sorted(self.widths)), self.runs, self.epochs, self.init, self.seed,
+                    s.x.copy(), s.y.copy(), s.activation, s.make_optimizer())
+
+    def run(self, plan: Plan | None = None,
+            progress: Callable[[int, int], None] | None = None) -> dict[int, Draw]:
+        """Train every start of the plan; raises Cancelled if ``cancel()`` is called meanwhile.
+
+        ``progress(done, total)`` is called after each block of runs. Touches no parameter.
+        """
+        plan = plan or self.plan()
+        total = plan.runs * len(plan.widths)
+        results = {}
+        for i, h in enumerate(plan.widths):
+            offset = i * plan.runs
+
+            def report(done, _, offset=offset):
+                if self._cancel.is_set():  # stops train_many between blocks
+                    raise Cancelled
+                if progress is not None:
+                    progress(offset + done, total)
+
+            seed = width_seed(plan.seed, h)
+            start = tinynet.starting_theta(plan.init, h, seed, models=plan.runs)
+            out = tinynet.train_many(start, plan.x, plan.y, plan.epochs, plan.optimizer,
+                                     plan.activation, block=plan.block, progress=report)
+            results[h] = Draw(h, seed, start, *out)
+        return results
+
+    # -- running it from the page (the session's thread) ------------------------------------
+    def start(self, schedule: Schedule | None = None) -> threading.Thread | None:
+        """Draw with the current settings.
+
+        With ``schedule`` (served: a function that runs a callable on the session's event
+        loop) the numpy work runs in a worker thread and progress and results come back
+        through ``schedule``; the thread is returned. Without it, everything runs here.
+        """
+        if self.running:
+            return None
+        if not self.widths:
+            self.message = "Choose at least one width."
+            return None
+        plan = self.plan()
+        self._cancel.clear()
+        self.param.update(running=True, done=0, total=plan.runs * len(plan.widths),
+                          message="")
+        began = time.perf_counter()
+        if schedule is None:
+            self._finish(plan, *self._compute(plan, self._progress), time.perf_counter() - began)
+            return None
+
+        def work():
+            def progress(done, total):
+                schedule(lambda: self._progress(done, total))
+            results, error = self._compute(plan, progress)
+            seconds = time.perf_counter() - began
+            schedule(lambda: self._finish(plan, results, error, seconds))
+
+        self._thread = threading.Thread(target=work, name="init-lottery", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def cancel(self) -> None:
+        """Stop the draw in progress after its current block (the last results stay)."""
+        self._cancel.set()
+
+    def _compute(self, plan, progress):
+        try:
+            return self.run(plan, progress), None
+        except Cancelled:
+            return None, "cancelled"
+        except Exception as exc:  # shown in the page; the session keeps working
+            return None, f"the lottery failed: {exc}"
+
+    def _progress(self, done, total):
+        if self.running:
+            self.param.update(done=done, total=total)
+
+    def _finish(self, plan, results, error, seconds):
+        if results is None:
+            kept = " (the last draw's results are still shown)" if self.results else ""
+            message = (f"Cancelled after {self.done:,} of {self.total:,} runs{kept}."
+                       if error == "cancelled" else error + ".")
+            self.param.update(running=False, message=message)
+            return
+        self.results, self.plan_used, self.seconds = results, plan, seconds
+        self.param.update(running=False, done=self.total,
+                          message=f"{self.total:,} runs in {seconds:.1f} s.")
+        self.version += 1
+
+    # -- using the results ------------------------------------------------------------------
+    def pick(self, width: int, rank: int) -> int:
+        """The run index of the ``rank``-th best run (1 = lowest final loss) of a width."""
+        draw = self.results[width]
+        if not 1 <= rank <= draw.losses.size:
+            raise ValueError(f"rank must be between 1 and {draw.losses.size}, got {rank}")
+        return int(draw.order()[rank - 1])
+
+    def load(self, width: int, run: int) -> None:
+        """Put run ``run`` of a width's starting weights into the playground."""
+        start = self.results[width].start[:, run].copy()
+        self.playground.load_start(start, label=f"lottery: width {width}, run {run}")

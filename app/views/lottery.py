@@ -1,0 +1,252 @@
+"""The init lottery in the page: draw many random starts per width, see where they end up,
+and load any run's starting weights into the playground."""
+import math
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, HoverTool, Span
+from bokeh.plotting import figure
+from panel.io.state import set_curdoc
+
+import tinynet
+
+from ..lottery import Lottery, is_article
+from ..state import WIDTHS, Playground
+from .loss import format_loss
+
+COLORS = {1: "#c0392b", 2: "#1e8449", 3: "#8e44ad", 4: "#2471a3"}  # 1 and 2 as in the race
+BINS_PER_DECADE = 6
+LOWEST = 1e-16  # losses below this (a float's rounding) share the histogram's first bin
+EMPTY = {"width": [], "label": [], "color": [], "left": [], "right": [], "top": []}
+
+ABOUT = """\
+**The init lottery.** Gradient descent only walks downhill from where it starts, so whether a
+network finds the bump depends on its random starting weights. Every width below trains many
+random starts (Xavier or He, from the seed) on the playground's current data with its
+optimizer, learning rate and activation; the histogram shows where their final losses land
+(log scale). On the article's data a run **found the bump** when its final loss is below the
+threshold (0.04 unless changed, the dashed line): under half the one-neuron floor 1/12 (dotted),
+which no monotonic curve can beat, so the network must have bent its curve back down. Runs
+still creeping toward the bump when the epochs run out count only once they are under it.
+On other data the same test reads "reached a loss below the threshold". Pick any run and load
+its starting weights into the playground to train it yourself.
+"""
+
+
+def histogram(results, bins_per_decade: int = BINS_PER_DECADE) -> dict[str, list]:
+    """Counts of final losses per width in log-spaced bins shared by every width.
+
+    Diverged runs (loss inf) are left out; empty bins are not drawn.
+    """
+    finite = [d.losses[np.isfinite(d.losses)] for d in results.values()]
+    finite = np.concatenate(finite) if finite else np.empty(0)
+    if finite.size == 0:
+        return dict(EMPTY)
+    lo = math.floor(math.log10(max(finite.min(), LOWEST)))
+    hi = max(math.ceil(math.log10(max(finite.max(), LOWEST))), lo + 1)
+    edges = np.logspace(lo, hi, (hi - lo) * bins_per_decade + 1)
+    data = {k: [] for k in EMPTY}
+    for h, draw in results.items():
+        losses = np.clip(draw.losses[np.isfinite(draw.losses)], edges[0], edges[-1])
+        counts, _ = np.histogram(losses, edges)
+        for k in np.flatnonzero(counts):
+            data["width"].append(h)
+            data["label"].append(f"{h} hidden neuron{'s' if h > 1 else ''}")
+            data["color"].append(COLORS.get(h, "#555555"))
+            data["left"].append(float(edges[k]))
+            data["right"].append(float(edges[k + 1]))
+            data["top"].append(int(counts[k]))
+    return data
+
+
+class LotteryView(pn.viewable.Viewer):
+    """Settings, Run/Cancel and progress; the histogram and shares; loading a chosen run."""
+
+    state = param.ClassSelector(class_=Playground)
+    pick_width = param.Selector(default=WIDTHS[0], objects=WIDTHS,
+                                doc="The width whose runs the rank counts.")
+    rank = param.Integer(1, bounds=(1, None),
+                         doc="Which run of the width, by final loss: 1 is the best.")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.lottery = Lottery(self.state)
+        lot = self.lottery
+        self._hist = ColumnDataSource(dict(EMPTY), name="lottery_hist")
+        fig = figure(height=330, sizing_mode="stretch_width", x_axis_type="log",
+                     toolbar_location=None, x_axis_label="final mean loss (log scale)",
+                     y_axis_label="runs", title="The init lottery: final losses per width")
+        fig.quad(left="left", right="right", top="top", bottom=0, source=self._hist,
+                 fill_color="color", line_color="color", fill_alpha=0.35, legend_field="label")
+        fig.add_tools(HoverTool(tooltips=[("width", "@width"), ("final loss", "@left – @right"),
+                                          ("runs", "@top")]))
+        self._found_line = Span(location=lot.threshold, dimension="height", line_color="#222222",
+                                line_dash="dashed", line_width=2)
+        self._floor_line = Span(location=tinynet.ONE_NEURON_FLOOR, dimension="height",
+                                line_color="#c0392b", line_dash="dotted", line_width=2)
+        fig.add_layout(self._found_line)
+        fig.add_layout(self._floor_line)
+        fig.legend.location = "top_left"
+        self._fig = fig
+
+        self._settings = pn.Row(
+            pn.widgets.IntInput.from_param(lot.param.runs, name="starts per width", width=120),
+            pn.widgets.IntInput.from_param(lot.param.epochs, name="epochs", width=100),
+            pn.widgets.Select.from_param(lot.param.init, name="initialisation", width=110),
+            pn.widgets.IntInput.from_param(lot.param.seed, name="seed", width=110),
+            pn.widgets.FloatInput.from_param(lot.param.threshold, name="found below", width=100),
+            pn.widgets.CheckButtonGroup.from_param(lot.param.widths, name="widths",
+                                                   margin=(26, 10, 5, 10)))
+        self._run = pn.widgets.Button(name="▶ Draw the lottery", button_type="success",
+                                      width=170, css_classes=["tn-lottery-run"])
+        self._cancel = pn.widgets.Button(name="Cancel", button_type="primary",
+                                         button_style="outline", width=90, disabled=True,
+                                         css_classes=["tn-lottery-cancel"])
+        self._run.on_click(lambda _: self.start())
+        self._cancel.on_click(lambda _: lot.cancel())
+        self._progress = pn.indicators.Progress(value=0, max=1, width=220, bar_color="success",
+                                                margin=(18, 10), css_classes=["tn-lottery-progress"])
+        self._status = pn.pane.HTML("", css_classes=["tn-lottery-status"], margin=(12, 10))
+        self._summary = pn.pane.HTML("", css_classes=["tn-lottery-summary"], width=330)
+
+        self._best = pn.widgets.Button(name="best", width=70)
+        self._median = pn.widgets.Button(name="median", width=80)
+        self._worst = pn.widgets.Button(name="worst", width=70)
+        for button, where in ((self._best, 0.0), (self._median, 0.5), (self._worst, 1.0)):
+            button.on_click(lambda _, where=where: self._go_to(where))
+        self._load = pn.widgets.Button(name="Load this start into the playground",
+                                       button_type="primary", width=270,
+                                       css_classes=["tn-lottery-load"])
+        self._load.on_click(lambda _: self.load())
+        self._choice = pn.pane.HTML("", css_classes=["tn-lottery-choice"],
+                                    sizing_mode="stretch_width")
+        self._picker = pn.Row(
+            pn.widgets.Select.from_param(self.param.pick_width, name="width", width=80),
+            pn.widgets.IntInput.from_param(self.param.rank, name="rank by final loss", width=140),
+            pn.Column(pn.Spacer(height=18), pn.Row(self._best, self._median, self._worst)),
+            pn.Column(pn.Spacer(height=18), self._load))
+
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            pn.state.on_session_destroyed(lambda _: lot.cancel())
+        lot.param.watch(self._on_progress, ["running", "done", "total", "message"])
+        lot.param.watch(self._on_results, ["version"])
+        lot.param.watch(self._on_threshold, ["threshold"])
+        self._on_progress()
+        self._on_results()
+
+    # -- running -------------------------------------------------------------------------------
+    def start(self):
+        """Draw: in a worker thread when served (updates come back on the event loop), else here."""
+        self.lottery.start(schedule=_session_schedule())
+
+    def _on_progress(self, *_):
+        lot = self.lottery
+        self._run.disabled = lot.running
+        self._cancel.disabled = not lot.running
+        self._progress.max = max(lot.total, 1)
+        self._progress.value = min(lot.done, self._progress.max)
+        if lot.running:
+            self._status.object = f"training… {lot.done:,} of {lot.total:,} runs"
+        else:
+            self._status.object = lot.message or "Press Draw: the settings, data and optimizer " \
+                                                 "are the playground's at that moment."
+
+    # -- results -------------------------------------------------------------------------------
+    def _on_results(self, *_):
+        lot = self.lottery
+        results, plan = lot.results, lot.plan_used
+        self._hist.data = histogram(results)
+        article = plan is None or is_article(plan.x, plan.y)
+        self._floor_line.visible = article
+        self._on_threshold()
+        if results:
+            widths = sorted(results)
+            self.param.pick_width.objects = widths
+            runs = results[widths[0]].losses.size
+            self.param.rank.bounds = (1, runs)
+            self.param.update(pick_width=self.pick_width if self.pick_width in widths
+                              else widths[-1], rank=min(self.rank, runs))
+        self._picker.visible = bool(results)
+        self._show_choice()
+
+    def _on_threshold(self, *_):
+        self._found_line.location = self.lottery.threshold
+        self._summary.object = self._summary_html()
+
+    def _summary_html(self) -> str:
+        lot, plan = self.lottery, self.lottery.plan_used
+        if not lot.results:
+            return "<p>No draw yet.</p>"
+        found = "found the bump" if is_article(plan.x, plan.y) else "reached loss &lt; " \
+                                                                     f"{lot.threshold:g}"
+        rows = "".join(
+            f"<tr><td>{h}</td><td><b>{d.share_found(lot.threshold):.1%}</b></td>"
+            f"<td>{format_loss(float(d.losses.min()))}</td>"
+            f"<td>{format_loss(float(np.median(d.losses)))}</td>"
+            f"<td>{int(d.diverged.sum())}</td></tr>" for h, d in sorted(lot.results.items()))
+        return (f"<table class='tn-lottery-table'><tr><th>width</th><th>{found}</th>"
+                f"<th>best loss</th><th>median</th><th>diverged</th></tr>{rows}</table>"
+                f"<p class='tn-hint'>{found}: final loss &lt; {lot.threshold:g}. "
+                f"Drawn with {plan.describe()}.</p>")
+
+    # -- choosing and loading a run ------------------------------------------------------------
+    def _go_to(self, where: float):
+        draw = self.lottery.results.get(self.pick_width)
+        if draw is not None:
+            self.rank = 1 + round(where * (draw.losses.size - 1))
+
+    @param.depends("pick_width", "rank", watch=True)
+    def _show_choice(self):
+        lot = self.lottery
+        draw = lot.results.get(self.pick_width)
+        if draw is None or not 1 <= self.rank <= draw.losses.size:
+            self._choice.object = ""
+            return
+        k = lot.pick(self.pick_width, self.rank)
+        start = draw.start[:, k]
+        h = draw.width
+        weights = (f"w₁ = {_numbers(start[:h])}, b₁ = {_numbers(start[h:2 * h])}, "
+                   f"w₂ = {_numbers(start[2 * h:3 * h])}, b₂ = {start[3 * h]:.3g}")
+        self._choice.object = (f"width {h}, run {k} (rank {self.rank:,} of "
+                               f"{draw.losses.size:,}): final loss <b>"
+                               f"{format_loss(float(draw.losses[k]))}</b> after "
+                               f"{lot.plan_used.epochs:,} epochs. Starts at {weights}.")
+
+    def load(self):
+        """Load the chosen run's starting weights into the playground."""
+        k = self.lottery.pick(self.pick_width, self.rank)
+        self.lottery.load(self.pick_width, k)
+
+    def __panel__(self):
+        return pn.Column(
+            pn.pane.Markdown(ABOUT, css_classes=["tn-why"], sizing_mode="stretch_width"),
+            self._settings,
+            pn.Row(self._run, self._cancel, self._progress, self._status),
+            pn.Row(self._fig, self._summary, sizing_mode="stretch_width"),
+            self._picker,
+            self._choice,
+            sizing_mode="stretch_width", css_classes=["tn-lottery"])
+
+
+def _numbers(values) -> str:
+    return "[" + ", ".join(f"{v:.3g}" for v in values) + "]"
+
+
+def _session_schedule():
+    """A function that runs a callable on this session's event loop, batched into one message
+    (None when not served: then the lottery runs synchronously)."""
+    doc = pn.state.curdoc
+    if doc is None or doc.session_context is None:
+        return None
+
+    def schedule(fn):
+        def callback():
+            with set_curdoc(doc), pn.io.hold(doc):
+                fn()
+        try:
+            doc.add_next_tick_callback(callback)
+        except Exception:  # the session has gone; nothing to show the result to
+            pass
+
+    return schedule
