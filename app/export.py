@@ -8,11 +8,9 @@ a weights.json and says what is wrong; ``apply_weights`` loads it as the current
 import html
 import io
 import json
-import math
 import os
 import shutil
 import textwrap
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -118,8 +116,9 @@ def _numbers(doc: dict, name: str, hidden: int) -> list[float]:
 def _number(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise WeightsError(f"{name} must be a number, got {_short(value)}")
-    if not math.isfinite(value) or abs(value) > MAX_WEIGHT:
-        raise WeightsError(f"{name} is {value:.6g}; weights must be finite and within "
+    if not abs(value) <= MAX_WEIGHT:  # also NaN, inf, and ints too big for a float
+        shown = f"{value:.6g}" if isinstance(value, float) else _short(value)
+        raise WeightsError(f"{name} is {shown}; weights must be finite and within "
                            f"±{MAX_WEIGHT:g}")
     return float(value)
 
@@ -168,9 +167,13 @@ def python_snippet(state: Playground) -> str:
         f"neuron{'s' if state.hidden > 1 else ''}, epoch {state.epoch}.\n"
         "import numpy as np\n"
         "from tinynet import Network, Trainer, make_optimizer\n\n"
-        f"net = Network(w1={_floats(w['w1'])}, b1={_floats(w['b1'])},\n"
-        f"              w2={_floats(w['w2'])}, b2={float(w['b2'])!r},\n"
-        f"              activation={state.activation!r})\n"
+        "net = Network(\n"
+        f"    w1={_floats(w['w1'])},\n"
+        f"    b1={_floats(w['b1'])},\n"
+        f"    w2={_floats(w['w2'])},\n"
+        f"    b2={float(w['b2'])!r},\n"
+        f"    activation={state.activation!r},\n"
+        ")\n"
         f"{_wrapped('x', state.x)}\n"
         f"{_wrapped('y', state.y)}\n"
         f"optimizer = make_optimizer({optimizer_args})  # {name}\n"
@@ -204,8 +207,10 @@ def plots(state: Playground, width: int = 560, height: int = 380):
     fit.scatter(x, y_hat, size=8, fill_color="white", line_color="#1f4e79", line_width=2,
                 legend_label="ŷ at each point")
     fit.scatter(x, y, size=12, color="#222222", legend_label="data y")
-    fit.legend.location = "bottom_right"
-    fit.legend.label_text_font_size = "9pt"
+    legend = fit.legend[0]
+    legend.orientation, legend.label_text_font_size, legend.border_line_alpha = (
+        "horizontal", "9pt", 0)
+    fit.add_layout(legend, "below")  # outside the plot, so it never hides the data
 
     epochs, losses = state.history
     loss = figure(width=width, height=height, y_axis_type="log", toolbar_location=None,
@@ -216,6 +221,27 @@ def plots(state: Playground, width: int = 560, height: int = 380):
         loss.add_layout(Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width",
                              line_color="#c0392b", line_dash="dashed", line_width=2))
     return row(fit, loss)
+
+
+def offline_resources():
+    """Bokeh's JS and CSS inlined, and no external files: Panel, once imported, adds its
+    components' script files (e.g. ReactiveESM's es-module-shims) to every Bokeh page, and a
+    static page of plain Bokeh plots needs none of them."""
+    from bokeh.resources import Resources
+
+    class Offline(Resources):
+        def clone(self, *, components=None) -> "Offline":  # Bokeh's clone makes a Resources
+            return Offline(mode="inline", components=components or list(self.components))
+
+        @property
+        def js_files(self) -> list[str]:
+            return []
+
+        @property
+        def css_files(self) -> list[str]:
+            return []
+
+    return Offline(mode="inline")
 
 
 def _table(headers, rows) -> str:
@@ -234,8 +260,6 @@ def snapshot_html(state: Playground) -> str:
     from bokeh.embed import file_html
     from bokeh.layouts import column
     from bokeh.models import Div
-    from bokeh.resources import INLINE
-
     net, x, y = state.net, state.x, state.y
     z1, a1, y_hat = net.forward(x)
     names = tinynet.parameter_names(state.hidden)
@@ -249,13 +273,13 @@ def snapshot_html(state: Playground) -> str:
          for i, xi in enumerate(x)])
     name = {v: k for k, v in OPTIMIZERS.items()}[state.optimizer]
     header = Div(text=(
-        f"<style>{SNAPSHOT_CSS}</style><h1>tinynet playground: a snapshot</h1>"
+        "<h1>tinynet playground: a snapshot</h1>"
         f"<p>{h} {state.activation} hidden neuron{'s' if h > 1 else ''} · {name}, learning rate "
         f"{state.learning_rate:g} · epoch <b>{state.epoch}</b> · mean loss "
-        f"<b class='tn-snapshot-loss'>{state.loss()!r}</b></p>"))
+        f"<b class='tn-snapshot-loss'>{state.loss()!r}</b></p>"), stylesheets=[SNAPSHOT_CSS])
     tables = Div(text=(f"<h2>Weights</h2>{weights}<h2>Forward pass and loss per point</h2>"
-                       f"{per_point}"))
-    return file_html(column(header, plots(state), tables), INLINE, "tinynet playground snapshot")
+                       f"{per_point}"), stylesheets=[SNAPSHOT_CSS])
+    return file_html(column(header, plots(state), tables), offline_resources(), "tinynet playground snapshot")
 
 
 class PNGUnavailable(RuntimeError):
@@ -263,11 +287,13 @@ class PNGUnavailable(RuntimeError):
 
 
 def _find(names: list[str]) -> str | None:
-    for name in names:
-        found = shutil.which(name) or (name if Path(name).exists() else None)
-        if found:
-            return found
-    return None
+    """The first of ``names`` that is an executable (a path, or a name on PATH)."""
+    return next((found for found in map(shutil.which, names) if found), None)
+
+
+def _first_line(err: Exception) -> str:
+    lines = str(err).strip().splitlines()  # selenium appends a stack trace
+    return lines[0] if lines else type(err).__name__
 
 
 def png_unavailable_reason() -> str:
@@ -307,11 +333,11 @@ def plots_png(state: Playground) -> bytes:
     try:
         driver = webdriver.Chrome(options=options, service=service)
     except Exception as err:
-        raise PNGUnavailable(f"PNG export could not start Chromium: {err}".strip()) from err
+        raise PNGUnavailable(f"PNG export could not start Chromium: {_first_line(err)}") from err
     try:
-        image = get_screenshot_as_png(layout, driver=driver)
+        image = get_screenshot_as_png(layout, driver=driver, resources=offline_resources())
     except Exception as err:
-        raise PNGUnavailable(f"PNG export failed in Chromium: {err}".strip()) from err
+        raise PNGUnavailable(f"PNG export failed in Chromium: {_first_line(err)}") from err
     finally:
         driver.quit()
     out = io.BytesIO()
