@@ -5,7 +5,8 @@ import math
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, Span
+from bokeh.models import (ColumnDataSource, FixedTicker, HoverTool, PrintfTickFormatter,
+                          Range1d, Span)
 from bokeh.plotting import figure
 from panel.io.state import set_curdoc
 
@@ -16,9 +17,10 @@ from ..state import WIDTHS, Playground
 from .loss import format_loss
 
 COLORS = {1: "#c0392b", 2: "#1e8449", 3: "#8e44ad", 4: "#2471a3"}  # 1 and 2 as in the race
-BINS_PER_DECADE = 6
+BINS = 24  # log-spaced bins over the range of final losses, shared by every width
 LOWEST = 1e-16  # losses below this (a float's rounding) share the histogram's first bin
-EMPTY = {"width": [], "label": [], "color": [], "left": [], "right": [], "top": []}
+EMPTY = {"width": [], "label": [], "color": [], "lo": [], "hi": [], "left": [], "right": [],
+         "top": []}
 
 ABOUT = """\
 **The init lottery.** Gradient descent only walks downhill from where it starts, so whether a
@@ -34,28 +36,35 @@ its starting weights into the playground to train it yourself.
 """
 
 
-def histogram(results, bins_per_decade: int = BINS_PER_DECADE) -> dict[str, list]:
+def histogram(results, bins: int = BINS) -> dict[str, list]:
     """Counts of final losses per width in log-spaced bins shared by every width.
 
-    Diverged runs (loss inf) are left out; empty bins are not drawn.
+    A bin [lo, hi) is split into one slot per width, side by side (left, right), so the bars
+    never hide each other. Diverged runs (loss inf) are left out; empty bins are not drawn.
     """
     finite = [d.losses[np.isfinite(d.losses)] for d in results.values()]
     finite = np.concatenate(finite) if finite else np.empty(0)
     if finite.size == 0:
-        return dict(EMPTY)
-    lo = math.floor(math.log10(max(finite.min(), LOWEST)))
-    hi = max(math.ceil(math.log10(max(finite.max(), LOWEST))), lo + 1)
-    edges = np.logspace(lo, hi, (hi - lo) * bins_per_decade + 1)
+        return {k: [] for k in EMPTY}
+    lo = math.log10(max(finite.min(), LOWEST))
+    hi = math.log10(max(finite.max(), LOWEST))
+    hi = max(hi, lo + 0.1) + 1e-9  # room for the largest loss inside the last bin
+    edges = np.logspace(lo, hi, bins + 1)
+    logs = np.linspace(lo, hi, bins + 1)
+    slots = len(results)
     data = {k: [] for k in EMPTY}
-    for h, draw in results.items():
+    for i, (h, draw) in enumerate(sorted(results.items())):
         losses = np.clip(draw.losses[np.isfinite(draw.losses)], edges[0], edges[-1])
         counts, _ = np.histogram(losses, edges)
         for k in np.flatnonzero(counts):
+            step = (logs[k + 1] - logs[k]) / slots
             data["width"].append(h)
             data["label"].append(f"{h} hidden neuron{'s' if h > 1 else ''}")
             data["color"].append(COLORS.get(h, "#555555"))
-            data["left"].append(float(edges[k]))
-            data["right"].append(float(edges[k + 1]))
+            data["lo"].append(float(edges[k]))
+            data["hi"].append(float(edges[k + 1]))
+            data["left"].append(float(10 ** (logs[k] + i * step)))
+            data["right"].append(float(10 ** (logs[k] + (i + 1) * step)))
             data["top"].append(int(counts[k]))
     return data
 
@@ -73,13 +82,13 @@ class LotteryView(pn.viewable.Viewer):
         super().__init__(**params)
         self.lottery = Lottery(self.state)
         lot = self.lottery
-        self._hist = ColumnDataSource(dict(EMPTY), name="lottery_hist")
+        self._hist = ColumnDataSource({k: [] for k in EMPTY}, name="lottery_hist")
         fig = figure(height=330, sizing_mode="stretch_width", x_axis_type="log",
-                     toolbar_location=None, x_axis_label="final mean loss (log scale)",
+                     x_range=Range1d(1e-3, 1.0), toolbar_location=None, x_axis_label="final mean loss (log scale)",
                      y_axis_label="runs", title="The init lottery: final losses per width")
         fig.quad(left="left", right="right", top="top", bottom=0, source=self._hist,
-                 fill_color="color", line_color="color", fill_alpha=0.35, legend_field="label")
-        fig.add_tools(HoverTool(tooltips=[("width", "@width"), ("final loss", "@left – @right"),
+                 fill_color="color", line_color="color", fill_alpha=0.6, legend_field="label")
+        fig.add_tools(HoverTool(tooltips=[("width", "@width"), ("final loss", "@lo – @hi"),
                                           ("runs", "@top")]))
         self._found_line = Span(location=lot.threshold, dimension="height", line_color="#222222",
                                 line_dash="dashed", line_width=2)
@@ -87,6 +96,8 @@ class LotteryView(pn.viewable.Viewer):
                                 line_color="#c0392b", line_dash="dotted", line_width=2)
         fig.add_layout(self._found_line)
         fig.add_layout(self._floor_line)
+        fig.xaxis.ticker = FixedTicker(ticks=_ticks(1e-3, 1.0))  # Bokeh's log ticker leaves
+        fig.xaxis.formatter = PrintfTickFormatter(format="%g")  # a 2-decade range unlabelled
         fig.legend.location = "top_left"
         self._fig = fig
 
@@ -96,34 +107,37 @@ class LotteryView(pn.viewable.Viewer):
             pn.widgets.Select.from_param(lot.param.init, name="initialisation", width=110),
             pn.widgets.IntInput.from_param(lot.param.seed, name="seed", width=110),
             pn.widgets.FloatInput.from_param(lot.param.threshold, name="found below", width=100),
-            pn.widgets.CheckButtonGroup.from_param(lot.param.widths, name="widths",
-                                                   margin=(26, 10, 5, 10)))
-        self._run = pn.widgets.Button(name="▶ Draw the lottery", button_type="success",
+            pn.Column(pn.pane.HTML("widths", margin=(5, 10, 0, 10)),
+                      pn.widgets.CheckButtonGroup.from_param(lot.param.widths, margin=(0, 10))))
+        self._run = pn.widgets.Button(label="▶ Draw the lottery", color="success",
                                       width=170, css_classes=["tn-lottery-run"])
-        self._cancel = pn.widgets.Button(name="Cancel", button_type="primary",
-                                         button_style="outline", width=90, disabled=True,
+        self._cancel = pn.widgets.Button(label="Cancel", color="primary",
+                                         variant="outline", width=90, disabled=True,
                                          css_classes=["tn-lottery-cancel"])
         self._run.on_click(lambda _: self.start())
         self._cancel.on_click(lambda _: lot.cancel())
         self._progress = pn.indicators.Progress(value=0, max=1, width=220, bar_color="success",
-                                                margin=(18, 10), css_classes=["tn-lottery-progress"])
+                                                margin=(18, 10),
+                                                css_classes=["tn-lottery-progress"])
         self._status = pn.pane.HTML("", css_classes=["tn-lottery-status"], margin=(12, 10))
         self._summary = pn.pane.HTML("", css_classes=["tn-lottery-summary"], width=330)
 
-        self._best = pn.widgets.Button(name="best", width=70)
-        self._median = pn.widgets.Button(name="median", width=80)
-        self._worst = pn.widgets.Button(name="worst", width=70)
+        self._best = pn.widgets.Button(label="best", width=70)
+        self._median = pn.widgets.Button(label="median", width=80)
+        self._worst = pn.widgets.Button(label="worst", width=70)
         for button, where in ((self._best, 0.0), (self._median, 0.5), (self._worst, 1.0)):
             button.on_click(lambda _, where=where: self._go_to(where))
-        self._load = pn.widgets.Button(name="Load this start into the playground",
-                                       button_type="primary", width=270,
+        self._load = pn.widgets.Button(label="Load this start into the playground",
+                                       color="primary", width=270,
                                        css_classes=["tn-lottery-load"])
         self._load.on_click(lambda _: self.load())
         self._choice = pn.pane.HTML("", css_classes=["tn-lottery-choice"],
                                     sizing_mode="stretch_width")
         self._picker = pn.Row(
-            pn.widgets.Select.from_param(self.param.pick_width, name="width", width=80),
-            pn.widgets.IntInput.from_param(self.param.rank, name="rank by final loss", width=140),
+            pn.widgets.Select.from_param(self.param.pick_width, name="width", width=80,
+                                         css_classes=["tn-lottery-width"]),
+            pn.widgets.IntInput.from_param(self.param.rank, name="rank by final loss", width=140,
+                                           css_classes=["tn-lottery-rank"]),
             pn.Column(pn.Spacer(height=18), pn.Row(self._best, self._median, self._worst)),
             pn.Column(pn.Spacer(height=18), self._load))
 
@@ -156,7 +170,13 @@ class LotteryView(pn.viewable.Viewer):
     def _on_results(self, *_):
         lot = self.lottery
         results, plan = lot.results, lot.plan_used
-        self._hist.data = histogram(results)
+        data = histogram(results)
+        self._hist.data = data
+        if data["lo"]:  # show every bar and both lines, with a little room either side
+            lines = [lot.threshold, tinynet.ONE_NEURON_FLOOR]
+            start, end = min(data["lo"] + lines) / 1.5, max(data["hi"] + lines) * 1.5
+            self._fig.x_range.update(start=start, end=end)
+            self._fig.xaxis.ticker.ticks = _ticks(start, end)
         article = plan is None or is_article(plan.x, plan.y)
         self._floor_line.visible = article
         self._on_threshold()
@@ -185,7 +205,7 @@ class LotteryView(pn.viewable.Viewer):
             f"<td>{format_loss(float(d.losses.min()))}</td>"
             f"<td>{format_loss(float(np.median(d.losses)))}</td>"
             f"<td>{int(d.diverged.sum())}</td></tr>" for h, d in sorted(lot.results.items()))
-        return (f"<table class='tn-lottery-table'><tr><th>width</th><th>{found}</th>"
+        return (f"<table class='tn-lottery-table' style='border-spacing: 10px 2px'><tr><th>width</th><th>{found}</th>"
                 f"<th>best loss</th><th>median</th><th>diverged</th></tr>{rows}</table>"
                 f"<p class='tn-hint'>{found}: final loss &lt; {lot.threshold:g}. "
                 f"Drawn with {plan.describe()}.</p>")
@@ -194,7 +214,7 @@ class LotteryView(pn.viewable.Viewer):
     def _go_to(self, where: float):
         draw = self.lottery.results.get(self.pick_width)
         if draw is not None:
-            self.rank = 1 + round(where * (draw.losses.size - 1))
+            self.rank = 1 + int(where * (draw.losses.size - 1))  # the lower median
 
     @param.depends("pick_width", "rank", watch=True)
     def _show_choice(self):
@@ -227,6 +247,13 @@ class LotteryView(pn.viewable.Viewer):
             self._picker,
             self._choice,
             sizing_mode="stretch_width", css_classes=["tn-lottery"])
+
+
+def _ticks(start: float, end: float) -> list[float]:
+    """1, 2 and 5 times the powers of ten between start and end (1 alone over 4+ decades)."""
+    decades = range(math.floor(math.log10(start)), math.ceil(math.log10(end)) + 1)
+    mantissas = (1,) if len(decades) > 5 else (1, 2, 5)
+    return [float(f"{m}e{d}") for d in decades for m in mantissas if start <= m * 10.0**d <= end]
 
 
 def _numbers(values) -> str:
