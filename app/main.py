@@ -20,6 +20,7 @@ from .views.explain import GRADIENTS, LANDSCAPE, RACE, WhyPanel
 from .views.fit import FitPlot
 from .views.landscape import LossLandscape
 from .views.loss import LossPlot, Readouts
+from .views.lottery import LotteryView
 from .views.race import RaceView
 from .views.settings import Settings
 from .views.sliders import WeightSliders
@@ -51,6 +52,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.diagram = NetworkDiagram(state=s)
         self.landscape = LossLandscape(state=s)
         self.race_view = RaceView(race=self.race)
+        self.lottery_view = LotteryView(state=s)
 
         def note(text):
             return pn.pane.Markdown(text, css_classes=["tn-why"], sizing_mode="stretch_width")
@@ -90,6 +92,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             section("One neuron against two"),
             note(RACE),
             self.race_view,
+            section("The init lottery"),
+            self.lottery_view,
             sizing_mode="stretch_width", css_classes=["tn-page"],
         )
 
