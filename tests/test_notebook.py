@@ -3,6 +3,7 @@ into a plain Bokeh document (as Jupyter displays it, over a comm), and a Train l
 from inside an event loop, as in a kernel, pushes the plots' updates over that comm."""
 import asyncio
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -95,7 +96,11 @@ def test_a_train_loop_drives_the_notebook_display(notebook_display):
         await asyncio.sleep(0.4)
         app.state.training = False
 
-    asyncio.run(press_train())
+    # a fresh event loop on a thread of its own: the kernel's stand-in, whatever loop the test
+    # process runs here (Playwright's sync API leaves one marked running on the main thread)
+    worker = threading.Thread(target=asyncio.run, args=(press_train(),))
+    worker.start()
+    worker.join(timeout=30)
     assert app.state.epoch > 10
     assert not loop._callback.running
     sent = " ".join(str(m) for m in comm.sent if m)
