@@ -138,7 +138,7 @@ def sliders_at(playground, net, where):
 LANDSCAPE_FRAME_JS = """
 () => {
   const doc = Bokeh.documents[0];
-  const fig = [...doc.all_models].find((m) => m.renderers && m.x_range && m.renderers.some(
+  const fig = [...doc.all_models].find((m) => Array.isArray(m.renderers) && m.renderers.some(
     (r) => r.data_source && r.data_source.name === 'landscape_image'));
   const view = Bokeh.index.find_one(fig);
   view.el.scrollIntoView({block: 'center'});
