@@ -10,6 +10,10 @@ drives headless Chromium (found as in tests/conftest.py). All times are the page
     ``fit_curve`` data source changes in the page; 50 key presses 200 ms apart.
 (b) Train at top speed (speed=10000 from the URL): ``loss_history`` updates (stream or
     replace) reaching the page per second over ~5 s, and epochs per second from the readout.
+(c) Landscape recompute on the server, in this process (no browser): ``LossLandscape._draw_map``
+    for its 200x200 grid at H=1 and H=2, best and median of 20, against one frame (16.7 ms).
+(d) The race and the playground training together at top speed: ``loss_history`` and
+    ``race_loss_1`` updates reaching the page per second, and both epoch counts per second.
 """
 import argparse
 import os
@@ -23,13 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.conftest import (  # noqa: E402
     CHROMIUM_ARGS, DEEP_TEXT_JS, find_chromium, free_port, wait_for_http,
 )
 
-TARGETS = {"p50_ms": 20.0, "p95_ms": 35.0, "updates_per_s": 30.0}
+TARGETS = {"p50_ms": 20.0, "p95_ms": 35.0, "updates_per_s": 30.0, "frame_ms": 1000 / 60}
 
 # Record keydowns (capturing, so before the slider handles them) and fit_curve changes.
 WATCH_SLIDER_JS = """
@@ -47,6 +52,18 @@ WATCH_HISTORY_JS = """
   const source = Bokeh.documents[0].get_model_by_name('loss_history');
   source.streaming.connect(() => rec.streams.push(performance.now()));
   source.change.connect(() => rec.replaces.push(performance.now()));
+}
+"""
+
+# loss_history and race_loss_1 updates, for the race and Train together
+WATCH_BOTH_JS = """
+() => {
+  const rec = window.__bench = {history: [], race: []};
+  for (const [name, key] of [['loss_history', 'history'], ['race_loss_1', 'race']]) {
+    const source = Bokeh.documents[0].get_model_by_name(name);
+    source.streaming.connect(() => rec[key].push(performance.now()));
+    source.change.connect(() => rec[key].push(performance.now()));
+  }
 }
 """
 
@@ -121,12 +138,67 @@ def training_rate(page, base, seconds):
     return (len(streams) + len(replaces)) / span, len(streams), len(replaces), (e1 - e0) / span
 
 
+def landscape_times(hidden, repeats=20):
+    """Milliseconds per ``LossLandscape._draw_map`` (the whole recompute: the 200x200 loss grid,
+    colour range, image, contours, axes) and per ``tinynet.landscape`` alone, at a width."""
+    import tinynet
+    from app.state import Playground
+    from app.views import landscape as view
+
+    state = Playground(hidden=hidden)
+    landscape = view.LossLandscape(state=state)
+    i, j = landscape._axes()
+    x0, x1, y0, y1 = landscape._range
+    xs, ys = np.linspace(x0, x1, view.GRID), np.linspace(y0, y1, view.GRID)
+    whole, grid = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        landscape._draw_map(i, j)
+        whole.append(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        tinynet.landscape(state.net, state.x, state.y, i, j, xs, ys)
+        grid.append(1000 * (time.perf_counter() - t))
+    return whole, grid
+
+
+def race_and_train_rate(page, base, seconds):
+    """Updates per second of loss_history and race_loss_1, and epochs per second of each, while
+    the race and the playground both train at speed=10000."""
+    page.goto(base + "/?speed=10000")
+    wait_for_content(page)
+    page.evaluate(WATCH_BOTH_JS)
+    train, race = page.locator(".tn-train button"), page.locator(".tn-race-run button")
+    race.click()
+    train.click()
+    page.wait_for_timeout(1000)
+    t0, e0, r0 = page.evaluate("performance.now()"), epoch_of(page), race_epoch_of(page)
+    page.wait_for_timeout(seconds * 1000)
+    t1, e1, r1 = page.evaluate("performance.now()"), epoch_of(page), race_epoch_of(page)
+    train.click()
+    race.click()
+    while "Train" not in train.inner_text() or "Start" not in race.inner_text():
+        page.wait_for_timeout(50)
+    rec = page.evaluate("() => window.__bench")
+    span = (t1 - t0) / 1000
+    count = lambda times: sum(t0 <= t < t1 for t in times) / span  # noqa: E731
+    return count(rec["history"]), count(rec["race"]), (e1 - e0) / span, (r1 - r0) / span
+
+
+def race_epoch_of(page):
+    text = page.locator(".tn-race-status").first.evaluate(DEEP_TEXT_JS)
+    return int(text.split("epoch", 1)[1].split()[0])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50, help="slider key presses (default 50)")
     parser.add_argument("--gap-ms", type=int, default=200, help="time between presses")
     parser.add_argument("--train-seconds", type=float, default=5.0)
+    parser.add_argument("--landscape-repeats", type=int, default=20)
     args = parser.parse_args(argv)
+
+    # (c) first, in this process while no server or browser competes for the CPU; shown last
+    landscape = {hidden: landscape_times(hidden, args.landscape_repeats) for hidden in (1, 2)}
 
     chromium = find_chromium()
     port = free_port()
@@ -167,6 +239,17 @@ def main(argv=None):
                   f"  (target >= {TARGETS['updates_per_s']:g}, aim 60)  "
                   f"{verdict(rate >= TARGETS['updates_per_s'])}")
             print(f"    epochs {epochs:7.0f}/s  (asked for 10000)")
+
+            page.close()
+            page = browser.new_page()
+            history, race, epochs, race_epochs = race_and_train_rate(page, base,
+                                                                     args.train_seconds)
+            print(f"\n(d) the race and Train together at speed=10000 for {args.train_seconds:g} s")
+            print(f"    loss_history updates {history:5.1f}/s  (target >= "
+                  f"{TARGETS['updates_per_s']:g})  {verdict(history >= TARGETS['updates_per_s'])}")
+            print(f"    race_loss_1 updates  {race:5.1f}/s")
+            print(f"    epochs {epochs:7.0f}/s playground, {race_epochs:7.0f}/s race "
+                  "(asked for 10000 each)")
             browser.close()
     finally:
         server.terminate()
@@ -176,6 +259,14 @@ def main(argv=None):
         # a tab closed mid-message logs WebSocketClosedError: noise; any other traceback is not
         tracebacks = text.count("Traceback (most recent call last)")
         noise = text.count("tornado.websocket.WebSocketClosedError")
+        print("\n(c) landscape recompute on the server (LossLandscape._draw_map, 200x200 grid, "
+              f"{args.landscape_repeats} runs)")
+        for hidden, (whole, grid) in landscape.items():
+            best, median = min(whole), statistics.median(whole)
+            print(f"    H={hidden}: best {best:5.1f} ms, median {median:5.1f} ms "
+                  f"(tinynet.landscape alone: best {min(grid):4.1f}, median "
+                  f"{statistics.median(grid):4.1f})  vs one frame {TARGETS['frame_ms']:.1f} ms  "
+                  f"{verdict(median <= TARGETS['frame_ms'])}")
         print(f"\nserver log {log.name}: {len(text.splitlines())} lines, {tracebacks} "
               f"tracebacks ({noise} WebSocketClosedError)")
 
