@@ -23,7 +23,8 @@ class TrainLoop:
         state.param.watch(self._switch, "training")
         if race is not None:
             race.param.watch(self._switch, "running")
-        pn.state.on_session_destroyed(lambda ctx: self.stop())
+        if pn.state.curdoc is not None:  # outside a session Panel would keep it forever
+            pn.state.on_session_destroyed(lambda ctx: self.stop())
 
     @property
     def _wanted(self) -> bool:

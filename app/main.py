@@ -16,6 +16,7 @@ from .state import Playground
 from .views.challenge import Challenge
 from .views.controls import Controls
 from .views.diagram import NetworkDiagram
+from .views.export import ExportView
 from .views.explain import GRADIENTS, LANDSCAPE, RACE, WhyPanel
 from .views.fit import FitPlot
 from .views.landscape import LossLandscape
@@ -27,13 +28,15 @@ from .views.sliders import WeightSliders
 from .views.tables import Tables
 
 CSS = (Path(__file__).parent / "style.css").read_text()
-URL_EVERY_S = 1.0  # while training, the URL is rewritten at most this often
+URL_EVERY_S = 1.0
+DISCONNECTED = ("Disconnected from the server: the page no longer trains or updates. Reload "
+                "the page when the server is back; the link keeps your weights and settings.")  # while training, the URL is rewritten at most this often
 
 
 class PlaygroundApp(pn.viewable.Viewer):
     """The whole playground: one state, the views that show it, and (served) its Train loop."""
 
-    def __init__(self, state: Playground | None = None, **params):
+    def __init__(self, state: Playground | None = None, loop: bool = True, **params):
         super().__init__(**params)
         self.state = state or Playground()
         self.race = Race(self.state)
@@ -48,11 +51,15 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.sliders = WeightSliders(state=s)
         self.challenge = Challenge(state=s)
         self.tables = Tables(state=s)
+        self.export = ExportView(state=s)
         self.why = WhyPanel(state=s)
         self.diagram = NetworkDiagram(state=s)
         self.landscape = LossLandscape(state=s)
         self.race_view = RaceView(race=self.race)
         self.lottery_view = LotteryView(state=s)
+        # one Train loop per app, created stopped: served, a session callback; in a notebook,
+        # a task on the kernel's event loop once Train is pressed
+        self.loop = TrainLoop(self.state, self.race) if loop else None
 
         def note(text):
             return pn.pane.Markdown(text, css_classes=["tn-why"], sizing_mode="stretch_width")
@@ -66,6 +73,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             pn.Card(self.settings, title="optimizer · activation · start · data",
                     collapsed=True, sizing_mode="stretch_width", css_classes=["tn-settings-card"],
                     margin=(6, 10)),
+            pn.Card(self.export, title="export · load weights", collapsed=True,
+                    sizing_mode="stretch_width", css_classes=["tn-export-card"], margin=(6, 10)),
             pn.pane.HTML('<span class="tn-label">weights</span> <span class="tn-hint">'
                          "▶/◀ which way the next step pushes each weight; the red tick on "
                          "the track is where it will land</span>", margin=(10, 10, 0, 10)),
@@ -123,14 +132,13 @@ def _sync_url(state: Playground):
 
 def create_app():
     """A new playground for one browser session."""
-    pn.extension(raw_css=[CSS], notifications=False)
+    pn.extension(raw_css=[CSS], notifications=True, disconnect_notification=DISCONNECTED)
     enable_nodelay()
     enable_quick_write_retry()
     app = PlaygroundApp()
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         notices = _sync_url(app.state)
         app.controls.notice = " ".join(notices)
-        app.loop = TrainLoop(app.state, app.race)
     return app.__panel__()
 
 

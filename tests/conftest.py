@@ -38,11 +38,12 @@ def _run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
 
 
 def find_chromium() -> Path | None:
-    """Debian's Chromium, installed with apt if we are root; None means Playwright's own browser.
+    """Debian's Chromium (and its chromedriver, for PNG export), installed with apt if we are
+    root; None means Playwright's own browser.
 
     Raises RuntimeError if neither can be had: a browser test must fail, not skip.
     """
-    if DEBIAN_CHROMIUM.exists():
+    if DEBIAN_CHROMIUM.exists() and (shutil.which("chromedriver") or os.geteuid() != 0):
         return DEBIAN_CHROMIUM
     tried = []
     if os.geteuid() == 0 and shutil.which("apt-get"):
@@ -50,7 +51,7 @@ def find_chromium() -> Path | None:
         update = subprocess.run(["apt-get", "update"], capture_output=True, text=True, env=env,
                                 timeout=300)
         print(f"[conftest] apt-get update: exit {update.returncode}", file=sys.stderr, flush=True)
-        install = _run(["apt-get", "install", "-y", "chromium"], timeout=600)
+        install = _run(["apt-get", "install", "-y", "chromium", "chromium-driver"], timeout=600)
         if DEBIAN_CHROMIUM.exists():
             return DEBIAN_CHROMIUM
         tried.append(f"apt-get install chromium (exit {install.returncode})")

@@ -187,7 +187,7 @@ def test_snapshot_is_static_offline_and_shows_the_loss():
     assert '"name":"fit_curve"' not in page  # fresh plots, not the page's live sources
 
 
-def test_plots_png_is_drawn_in_chromium():
+def test_plots_png_is_drawn_in_chromium(chromium_path):  # the fixture installs Chromium
     assert export.png_unavailable_reason() == "", "PNG export must run here (Chromium expected)"
     png = export.plots_png(trained(2, epochs=100))
     image = Image.open(io.BytesIO(png))
@@ -197,7 +197,7 @@ def test_plots_png_is_drawn_in_chromium():
     assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(1 << 16)) > 20
 
 
-def test_downloads_export_the_state_at_click_time():
+def test_downloads_export_the_state_at_click_time(chromium_path):  # plots.png needs it
     s = Playground()
     view = ExportView(state=s)
     view.__panel__().get_root(Document())
