@@ -36,14 +36,14 @@ class NetworkDiagram(pn.viewable.Viewer):
         fig.segment("x0", "y0", "x1", "y1", source=self._edges, line_width="width",
                     line_color="color", line_alpha=0.8)
         fig.add_layout(LabelSet(x="lx", y="ly", text="label", source=self._edges,
-                                text_font_size="9pt", text_align="center", y_offset=3,
-                                background_fill_color="white", background_fill_alpha=0.8))
-        fig.scatter("x", "y", source=self._nodes, size=44, fill_color="fill",
+                                text_font_size="9pt", text_align="center", y_offset=8,
+                                background_fill_color="white", background_fill_alpha=1.0))
+        fig.scatter("x", "y", source=self._nodes, size=54, fill_color="fill",
                     line_color="#333333", line_width=1.5)
         fig.add_layout(LabelSet(x="x", y="y", text="label", source=self._nodes,
-                                text_font_size="9pt", text_align="center",
+                                text_font_size="8pt", text_align="center",
                                 text_baseline="middle", text_font_style="bold"))
-        fig.add_layout(LabelSet(x="x", y="y", text="sub", source=self._nodes, y_offset=-32,
+        fig.add_layout(LabelSet(x="x", y="y", text="sub", source=self._nodes, y_offset=-37,
                                 text_font_size="9pt", text_align="center",
                                 text_baseline="middle", text_color="#444444"))
         self._figure = fig

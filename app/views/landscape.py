@@ -10,7 +10,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Pan, Tap
-from bokeh.models import ColorBar, ColumnDataSource, LogColorMapper, Range1d
+from bokeh.models import ColorBar, ColumnDataSource, FixedTicker, LogColorMapper, Range1d
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
@@ -58,7 +58,10 @@ class LossLandscape(pn.viewable.Viewer):
         fig.line("x", "y", source=self._path, line_color="#ff5a36", line_width=2, line_alpha=0.9)
         fig.scatter("x", "y", source=self._point, size=13, fill_color="#ff5a36",
                     line_color="white", line_width=2)
-        fig.add_layout(ColorBar(color_mapper=self._mapper, width=10, title="loss"), "right")
+        self._ticks = FixedTicker(ticks=[])  # labels spread over the whole log range
+        self._colorbar = ColorBar(color_mapper=self._mapper, width=10, title="loss",
+                                  ticker=self._ticks)
+        fig.add_layout(self._colorbar, "right")
         fig.on_event(Tap, self._on_pick)
         fig.on_event(Pan, self._on_pick)
         self._figure = fig
@@ -125,6 +128,7 @@ class LossLandscape(pn.viewable.Viewer):
         loss = np.where(np.isfinite(loss), loss, np.nanmax(loss[np.isfinite(loss)], initial=1.0))
         low, high = max(float(loss.min()), 1e-12), max(float(loss.max()), 1e-11)
         self._mapper.update(low=low, high=high)
+        self._ticks.ticks = [float(f"{t:.2g}") for t in np.geomspace(low, high, 6)]
         self._image.data = {"image": [np.minimum(loss, 1e38).astype(np.float32)], "x": [x0], "y": [y0],
                             "dw": [x1 - x0], "dh": [y1 - y0]}
         levels = np.geomspace(low, high, LEVELS + 2)[1:-1]

@@ -40,7 +40,7 @@ class RaceView(pn.viewable.Viewer):
         fit_fig.scatter(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, size=11, color="#222222",
                         legend_label="data")
         loss_fig.legend.location = "bottom_left"
-        fit_fig.legend.location = "bottom_right"
+        fit_fig.legend.location = "top_left"
         self._loss_fig, self._fit_fig = loss_fig, fit_fig
         self._run = pn.widgets.Toggle.from_param(r.param.running, label="▶ Start the race",
                                                  color="success", width=170,

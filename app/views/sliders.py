@@ -15,9 +15,9 @@ from ..state import MAX_HIDDEN, Playground, slot_label, slot_names
 # The ghost marker is drawn inside the slider's shadow DOM at the position held in the CSS
 # variable --ghost, which the host element's style sets and the shadow tree inherits.
 GHOST_CSS = """
-.noUi-base::after { content: ""; position: absolute; left: var(--ghost, -100%); top: -5px;
-  width: 0; height: 14px; border-left: 3px solid rgba(255, 90, 54, 0.85); margin-left: -1px;
-  pointer-events: none; }
+.noUi-base::after { content: ""; position: absolute; left: var(--ghost, -100%); top: -11px;
+  width: 0; height: 26px; border-left: 3px solid rgba(255, 90, 54, 0.9); margin-left: -1px;
+  pointer-events: none; z-index: 5; }
 """
 
 
@@ -32,7 +32,7 @@ class WeightSliders(pn.viewable.Viewer):
         self._sliders = {
             slot: FastFloatSlider.from_param(
                 s.param[slot], start=-s.weight_range, end=s.weight_range, step=0.01,
-                value_throttled=None, sizing_mode="stretch_width", format="0.000",
+                value_throttled=None, sizing_mode="stretch_width", format="0.000", tooltips=False,
                 css_classes=["tn-weight", f"tn-weight-{slot}"], stylesheets=[GHOST_CSS],
             )
             for slot in slot_names(MAX_HIDDEN)
