@@ -4,15 +4,26 @@ import argparse
 SESSION_CHECK_MS = 1000  # how often the server looks for closed tabs, and how long it waits
 
 
-def serve(port=5006, address="127.0.0.1", show=True, threaded=False, **kwargs):
-    """Serve the playground at http://address:port/. Returns the server (a thread if threaded)."""
+MAX_MESSAGE_BYTES = 1 << 20  # a browser message (an upload among them) over 1 MiB is refused
+
+
+def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(), **kwargs):
+    """Serve the playground at http://address:port/. Returns the server (a thread if threaded).
+
+    Only pages loaded from ``address:port``, ``localhost:port`` or one of ``origins`` (the
+    host names a public deployment is reached by) may open the websocket.
+    """
     import panel as pn
 
     from .main import create_app
 
+    allowed = [f"localhost:{port}", *origins]
+    if address not in ("0.0.0.0", "::"):
+        allowed.append(f"{address}:{port}")
     return pn.serve(
         {"/": create_app}, port=port, address=address, show=show, threaded=threaded,
-        title="tinynet playground", websocket_origin=[f"{address}:{port}", f"localhost:{port}"],
+        title="tinynet playground", websocket_origin=allowed,
+        websocket_max_message_size=MAX_MESSAGE_BYTES,
         check_unused_sessions_milliseconds=SESSION_CHECK_MS,
         unused_session_lifetime_milliseconds=SESSION_CHECK_MS, **kwargs,
     )
@@ -24,9 +35,13 @@ def main(argv=None):
     parser.add_argument("--address", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1, this machine only)")
     parser.add_argument("--no-show", action="store_true", help="do not open a browser")
+    parser.add_argument("--allow-websocket-origin", action="append", default=[],
+                        metavar="HOST[:PORT]",
+                        help="a public host name the page is reached through (repeatable)")
     args = parser.parse_args(argv)
     print(f"tinynet playground at http://{args.address}:{args.port}/", flush=True)
-    serve(port=args.port, address=args.address, show=not args.no_show)
+    serve(port=args.port, address=args.address, show=not args.no_show,
+          origins=args.allow_websocket_origin)
 
 
 if __name__ == "__main__":

@@ -8,29 +8,29 @@ from urllib.parse import urlencode
 
 import panel as pn
 
-from . import urlstate
-from .fast import enable_nodelay, enable_quick_write_retry
-from .loop import TrainLoop
-from .race import Race
-from .state import Playground
-from .views.challenge import Challenge
-from .views.controls import Controls
-from .views.diagram import NetworkDiagram
-from .views.export import ExportView
-from .views.explain import GRADIENTS, LANDSCAPE, RACE, WhyPanel
-from .views.fit import FitPlot
-from .views.landscape import LossLandscape
-from .views.loss import LossPlot, Readouts
-from .views.lottery import LotteryView
-from .views.race import RaceView
-from .views.settings import Settings
-from .views.sliders import WeightSliders
-from .views.tables import Tables
+from app import urlstate  # absolute: `panel serve app/main.py` runs this file as a script
+from app.fast import enable_nodelay, enable_quick_write_retry
+from app.loop import TrainLoop
+from app.race import Race
+from app.state import Playground
+from app.views.challenge import Challenge
+from app.views.controls import Controls
+from app.views.diagram import NetworkDiagram
+from app.views.export import ExportView
+from app.views.explain import GRADIENTS, LANDSCAPE, RACE, WhyPanel
+from app.views.fit import FitPlot
+from app.views.landscape import LossLandscape
+from app.views.loss import LossPlot, Readouts
+from app.views.lottery import LotteryView
+from app.views.race import RaceView
+from app.views.settings import Settings
+from app.views.sliders import WeightSliders
+from app.views.tables import Tables
 
 CSS = (Path(__file__).parent / "style.css").read_text()
-URL_EVERY_S = 1.0
+URL_EVERY_S = 1.0  # while training, the URL is rewritten at most this often
 DISCONNECTED = ("Disconnected from the server: the page no longer trains or updates. Reload "
-                "the page when the server is back; the link keeps your weights and settings.")  # while training, the URL is rewritten at most this often
+                "the page when the server is back; the link keeps your weights and settings.")
 
 
 class PlaygroundApp(pn.viewable.Viewer):

@@ -5,6 +5,7 @@ import ast
 import asyncio
 import builtins
 import math
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -245,6 +246,19 @@ def test_serve_passes_address_and_restricts_websocket_origins(monkeypatch):
     # the sessions of closed tabs are noticed within a second (see /work/shared/BROWSER.md)
     assert called["check_unused_sessions_milliseconds"] <= 1000
     assert called["unused_session_lifetime_milliseconds"] <= 1000
+    assert called["websocket_max_message_size"] <= 1 << 20  # uploads are capped on the wire too
+
+
+def test_a_public_deployment_names_its_origins(monkeypatch):
+    import panel as pn
+
+    called = {}
+    monkeypatch.setattr(pn, "serve", lambda *a, **kw: called.update(kw))
+    cli.main(["--no-show", "--address", "0.0.0.0", "--port", "8123",
+              "--allow-websocket-origin", "play.example.org",
+              "--allow-websocket-origin", "play.example.org:8123"])
+    assert sorted(called["websocket_origin"]) == [
+        "localhost:8123", "play.example.org", "play.example.org:8123"]
 
 
 def _websocket_status(url: str, origin: str) -> int:
@@ -260,7 +274,13 @@ def _websocket_status(url: str, origin: str) -> int:
         conn.close()
         return 101
 
-    return asyncio.run(asyncio.wait_for(connect(), 10))
+    # in a thread of its own: Playwright's sync API leaves an event loop running on this one
+    result = {}
+    worker = threading.Thread(
+        target=lambda: result.update(status=asyncio.run(asyncio.wait_for(connect(), 10))))
+    worker.start()
+    worker.join(15)
+    return result["status"]
 
 
 def test_a_foreign_origin_cannot_open_the_websocket():
