@@ -176,7 +176,11 @@ def race_and_train_rate(page, base, seconds):
     t1, e1, r1 = page.evaluate("performance.now()"), epoch_of(page), race_epoch_of(page)
     train.click()
     race.click()
+    deadline = time.monotonic() + 30  # under overload a click can take seconds to come back
     while "Train" not in train.inner_text() or "Start" not in race.inner_text():
+        if time.monotonic() > deadline:
+            print("    (d) the Pause clicks were not reflected within 30 s: the page is behind")
+            break
         page.wait_for_timeout(50)
     rec = page.evaluate("() => window.__bench")
     span = (t1 - t0) / 1000

@@ -22,7 +22,8 @@ from ..state import Playground, slot_label, slot_names
 GRID = 200  # cells per axis
 LEVELS = 14  # contour lines, log-spaced
 PATH_CAP = 3000  # points of training path kept
-TRAINING_REFRESH_S = 0.2  # while training, the map is recomputed at most this often
+TRAINING_REFRESH_S = 0.5  # while training, the map (a 200x200 image and its contours) is
+# recomputed at most this often: each redraw is ~160 kB the browser must paint
 MIN_HALF_SPAN = 3.0
 
 
