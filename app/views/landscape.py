@@ -10,7 +10,8 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Pan, Tap
-from bokeh.models import ColorBar, ColumnDataSource, FixedTicker, LogColorMapper, Range1d
+from bokeh.models import (ColorBar, ColumnDataSource, FixedTicker, LogColorMapper,
+                          PrintfTickFormatter, Range1d)
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
@@ -61,7 +62,7 @@ class LossLandscape(pn.viewable.Viewer):
                     line_color="white", line_width=2)
         self._ticks = FixedTicker(ticks=[])  # labels spread over the whole log range
         self._colorbar = ColorBar(color_mapper=self._mapper, width=10, title="loss",
-                                  ticker=self._ticks)
+                                  ticker=self._ticks, formatter=PrintfTickFormatter(format="%.2g"))
         fig.add_layout(self._colorbar, "right")
         fig.on_event(Tap, self._on_pick)
         fig.on_event(Pan, self._on_pick)
