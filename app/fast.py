@@ -60,6 +60,13 @@ class FastFloatSlider(pn.widgets.FloatSlider):
         return model
 
 
+class FastIntInput(pn.widgets.IntInput):
+    """An IntInput whose browser-side changes are processed at once (no 50 ms debounce)."""
+
+    _debounce = 0
+    _busy__ignore = ["value"]
+
+
 class FastHTML(pn.pane.HTML):
     """An HTML pane that sends only the new ``text`` when its object changes.
 

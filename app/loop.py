@@ -1,15 +1,23 @@
 """The Train loop: one periodic callback per session, created stopped, switched by the state.
 
-It drives both the playground (``state.training``) and the race (``race.running``).
+It drives both the playground (``state.training``) and the race (``race.running``). Training
+keeps its pace whatever the page does; drawing waits for the page: each drawn tick bumps a
+beacon that the browser echoes back once it has applied that update, and while more than
+``IN_FLIGHT`` drawn ticks are unanswered the loop trains without drawing. So a slow browser
+gets fewer, fuller updates instead of a growing backlog (in which a click would wait behind
+seconds of queued plots).
 """
 import time
 
 import panel as pn
 
+from .fast import FastIntInput
 from .race import Race
 from .state import Playground
 
 PERIOD_MS = 25  # ~40 updates a second; faster training takes more epochs per tick, not more ticks
+IN_FLIGHT = 2  # drawn ticks the page may be behind before the loop stops drawing
+ACK_TIMEOUT_S = 1.0  # draw anyway if the page has said nothing for this long (e.g. no browser)
 
 
 class TrainLoop:
@@ -20,11 +28,21 @@ class TrainLoop:
         self._callback = pn.state.add_periodic_callback(self.tick, period=period_ms, start=False)
         self._last = None
         self._owed = 0.0  # fractional epochs carried to the next tick
+        # the beacon goes out with each drawn tick; the page copies it into ack when applied
+        self._beacon = FastIntInput(value=0, visible=False, css_classes=["tn-beacon"])
+        self._ack = FastIntInput(value=0, visible=False, css_classes=["tn-ack"])
+        self._beacon.jscallback(value="ack.value = cb_obj.value", args={"ack": self._ack})
+        self._ack.param.watch(self._on_ack, "value")
+        self._acked_at = time.monotonic()
         state.param.watch(self._switch, "training")
         if race is not None:
             race.param.watch(self._switch, "running")
         if pn.state.curdoc is not None:  # outside a session Panel would keep it forever
             pn.state.on_session_destroyed(lambda ctx: self.stop())
+
+    def __panel__(self):
+        """The two hidden widgets that carry the page's acknowledgements."""
+        return pn.Row(self._beacon, self._ack, visible=False)
 
     @property
     def _wanted(self) -> bool:
@@ -37,6 +55,9 @@ class TrainLoop:
         elif not self._wanted and self._callback.running:
             self._callback.stop()
 
+    def _on_ack(self, event):
+        self._acked_at = time.monotonic()
+
     def stop(self):
         self.state.training = False
         if self.race is not None:
@@ -44,8 +65,16 @@ class TrainLoop:
         if self._callback.running:
             self._callback.stop()
 
+    def _page_keeps_up(self) -> bool:
+        if self._beacon.value - self._ack.value < IN_FLIGHT:
+            return True
+        if time.monotonic() - self._acked_at > ACK_TIMEOUT_S:
+            self._acked_at = time.monotonic()  # silent page: one draw a second, no flood
+            return True
+        return False
+
     def tick(self):
-        """Do the numpy work for the time that passed, then send one batched update."""
+        """Do the numpy work for the time that passed, then (if the page keeps up) draw once."""
         now = time.perf_counter()
         # catch up at most 0.25 s, so a stalled tick does not become a burst
         self._owed += self.state.speed * min(now - self._last, 0.25)
@@ -54,8 +83,11 @@ class TrainLoop:
         if epochs == 0:
             return
         self._owed -= epochs
+        draw = self._page_keeps_up()
         with pn.io.hold():
             if self.state.training:
-                self.state.advance(epochs)
+                self.state.advance(epochs, render=draw)
             if self.race is not None and self.race.running:
-                self.race.advance(epochs)
+                self.race.advance(epochs, render=draw)
+            if draw:
+                self._beacon.value += 1

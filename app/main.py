@@ -103,6 +103,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.race_view,
             section("The init lottery"),
             self.lottery_view,
+            *([self.loop] if self.loop is not None else []),  # its hidden acknowledgement widgets
             sizing_mode="stretch_width", css_classes=["tn-page"],
         )
 

@@ -48,13 +48,19 @@ class Race(param.Parameterized):
     def epoch(self) -> int:
         return self.trainers[1].epoch
 
-    def advance(self, epochs: int) -> None:
-        """Train both runners ``epochs`` more steps."""
+    def advance(self, epochs: int, render: bool = True) -> None:
+        """Train both runners ``epochs`` more steps; update the views if ``render``."""
         for h, trainer in self.trainers.items():
             result = trainer.run(epochs)
             if result.losses.size:
                 record(self.histories[h], trainer.epoch - result.losses.size + 1, result.losses)
-        self.version += 1
+        if render:
+            self.version += 1
+
+    @param.depends("running", watch=True)
+    def _on_running(self):
+        if not self.running:
+            self.version += 1  # show where it stopped
 
 
 def race_figure(epochs: int = 5000):

@@ -83,6 +83,7 @@ class Playground(param.Parameterized):
         self.x, self.y = tinynet.preset(self.preset)
         self._runs: dict[int, Run] = {}
         self._pushing = False
+        self.param.watch(self._on_weight, slot_names(MAX_HIDDEN))
         self._use_width(self.hidden)
 
     # -- the run of the current width --------------------------------------------------------
@@ -175,11 +176,15 @@ class Playground(param.Parameterized):
         if hasattr(self, "_runs"):
             self._use_width(self.hidden)
 
-    @param.depends(*slot_names(MAX_HIDDEN), watch=True)
     def _on_weight(self, *events):
+        """A slider moved: set just the weights that changed (the others may be newer in the
+        network than in their parameters while training skips redraws)."""
         if self._pushing:
             return
-        self.net.theta[:] = [getattr(self, n) for n in slot_names(self.hidden)]
+        names = slot_names(self.hidden)
+        for event in events:
+            if event.name in names:
+                self.net.theta[names.index(event.name)] = event.new
         self._changed()
 
     @param.depends("learning_rate", watch=True)
@@ -221,7 +226,7 @@ class Playground(param.Parameterized):
             self.message = ""
             self.run.checkpoint()
         else:
-            self._changed()  # views that skipped frames while training catch up
+            self._push_weights()  # views that skipped frames while training catch up
 
     @param.depends("step", watch=True)
     def _on_step(self):
@@ -236,13 +241,16 @@ class Playground(param.Parameterized):
         self._push_weights()
 
     # -- training ------------------------------------------------------------------------------
-    def advance(self, epochs: int) -> None:
-        """Train the current width ``epochs`` steps, record the losses, update the parameters."""
+    def advance(self, epochs: int, render: bool = True) -> None:
+        """Train the current width ``epochs`` steps and record the losses; then, if ``render``,
+        update the parameters and views (the Train loop skips that while the page is behind)."""
         result = self.run.advance(epochs)
         if result.diverged:
             self.training = False
             self.message = self._undo_divergence()
-        self._push_weights()
+            render = True
+        if render:
+            self._push_weights()
 
     def _undo_divergence(self) -> str:
         """Go back to the weights the diverging run started from; say what happened."""
