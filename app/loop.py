@@ -16,7 +16,7 @@ from .race import Race
 from .state import Playground
 
 PERIOD_MS = 25  # ~40 updates a second; faster training takes more epochs per tick, not more ticks
-IN_FLIGHT = 2  # drawn ticks the page may be behind before the loop stops drawing
+IN_FLIGHT = 6  # drawn ticks the page may be behind before the loop stops drawing
 ACK_TIMEOUT_S = 1.0  # draw anyway if the page has said nothing for this long (e.g. no browser)
 
 
