@@ -21,6 +21,7 @@ OPTIMIZERS = {"gradient descent": "gd", "momentum": "momentum", "Adam": "adam"}
 INITS = {"standard for the width": "standard", "the article's (1 neuron)": "article",
          "a bump (2 neurons)": "bump", "Xavier/Glorot": "xavier", "He": "he"}
 PRESETS = [*tinynet.PRESETS, "custom"]
+DIVERGED = "Training diverged"  # how the message about a divergence begins
 
 
 def slot_names(hidden: int) -> list[str]:
@@ -249,6 +250,8 @@ class Playground(param.Parameterized):
             self.training = False
             self.message = self._undo_divergence()
             render = True
+        elif self.message.startswith(DIVERGED):  # that was an earlier run; this one is fine
+            self.message = ""
         if render:
             self._push_weights()
 
@@ -257,7 +260,7 @@ class Playground(param.Parameterized):
         epoch = self.epoch + 1
         start = self.run.undo()
         return (
-            f"Training diverged at epoch {epoch}: with learning rate {self.learning_rate:g} "
+            f"{DIVERGED} at epoch {epoch}: with learning rate {self.learning_rate:g} "
             "each step overshoots the valley and lands higher up the other side, so the loss "
             f"grows without bound. The weights are back where this run started (epoch {start}). "
             "Lower the learning rate and train again."

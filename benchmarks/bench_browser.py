@@ -188,6 +188,32 @@ def race_and_train_rate(page, base, seconds):
     return count(rec["history"]), count(rec["race"]), (e1 - e0) / span, (r1 - r0) / span
 
 
+def slider_latency_during_lottery(page, base, rounds=4, presses=12, gap_ms=70):
+    """Slider -> plot latencies (ms) for key presses made while the init lottery trains."""
+    page.goto(base + "/")
+    wait_for_content(page)
+    page.evaluate(WATCH_SLIDER_JS)
+    draw = page.locator(".tn-lottery-run button")
+    handle = page.locator(".tn-weights .noUi-handle").first
+    keys, changes = [], []
+    for r in range(rounds):
+        draw.click()
+        page.wait_for_timeout(100)  # the worker has started
+        page.evaluate("() => { window.__bench.keys = []; window.__bench.changes = []; }")
+        handle.focus()
+        for _ in range(presses):  # ~1 s of presses: a draw of 1000 x 4 widths takes longer
+            page.keyboard.press("ArrowRight" if r % 2 == 0 else "ArrowLeft")
+            page.wait_for_timeout(gap_ms)
+        page.wait_for_timeout(300)
+        rec = page.evaluate("() => window.__bench")
+        for i, down in enumerate(rec["keys"]):
+            until = rec["keys"][i + 1] if i + 1 < len(rec["keys"]) else float("inf")
+            after = [c for c in rec["changes"] if down <= c < until]
+            keys.append(after[0] - down if after else None)
+        page.wait_for_timeout(2500)  # let the draw finish before the next one
+    return keys
+
+
 def race_epoch_of(page):
     text = page.locator(".tn-race-status").first.evaluate(DEEP_TEXT_JS)
     return int(text.split("epoch", 1)[1].split()[0])
@@ -254,6 +280,16 @@ def main(argv=None):
             print(f"    race_loss_1 updates  {race:5.1f}/s")
             print(f"    epochs {epochs:7.0f}/s playground, {race_epochs:7.0f}/s race "
                   "(asked for 10000 each)")
+
+            page.close()
+            page = browser.new_page()
+            during = slider_latency_during_lottery(page, base)
+            got = [v for v in during if v is not None]
+            p95 = percentile(got, 95)
+            print(f"\n(e) slider -> fit_curve latency while the init lottery draws "
+                  f"({len(got)}/{len(during)} presses answered)")
+            print(f"    p50 {percentile(got, 50):6.1f} ms   p95 {p95:6.1f} ms  (target p95 <= 50)  "
+                  f"{verdict(p95 <= 50)}")
             browser.close()
     finally:
         server.terminate()
