@@ -1,11 +1,21 @@
 """The init lottery: many random starts per width, trained at once, and how their losses fall.
 
 ``Lottery.run`` is the computation (numpy only, touches no parameter, so a worker thread may
-run it); ``Lottery.start`` runs it in a worker thread when served and hands progress and
+run it); ``Lottery.start`` runs it from a worker thread when served and hands progress and
 results back to the session's event loop, or runs it right here when not served (tests).
+
+Served, the numpy work itself goes to one shared background process at lower priority (see
+``background_train``): in a thread of the server it would hold Python's lock for up to 5 ms at a
+time between numpy calls, and every slider step of every session would wait behind it
+(benchmarks/bench_browser.py (e): slider -> plot p95 83 ms in a thread).
 """
+import atexit
+import multiprocessing
+import os
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -67,6 +77,40 @@ class Cancelled(Exception):
     """Raised inside a draw when it is cancelled."""
 
 
+Train = Callable[..., tinynet.SweepResult]  # tinynet.train_many's signature, one block at a time
+
+NICENESS = 10  # the background process yields the CPU to the server and the browser
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _lower_priority():
+    os.nice(NICENESS)
+
+
+def _background_pool() -> ProcessPoolExecutor:
+    """The one background process of this server, started (spawned) on first use."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority,
+                                        mp_context=multiprocessing.get_context("spawn"))
+            atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+        return _pool
+
+
+def background_train(*args, **kwargs) -> tinynet.SweepResult:
+    """``tinynet.train_many`` in the background process; waits for it without holding the GIL.
+    Draws from all sessions share the process and take turns block by block."""
+    global _pool
+    try:
+        return _background_pool().submit(tinynet.train_many, *args, **kwargs).result()
+    except BrokenProcessPool:  # the process died (killed, out of memory): a new one next time
+        with _pool_lock:
+            _pool = None
+        raise RuntimeError("the background process stopped; try again") from None
+
+
 def is_article(x, y) -> bool:
     """Whether (x, y) is the article's data set, where the one-neuron floor is 1/12."""
     return (np.array_equal(x, tinynet.ARTICLE_X) and np.array_equal(y, tinynet.ARTICLE_Y))
@@ -113,28 +157,33 @@ class Lottery(param.Parameterized):
                     s.x.copy(), s.y.copy(), s.activation, s.make_optimizer())
 
     def run(self, plan: Plan | None = None,
-            progress: Callable[[int, int], None] | None = None) -> dict[int, Draw]:
+            progress: Callable[[int, int], None] | None = None,
+            train: Train = tinynet.train_many) -> dict[int, Draw]:
         """Train every start of the plan; raises Cancelled if ``cancel()`` is called meanwhile.
 
-        ``progress(done, total)`` is called after each block of runs. Touches no parameter.
+        Each block of ``plan.block`` runs is one call of ``train`` (tinynet.train_many here, or
+        ``background_train``); ``progress(done, total)`` is called after each. Touches no
+        parameter.
         """
         plan = plan or self.plan()
         total = plan.runs * len(plan.widths)
+        done = 0
         results = {}
-        for i, h in enumerate(plan.widths):
-            offset = i * plan.runs
-
-            def report(done, _, offset=offset):
-                if self._cancel.is_set():  # stops train_many between blocks
-                    raise Cancelled
-                if progress is not None:
-                    progress(offset + done, total)
-
+        for h in plan.widths:
             seed = width_seed(plan.seed, h)
             start = tinynet.starting_theta(plan.init, h, seed, models=plan.runs)
-            out = tinynet.train_many(start, plan.x, plan.y, plan.epochs, plan.optimizer,
-                                     plan.activation, block=plan.block, progress=report)
-            results[h] = Draw(h, seed, start, *out)
+            blocks = []
+            for first in range(0, plan.runs, plan.block):
+                if self._cancel.is_set():
+                    raise Cancelled
+                part = start[:, first: first + plan.block]
+                blocks.append(train(part, plan.x, plan.y, plan.epochs, plan.optimizer,
+                                    plan.activation, block=plan.block))
+                done += part.shape[1]
+                if progress is not None:
+                    progress(done, total)
+            trained, losses, diverged = (np.concatenate(parts, axis=-1) for parts in zip(*blocks))
+            results[h] = Draw(h, seed, start, trained, losses, diverged)
         return results
 
     # -- running it from the page (the session's thread) ------------------------------------
@@ -142,8 +191,9 @@ class Lottery(param.Parameterized):
         """Draw with the current settings.
 
         With ``schedule`` (served: a function that runs a callable on the session's event
-        loop) the numpy work runs in a worker thread and progress and results come back
-        through ``schedule``; the thread is returned. Without it, everything runs here.
+        loop) a worker thread hands the numpy work to the background process, and progress and
+        results come back through ``schedule``; the thread is returned. Without it,
+        everything runs here.
         """
         if self.running:
             return None
@@ -162,7 +212,7 @@ class Lottery(param.Parameterized):
         def work():
             def progress(done, total):
                 schedule(lambda: self._progress(done, total))
-            results, error = self._compute(plan, progress)
+            results, error = self._compute(plan, progress, background_train)
             seconds = time.perf_counter() - began
             schedule(lambda: self._finish(plan, results, error, seconds))
 
@@ -174,9 +224,9 @@ class Lottery(param.Parameterized):
         """Stop the draw in progress after its current block (the last results stay)."""
         self._cancel.set()
 
-    def _compute(self, plan, progress):
+    def _compute(self, plan, progress, train=tinynet.train_many):
         try:
-            return self.run(plan, progress), None
+            return self.run(plan, progress, train), None
         except Cancelled:
             return None, "cancelled"
         except Exception as exc:  # shown in the page; the session keeps working

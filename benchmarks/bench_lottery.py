@@ -5,7 +5,8 @@
     python benchmarks/bench_lottery.py --quick    # the target only, one repeat
 
 Each time is the best of a few repeats (the machine's other work only adds). The stall figures
-run the draw in a worker thread, as the page does, while this thread does what an event loop
+run the draw from a worker thread (numpy in that thread, then in the background process the
+served page uses), while this thread does what an event loop
 does between messages: sleep 1 ms, wake, do a little Python; the lag is how late it wakes.
 """
 import argparse
@@ -16,7 +17,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app.lottery import Lottery  # noqa: E402
+import numpy as np  # noqa: E402
+
+from app.lottery import Lottery, background_train  # noqa: E402
 from app.state import Playground  # noqa: E402
 
 TARGET_S = 5.0
@@ -35,14 +38,18 @@ def draw_time(widths, runs=1000, epochs=2000, block=None, repeats=3) -> float:
     return best
 
 
-def stalls(widths=(1, 2, 4)) -> tuple[float, list[float]]:
-    """(draw seconds in a worker thread, lags in ms of 1 ms sleeps on this thread meanwhile)."""
+def stalls(widths=(1, 2, 4), train=None) -> tuple[float, list[float]]:
+    """(draw seconds from a worker thread, lags in ms of 1 ms sleeps on this thread meanwhile).
+
+    ``train`` None: the numpy work runs in the worker thread itself; otherwise each block is
+    handed to ``train`` (the page's ``background_train``: a separate, lower-priority process).
+    """
     lot = Lottery(Playground(), widths=list(widths))
     took = []
 
     def work():
         began = time.perf_counter()
-        lot.run()
+        lot.run(train=train) if train is not None else lot.run()
         took.append(time.perf_counter() - began)
 
     worker = threading.Thread(target=work)
@@ -75,11 +82,15 @@ def main(argv=None):
     print("block size (models per train_many call; the page uses 500: 2 progress steps a width)")
     for block in (2048, 1000, 500, 250, 100):
         print(f"  block {block:>5}: {draw_time((1, 2, 4), block=block, repeats=repeats):.2f} s")
-    took, lags = stalls()
-    lags.sort()
-    print(f"in a worker thread: {took:.2f} s; this thread's 1 ms sleeps woke late by "
-          f"p50 {statistics.median(lags):.2f} ms, p99 {lags[int(0.99 * (len(lags) - 1))]:.2f} ms, "
-          f"max {lags[-1]:.2f} ms ({len(lags)} wake-ups)")
+    background_train(np.zeros((4, 1)), [1.0], [0.0], 1)  # start the background process first
+    for where, train in (("numpy in a worker thread", None),
+                         ("numpy in the background process (as served)", background_train)):
+        took, lags = stalls(train=train)
+        lags.sort()
+        print(f"{where}: {took:.2f} s; meanwhile this thread's 1 ms sleeps woke late by "
+              f"p50 {statistics.median(lags):.2f} ms, p99 "
+              f"{lags[int(0.99 * (len(lags) - 1))]:.2f} ms, max {lags[-1]:.2f} ms "
+              f"({len(lags)} wake-ups)")
     return 0 if verdict == "PASS" else 1
 
 

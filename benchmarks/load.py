@@ -4,7 +4,8 @@ Each simulated visitor does what a browser does: GET the page (the server builds
 signs a token into the HTML), open ``/ws`` with the subprotocols ``["bokeh", token]`` and a
 same-origin ``Origin`` header, send PULL-DOC-REQ, then press Train by sending the PATCH-DOC a
 browser sends (``ModelChanged``: the Train toggle's ``active`` becomes true). It then counts the
-PATCH-DOC messages the server pushes and reads the epoch readout out of them.
+PATCH-DOC messages the server pushes, reads the epoch readout out of them, and acknowledges
+each drawn tick the way the page's script does (so the loop's back-pressure sees a fast page).
 
 Reported per N: updates per second per session (PATCH-DOC messages, and epoch-readout
 changes), epochs per second, and the server's CPU % and RSS from /proc. The server is always a
@@ -118,7 +119,7 @@ def find_models(doc_json: dict) -> dict:
         if isinstance(node, dict):
             if node.get("type") == "object" and "id" in node:
                 classes = node.get("attributes", {}).get("css_classes") or []
-                for cls in ("tn-train", "tn-epoch", "tn-loss"):
+                for cls in ("tn-train", "tn-epoch", "tn-loss", "tn-beacon", "tn-ack"):
                     if cls in classes and cls not in found:
                         found[cls] = node["id"]
             for v in node.values():
@@ -169,7 +170,7 @@ class Session:
                 break
         self.first_doc, self.doc_bytes = raw, len(raw)
         self.models = find_models(content)
-        assert {"tn-train", "tn-epoch"} <= set(self.models), self.models
+        assert {"tn-train", "tn-epoch", "tn-beacon", "tn-ack"} <= set(self.models), self.models
         # the browser announces that it has rendered; Panel starts periodic callbacks only then
         ready = {"type": "event", "name": "document_ready", "values": {"type": "map", "entries": []}}
         await self.send("PATCH-DOC", {"events": [
@@ -196,10 +197,21 @@ class Session:
                  "attr": "active", "new": True}
         await self.send("PATCH-DOC", {"events": [event]})
 
+    async def acknowledge(self, raw: str) -> None:
+        """What the page's script does once it has applied a drawn tick: copy the beacon's new
+        value into the acknowledgement widget (app/loop.py draws only while the page keeps up)."""
+        for event in json.loads(raw)["events"]:
+            if event.get("model", {}).get("id") == self.models["tn-beacon"] and \
+                    event.get("attr") == "value":
+                await self.send("PATCH-DOC", {"events": [
+                    {"kind": "ModelChanged", "model": {"id": self.models["tn-ack"]},
+                     "attr": "value", "new": event["new"]}]})
+
     async def read_forever(self) -> None:
-        """Count pushed updates (one reader per session, so no frame is ever lost)."""
+        """Count pushed updates (one reader per session, so no frame is ever lost), and
+        acknowledge each drawn tick as a browser would."""
         loop = asyncio.get_running_loop()
-        epoch_id = self.models["tn-epoch"]
+        epoch_id, beacon_id = self.models["tn-epoch"], self.models["tn-beacon"]
         while True:
             frame = await self.ws.read_message()
             if frame is None:  # closed
@@ -212,6 +224,8 @@ class Session:
             if header["msgtype"] != "PATCH-DOC":
                 continue
             self.patches += 1
+            if f'"{beacon_id}"' in raw:
+                await self.acknowledge(raw)
             if f'"{epoch_id}"' in raw:
                 for event in json.loads(raw)["events"]:
                     if event.get("model", {}).get("id") == epoch_id:
