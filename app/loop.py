@@ -6,8 +6,15 @@ beacon that the browser echoes back once it has applied that update, and while m
 ``IN_FLIGHT`` drawn ticks are unanswered the loop trains without drawing. So a slow browser
 gets fewer, fuller updates instead of a growing backlog (in which a click would wait behind
 seconds of queued plots).
+
+All sessions of a server process share one thread, so the loops also share its time: each
+tick's cost is measured, and while n sessions train, each ticks at most every
+n x (mean tick cost) / ``UTILISATION`` (never faster than ``PERIOD_MS``, never slower than
+``MAX_PERIOD_MS``). Under load every session gets fewer, larger steps at the same epochs per
+second, and a quarter of the thread stays free for clicks and slider moves.
 """
 import time
+import weakref
 
 import panel as pn
 
@@ -18,6 +25,17 @@ from .state import Playground
 PERIOD_MS = 25  # ~40 updates a second; faster training takes more epochs per tick, not more ticks
 IN_FLIGHT = 6  # drawn ticks the page may be behind before the loop stops drawing
 ACK_TIMEOUT_S = 1.0  # draw anyway if the page has said nothing for this long (e.g. no browser)
+ACK_EVERY = 2  # the page acknowledges every second beacon: half the messages, same back-pressure
+UTILISATION = 0.75  # the share of the process's thread the Train loops may take together
+MAX_PERIOD_MS = 500
+
+_training = weakref.WeakSet()  # the loops of this process whose callback is running
+_tick_ms = [5.0]  # exponentially weighted mean cost of one tick, over all loops
+
+
+def shared_period_ms(training: int, tick_ms: float) -> int:
+    """The tick period for each of ``training`` loops that cost ``tick_ms`` a tick."""
+    return int(min(max(training * tick_ms / UTILISATION, PERIOD_MS), MAX_PERIOD_MS))
 
 
 class TrainLoop:
@@ -31,7 +49,9 @@ class TrainLoop:
         # the beacon goes out with each drawn tick; the page copies it into ack when applied
         self._beacon = FastIntInput(value=0, visible=False, css_classes=["tn-beacon"])
         self._ack = FastIntInput(value=0, visible=False, css_classes=["tn-ack"])
-        self._beacon.jscallback(value="ack.value = cb_obj.value", args={"ack": self._ack})
+        self._beacon.jscallback(
+            value=f"if (cb_obj.value % {ACK_EVERY} == 0) {{ ack.value = cb_obj.value }}",
+            args={"ack": self._ack})
         self._ack.param.watch(self._on_ack, "value")
         self._acked_at = time.monotonic()
         state.param.watch(self._switch, "training")
@@ -51,8 +71,11 @@ class TrainLoop:
     def _switch(self, event):
         if self._wanted and not self._callback.running:
             self._last, self._owed = time.perf_counter(), 1.0  # the first tick trains at once
+            _training.add(self)
+            self._callback.period = shared_period_ms(len(_training), _tick_ms[0])
             self._callback.start()
         elif not self._wanted and self._callback.running:
+            _training.discard(self)
             self._callback.stop()
 
     def _on_ack(self, event):
@@ -62,11 +85,12 @@ class TrainLoop:
         self.state.training = False
         if self.race is not None:
             self.race.running = False
+        _training.discard(self)
         if self._callback.running:
             self._callback.stop()
 
     def _page_keeps_up(self) -> bool:
-        if self._beacon.value - self._ack.value < IN_FLIGHT:
+        if self._beacon.value - self._ack.value < IN_FLIGHT + ACK_EVERY - 1:
             return True
         if time.monotonic() - self._acked_at > ACK_TIMEOUT_S:
             self._acked_at = time.monotonic()  # silent page: one draw a second, no flood
@@ -76,8 +100,9 @@ class TrainLoop:
     def tick(self):
         """Do the numpy work for the time that passed, then (if the page keeps up) draw once."""
         now = time.perf_counter()
-        # catch up at most 0.25 s, so a stalled tick does not become a burst
-        self._owed += self.state.speed * min(now - self._last, 0.25)
+        period_s = self._callback.period / 1000
+        # catch up at most two periods, so a stalled tick does not become a burst
+        self._owed += self.state.speed * min(now - self._last, max(0.25, 2 * period_s))
         self._last = now
         epochs = int(self._owed)
         if epochs == 0:
@@ -91,3 +116,11 @@ class TrainLoop:
                 self.race.advance(epochs, render=draw)
             if draw:
                 self._beacon.value += 1
+        self._share_time(time.perf_counter() - now)
+
+    def _share_time(self, seconds: float) -> None:
+        """Fold this tick's cost into the mean; retune this loop's period if it is off by 20%."""
+        _tick_ms[0] += 0.1 * (1000 * seconds - _tick_ms[0])
+        period = shared_period_ms(len(_training), _tick_ms[0])
+        if self._callback.running and abs(period - self._callback.period) > 0.2 * period:
+            self._callback.period = period  # Panel restarts the callback with the new period

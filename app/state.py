@@ -14,6 +14,10 @@ import tinynet
 from tinynet import Network
 
 from .run import HISTORY_CAP, Run, record  # noqa: F401  (re-exported for views and tests)
+from .throttle import Throttle
+
+SLIDER_HZ = 15  # while training, the weight parameters (and so the sliders) follow the network
+# this often; the plots and readouts, which read the network itself, follow every tick
 
 WIDTHS = [1, 2, 3, 4]
 MAX_HIDDEN = max(WIDTHS)
@@ -84,6 +88,7 @@ class Playground(param.Parameterized):
         self.x, self.y = tinynet.preset(self.preset)
         self._runs: dict[int, Run] = {}
         self._pushing = False
+        self._slider_throttle = Throttle(hz=SLIDER_HZ)
         self.param.watch(self._on_weight, slot_names(MAX_HIDDEN))
         self._use_width(self.hidden)
 
@@ -252,8 +257,10 @@ class Playground(param.Parameterized):
             render = True
         elif self.message.startswith(DIVERGED):  # that was an earlier run; this one is fine
             self.message = ""
-        if render:
+        if render and self._slider_throttle.due(self.training):
             self._push_weights()
+        elif render:
+            self._changed()
 
     def _undo_divergence(self) -> str:
         """Go back to the weights the diverging run started from; say what happened."""

@@ -13,6 +13,7 @@ subprocess on 127.0.0.1 that this script starts and stops; every phase has a fix
 
     python benchmarks/load.py                       # N = 1, 5, 10, 20; 10 s each
     python benchmarks/load.py --sessions 1 20 --seconds 5
+    python benchmarks/load.py --procs 2             # the same against `panel serve --num-procs 2`
     python benchmarks/load.py --num-procs-check     # `panel serve --num-procs 2`: 2 sessions train
     python benchmarks/load.py --page-check          # no paths or secrets in the page
     python benchmarks/load.py --json results.json   # also write the figures as JSON
@@ -291,9 +292,9 @@ async def phase(server: Server, n: int, seconds: float, query: str, warmup: floa
             "doc_kb": round(sessions[0].doc_bytes / 1024, 1)}
 
 
-def run_load(counts, seconds, query) -> list[dict]:
+def run_load(counts, seconds, query, procs=1) -> list[dict]:
     results = []
-    with Server() as server:
+    with (Server() if procs == 1 else panel_serve(procs)) as server:
         idle_rss = sum(rss_mb(p) for p in server.pids())
         print(f"server {server.url} pid {server.proc.pid}, RSS {idle_rss:.0f} MB before load; "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -319,23 +320,33 @@ create_app().servable(title="tinynet playground")
 """
 
 
-def num_procs_check(seconds: float = 3.0) -> dict:
-    """`panel serve <entry> --num-procs 2`: two sessions render and train.
+class panel_serve(Server):
+    """`panel serve <entry> --num-procs N`: the entry is a two-line script importing app.main
+    (written to a temporary folder), because `panel serve app/main.py` runs main.py as a
+    script, where its relative imports fail. The workers share the port (SO_REUSEPORT): the
+    kernel spreads connections over them."""
 
-    The entry is a two-line script importing app.main (written to a temporary folder), because
-    `panel serve app/main.py` runs main.py as a script, where its relative imports fail.
-    """
-    port = free_port()
-    with tempfile.TemporaryDirectory() as folder:
-        entry = Path(folder) / "playground.py"
+    def __init__(self, procs: int):
+        self.folder = tempfile.TemporaryDirectory()
+        entry = Path(self.folder.name) / "playground.py"
         entry.write_text(ENTRY)
-        cmd = [sys.executable, "-m", "panel", "serve", str(entry), "--num-procs", "2",
+        port = free_port()
+        cmd = [sys.executable, "-m", "panel", "serve", str(entry), "--num-procs", str(procs),
                "--port", str(port), "--address", "127.0.0.1",
                "--allow-websocket-origin", f"127.0.0.1:{port}",
                "--check-unused-sessions", "1000", "--unused-session-lifetime", "1000"]
-        with Server(port=port, cmd=cmd, path="/playground") as server:
-            workers = len(server.pids()) - 1
-            r = asyncio.run(phase(server, 2, seconds, "?speed=200", warmup=1.0))
+        super().__init__(port=port, cmd=cmd, path="/playground")
+
+    def __exit__(self, *exc):
+        super().__exit__(*exc)
+        self.folder.cleanup()
+
+
+def num_procs_check(seconds: float = 3.0) -> dict:
+    """`panel serve <entry> --num-procs 2`: two sessions render and train."""
+    with panel_serve(2) as server:
+        workers = len(server.pids()) - 1
+        r = asyncio.run(phase(server, 2, seconds, "?speed=200", warmup=1.0))
     ok = workers == 2 and r["updates_per_s_min"] > 5 and r["epochs_per_s_mean"] > 100
     print(f"--num-procs 2: {workers} worker processes; 2 sessions, each "
           f">= {r['updates_per_s_min']} updates/s, {r['epochs_per_s_mean']} epochs/s: "
@@ -380,6 +391,9 @@ def main(argv=None):
                         help="only check that `panel serve --num-procs 2` serves and trains")
     parser.add_argument("--page-check", action="store_true",
                         help="only grep the served HTML and first document for paths/secrets")
+    parser.add_argument("--procs", type=int, default=1,
+                        help="server processes: 1 is `python -m app.cli`; more is "
+                             "`panel serve --num-procs N`")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     if args.page_check:
@@ -389,7 +403,7 @@ def main(argv=None):
         results = num_procs_check()
         failed = not results["ok"]
     else:
-        results = run_load(args.sessions, args.seconds, args.query)
+        results = run_load(args.sessions, args.seconds, args.query, args.procs)
         top = [r for r in results if r["sessions"] == 20]
         failed = bool(top) and top[0]["updates_per_s_min"] < TARGET
         if top:

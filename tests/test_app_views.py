@@ -79,14 +79,17 @@ def test_landscape_map_point_and_path_match_the_weights(app):
     np.testing.assert_allclose(img["image"][0], expected, rtol=1e-6)
     assert view._point.data == {"x": [0.5], "y": [-0.1]}
     s.training = True
-    for _ in range(30):
+    for _ in range(30):  # the map follows the network every tick (the sliders at 15 Hz)
         s.advance(100)
-        assert view._point.data == {"x": [s.w1_1], "y": [s.b1_1]}
-        assert x0 <= s.w1_1 <= x0 + dw or view._range[0] <= s.w1_1 <= view._range[1]
+        w1, b1 = s.net.theta[:2].tolist()
+        assert view._point.data == {"x": [w1], "y": [b1]}
+        assert x0 <= w1 <= x0 + dw or view._range[0] <= w1 <= view._range[1]
     path = view._path.data
-    assert len(path["x"]) == 30 and (path["x"][-1], path["y"][-1]) == (s.w1_1, s.b1_1)
+    assert len(path["x"]) == 30 and (path["x"][-1], path["y"][-1]) == (w1, b1)
     lo, hi = view._range[:2]
-    assert lo < s.w1_1 < hi  # the axes followed the point
+    assert lo < w1 < hi  # the axes followed the point
+    s.training = False
+    assert (s.w1_1, s.b1_1) == (w1, b1)  # and on pause the sliders catch up
 
 
 def test_landscape_recomputes_when_another_weight_changes(app):

@@ -43,8 +43,9 @@ def check_consistent(app):
     assert np.isfinite(theta).all(), theta
     assert math.isfinite(s.loss())
     names = slot_names(s.hidden)
-    assert [getattr(s, n) for n in names] == theta.tolist()  # sliders show the network
-    assert s.weight_range >= float(np.max(np.abs(theta)))
+    if not s.training:  # sliders show the network (while training they follow at 15 Hz)
+        assert [getattr(s, n) for n in names] == theta.tolist()
+        assert s.weight_range >= float(np.max(np.abs(theta)))
     for name in names:  # the slider widgets themselves hold the value within their range
         slider = app.sliders._sliders[name]
         assert slider.start <= slider.value <= slider.end

@@ -23,8 +23,11 @@ from ..state import Playground, slot_label, slot_names
 GRID = 200  # cells per axis
 LEVELS = 14  # contour lines, log-spaced
 PATH_CAP = 3000  # points of training path kept
-TRAINING_REFRESH_S = 0.5  # while training, the map (a 200x200 image and its contours) is
-# recomputed at most this often: each redraw is ~160 kB the browser must paint
+TRAINING_REFRESH_S = 1.0  # while training, the map (a 200x200 image and its contours) is
+# recomputed at most this often, and at most once every TRAINING_REFRESH_UPDATES updates (a
+# busy server draws fewer): each redraw costs ~10 ms of server time (contours mostly), as much
+# as a whole training update, and ~160 kB the browser must paint
+TRAINING_REFRESH_UPDATES = 30
 MIN_HALF_SPAN = 3.0
 
 
@@ -77,6 +80,7 @@ class LossLandscape(pn.viewable.Viewer):
         self._range = None  # (x0, x1, y0, y1)
         self._key = None  # what the current map was computed from
         self._computed_at = 0.0
+        self._updates = 0  # updates since the map was last computed
         self._last_point = None
         self._update()
 
@@ -116,9 +120,11 @@ class LossLandscape(pn.viewable.Viewer):
         others[[i, j]] = 0.0
         key = (s.hidden, i, j, self._range, others.tobytes(), id(s.x))
         now = time.monotonic()
-        due = not s.training or now - self._computed_at >= TRAINING_REFRESH_S
+        self._updates += 1
+        due = not s.training or (now - self._computed_at >= TRAINING_REFRESH_S
+                                 and self._updates >= TRAINING_REFRESH_UPDATES)
         if key != self._key and due:
-            self._key, self._computed_at = key, now
+            self._key, self._computed_at, self._updates = key, now, 0
             self._draw_map(i, j)
         self._point.data = {"x": [px], "y": [py]}
         if s.training and (px, py) != self._last_point:
