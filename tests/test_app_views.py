@@ -7,6 +7,7 @@ from bokeh.events import Tap
 
 import tinynet
 from app import urlstate
+from app.views.fit import in_frame
 from app.main import PlaygroundApp
 from app.state import slot_names
 
@@ -125,7 +126,8 @@ def test_all_views_agree_after_reset_width_switch_and_link(app):
         theta = s.net.theta
         assert app.landscape._point.data["x"] == [theta[slot_names(s.hidden).index(s.landscape_x)]]
         assert app.diagram._edges.data["label"][0] == f"{s.net.w1[0]:+.2f}"
-        np.testing.assert_allclose(app.fit._curve.data["y"], s.net.predict(app.fit._curve.data["x"]))
+        np.testing.assert_allclose(app.fit._curve.data["y"],
+                                   in_frame(s.net.predict(app.fit._curve.data["x"])))
         assert f"{s.loss():.6f}"[:6] in app.readouts._loss.object or "e" in app.readouts._loss.object
         assert shown_push_and_ghost(app, "b2")[0] == pytest.approx(-s.net.gradient(X, Y)[-1])
 
@@ -156,3 +158,19 @@ def test_race_runs_both_widths_like_tinynet(app):
     assert race.histories[2][1][-1] < 1e-25
     race.param.trigger("reset")
     assert not race.running and race.epoch == 0 and view._losses[2].data["epoch"] == [0]
+
+
+def test_fit_curves_stay_inside_the_frame():
+    """The overlay layer is not clipped: curves leaving the y range end at its edge."""
+    from app.views.fit import Y_RANGE, in_frame
+
+    y = np.array([0.0, 2.0, 3.0, 2.5, 1.0, -1.0, -2.0, -3.0])
+    np.testing.assert_array_equal(in_frame(y), [0.0, 1.6, np.nan, 1.6, 1.0, -0.6, np.nan, np.nan])
+    app = PlaygroundApp()
+    app.state.set_values(w2_1=2.0)  # a prediction that rises out of the frame
+    shown = app.fit._curve.data["y"]
+    assert np.nanmax(shown) <= Y_RANGE[1] and np.isnan(shown).any()
+    predicted = app.state.net.predict(app.fit._curve.data["x"])
+    inside = (predicted >= Y_RANGE[0]) & (predicted <= Y_RANGE[1])
+    np.testing.assert_allclose(shown[inside], predicted[inside])
+    assert max(app.fit._points.data["y_hat"]) == Y_RANGE[1]

@@ -15,6 +15,19 @@ from bokeh.plotting import figure
 from ..state import Playground
 
 NEURON_COLORS = ["#d95f02", "#7570b3", "#1b9e77", "#e7298a"]
+Y_RANGE = (-0.6, 1.6)
+
+
+def in_frame(y: np.ndarray, lo: float = Y_RANGE[0], hi: float = Y_RANGE[1]) -> np.ndarray:
+    """A curve's y values as drawn on the overlay layer, which Bokeh does not clip to the plot
+    frame: points inside [lo, hi] stay, an outside point next to an inside one moves onto the
+    edge (so the line still reaches it, off by under one grid step in x), and the rest become
+    NaN (a gap)."""
+    inside = (y >= lo) & (y <= hi)
+    near = inside.copy()
+    near[1:] |= inside[:-1]
+    near[:-1] |= inside[1:]
+    return np.where(near, np.clip(y, lo, hi), np.nan)
 
 
 class FitPlot(pn.viewable.Viewer):
@@ -31,10 +44,11 @@ class FitPlot(pn.viewable.Viewer):
         self._data = ColumnDataSource({"x": [], "y": []}, name="fit_data")  # editable
         fig = figure(height=380, sizing_mode="stretch_width", title="What the network predicts",
                      x_axis_label="x", y_axis_label="y", toolbar_location="right", tools="",
-                     y_range=(-0.6, 1.6))
-        # Everything drawn from the data sits on Bokeh's overlay layer: when only it changes
-        # (every slider step and training tick) the overlay repaints alone, and the axes, grid
-        # and legend on the layer under it (most of the ~8 ms a full repaint costs) stay.
+                     y_range=Y_RANGE)
+        # What moves with the weights sits on Bokeh's overlay layer: when only it changes
+        # (every slider step and training tick) the overlay repaints alone, and the axes, grid,
+        # legend and data on the layer under it (most of the ~8 ms a full repaint costs) stay.
+        # The overlay is not clipped to the frame, so its y values pass through in_frame.
         top = {"level": "overlay"}
         fig.multi_line("xs", "ys", source=self._parts, line_color="color", line_width=2,
                        line_alpha=0.35, line_dash="dashed", legend_field="label", **top)
@@ -42,10 +56,10 @@ class FitPlot(pn.viewable.Viewer):
                     line_width=2, line_alpha=0.7, legend_label="error ŷ − y", **top)
         fig.line("x", "y", source=self._curve, line_color="#1f4e79", line_width=3,
                  legend_label="prediction ŷ(x)", **top)
-        fig.scatter("x", "y_hat", source=self._points, size=8, fill_color="white",
+        fig.scatter("x", "y_hat", source=self._points, size=14, fill_color=None,
                     line_color="#1f4e79", line_width=2, legend_label="ŷ at each point", **top)
         data = fig.scatter("x", "y", source=self._data, size=12, color="#222222",
-                           legend_label="data y (drag me)", **top)
+                           legend_label="data y (drag me)")
         draw = PointDrawTool(renderers=[data], add=True, drag=True,
                              description="Edit the data: drag, click to add, Backspace deletes")
         fig.add_tools(draw)
@@ -74,17 +88,19 @@ class FitPlot(pn.viewable.Viewer):
         parts = fwd.a1 * net.w2  # each neuron's w2_j * a1_j(x)        (G, H)
         if self._shown != (grid[0], grid[-1], net.hidden):  # new x range or width: all anew
             self._shown = (grid[0], grid[-1], net.hidden)
-            self._curve.data = {"x": grid, "y": fwd.y_hat}
+            self._curve.data = {"x": grid, "y": in_frame(fwd.y_hat)}
             self._parts.data = {
                 "xs": [grid] * net.hidden,
-                "ys": list(parts.T),
+                "ys": [in_frame(part) for part in parts.T],
                 "color": NEURON_COLORS[: net.hidden],
                 "label": [f"neuron {j + 1}: w₂·σ(w₁x+b₁)" for j in range(net.hidden)],
             }
         else:  # the same x: send only the new predictions
-            self._curve.data["y"] = fwd.y_hat
-            self._parts.data["ys"] = list(parts.T)
-        self._points.data = {"x": x.tolist(), "y": s.y.tolist(), "y_hat": net.predict(x).tolist()}
+            self._curve.data["y"] = in_frame(fwd.y_hat)
+            self._parts.data["ys"] = [in_frame(part) for part in parts.T]
+        # the points' error bars and y-hat markers, held inside the frame (at its edge if off it)
+        self._points.data = {"x": x.tolist(), "y": np.clip(s.y, *Y_RANGE).tolist(),
+                             "y_hat": np.clip(net.predict(x), *Y_RANGE).tolist()}
         if (list(self._data.data["x"]), list(self._data.data["y"])) != (x.tolist(), s.y.tolist()):
             self._data.data = {"x": x.tolist(), "y": s.y.tolist()}
 
