@@ -13,6 +13,7 @@ n x (mean tick cost) / ``UTILISATION`` (never faster than ``PERIOD_MS``, never s
 ``MAX_PERIOD_MS``). Under load every session gets fewer, larger steps at the same epochs per
 second, and a quarter of the thread stays free for clicks and slider moves.
 """
+import math
 import time
 import weakref
 
@@ -35,7 +36,7 @@ _tick_ms = [5.0]  # exponentially weighted mean cost of one tick, over all loops
 
 def shared_period_ms(training: int, tick_ms: float) -> int:
     """The tick period for each of ``training`` loops that cost ``tick_ms`` a tick."""
-    return int(min(max(training * tick_ms / UTILISATION, PERIOD_MS), MAX_PERIOD_MS))
+    return math.ceil(min(max(training * tick_ms / UTILISATION, PERIOD_MS), MAX_PERIOD_MS))
 
 
 class TrainLoop:
