@@ -11,7 +11,9 @@ All sessions of a server process share one thread, so the loops also share its t
 tick's cost is measured, and while n sessions train, each ticks at most every
 n x (mean tick cost) / ``UTILISATION`` (never faster than ``PERIOD_MS``, never slower than
 ``MAX_PERIOD_MS``). Under load every session gets fewer, larger steps at the same epochs per
-second, and a quarter of the thread stays free for clicks and slider moves.
+second, and half the thread stays free for clicks and slider moves (ticks come in clumps, so
+a person's slider step still waits behind several: with 20 sessions training, 0.75 gave a
+real browser's slider p50 98 ms and 0.5 gave 30-43 ms; benchmarks/load.py --browser-check).
 """
 import math
 import time
@@ -27,7 +29,7 @@ PERIOD_MS = 25  # ~40 updates a second; faster training takes more epochs per ti
 IN_FLIGHT = 6  # drawn ticks the page may be behind before the loop stops drawing
 ACK_TIMEOUT_S = 1.0  # draw anyway if the page has said nothing for this long (e.g. no browser)
 ACK_EVERY = 2  # the page acknowledges every second beacon: half the messages, same back-pressure
-UTILISATION = 0.75  # the share of the process's thread the Train loops may take together
+UTILISATION = 0.5  # the share of the process's thread the Train loops may take together
 MAX_PERIOD_MS = 500
 
 _training = weakref.WeakSet()  # the loops of this process whose callback is running

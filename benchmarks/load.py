@@ -16,6 +16,7 @@ subprocess on 127.0.0.1 that this script starts and stops; every phase has a fix
     python benchmarks/load.py --procs 2             # the same against `panel serve --num-procs 2`
     python benchmarks/load.py --num-procs-check     # `panel serve --num-procs 2`: 2 sessions train
     python benchmarks/load.py --page-check          # no paths or secrets in the page
+    python benchmarks/load.py --browser-check 20    # a real browser's slider while 20 train
     python benchmarks/load.py --json results.json   # also write the figures as JSON
 """
 import argparse
@@ -354,6 +355,44 @@ def num_procs_check(seconds: float = 3.0) -> dict:
     return {**r, "workers": workers, "ok": ok}
 
 
+def responsiveness(n: int, seconds: float = 25.0) -> dict:
+    """A person in a real browser (headless Chromium) moving a weight slider while n simulated
+    sessions train on the same server process: slider -> plot latency, as in
+    benchmarks/bench_browser.py (a), 30 presses 200 ms apart."""
+    import threading
+
+    sys.path.insert(0, str(ROOT))
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.bench_browser import percentile, slider_latency
+    from tests.conftest import CHROMIUM_ARGS, find_chromium
+
+    with Server() as server:
+        loaded = {}
+        crowd = threading.Thread(target=lambda: loaded.update(
+            asyncio.run(phase(server, n, seconds, "?speed=200"))))
+        crowd.start()
+        time.sleep(1.6 * n + 4)  # the sessions have opened and are training
+        with sync_playwright() as pw:
+            chromium = find_chromium()
+            browser = pw.chromium.launch(args=CHROMIUM_ARGS, **(
+                {"executable_path": str(chromium)} if chromium else {}))
+            latencies = slider_latency(browser.new_page(), server.url, 30, 200)
+            browser.close()
+        crowd.join()
+    got = [v for v in latencies if v is not None]
+    r = {"sessions": n, "presses": len(latencies), "answered": len(got),
+         "p50_ms": round(percentile(got, 50), 1) if got else None,
+         "p95_ms": round(percentile(got, 95), 1) if got else None,
+         "crowd_updates_per_s_mean": loaded.get("updates_per_s_mean"),
+         "server_cpu_pct": loaded.get("server_cpu_pct")}
+    print(f"slider -> plot with {n} sessions training alongside: {r['answered']}/{r['presses']} "
+          f"presses answered, p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms; the {n} sessions got "
+          f"{r['crowd_updates_per_s_mean']} updates/s each, server CPU {r['server_cpu_pct']} %",
+          flush=True)
+    return r
+
+
 LEAKS = ("/work/", "/root/", "/home/", "/tmp/", "site-packages", str(ROOT), "secret", "password",
          "api_key", "apikey", "BOKEH_SECRET", "Traceback")
 
@@ -394,9 +433,15 @@ def main(argv=None):
     parser.add_argument("--procs", type=int, default=1,
                         help="server processes: 1 is `python -m app.cli`; more is "
                              "`panel serve --num-procs N`")
+    parser.add_argument("--browser-check", type=int, metavar="N",
+                        help="only measure a real browser's slider latency while N sessions "
+                             "train (needs Chromium)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
-    if args.page_check:
+    if args.browser_check:
+        results = responsiveness(args.browser_check)
+        failed = not results["answered"]
+    elif args.page_check:
         results = page_check()
         failed = not results["ok"]
     elif args.num_procs_check:
