@@ -17,12 +17,28 @@ Four delays sit between a slider move in the browser and new plot data coming ba
   browser's previous message, which a keyboard step always sends as value + value_throttled),
   Panel parks the batch and retries after a fixed ``asyncio.sleep(0.01)``: 10 ms added to most
   slider steps. ``enable_quick_write_retry()`` makes that retry poll every millisecond.
+- Every message Bokeh builds or applies first maps every model of the document to its
+  reference (~540 models here; ~0.6 ms a message, and the allocations wake Python's garbage
+  collector). ``enable_cached_references()`` keeps that map per document until its set of
+  models changes.
+- Each run of a periodic callback marks the session busy and unbusy (a watched parameter of
+  Panel's global state) and writes two log records: ~12 % of a loaded server's time when 20
+  sessions train. ``quiet_periodic_callback`` makes one without either.
+- Python's garbage collector scans its youngest objects every 700 allocations and everything
+  once the survivors grow by a quarter; with 20 sessions (~300 MB of objects) that was
+  ~100 ms a second, in pauses of up to 0.3 s that stall every session. ``collect_less()``
+  raises the thresholds (benchmarks/load.py: ~10 ms a second, no full pass while training).
 Checked on Panel 1.9 and Bokeh 3.9 (pinned in pyproject.toml); tests/test_fast.py fails if
 either internal moves.
 """
 import asyncio
+import gc
 
 import panel as pn
+from bokeh.core.serialization import Deserializer, Serializer
+from bokeh.document import document as _bokeh_document
+from bokeh.protocol.messages.patch_doc import PatchJson
+from bokeh.protocol.messages.patch_doc import patch_doc as _PatchDoc
 from panel.io import document as _panel_document
 from panel.io import server as _panel_server
 
@@ -81,6 +97,24 @@ class FastHTML(pn.pane.HTML):
         model.update(text=self._transform_object(self.object)["object"])
 
 
+GC_THRESHOLDS = (50_000, 20, 10)  # Python's defaults are (700, 10, 10)
+
+
+def collect_less() -> None:
+    """Run Python's garbage collector less often (a served process; see the module notes)."""
+    if gc.get_threshold()[0] < GC_THRESHOLDS[0]:
+        gc.set_threshold(*GC_THRESHOLDS)
+
+
+def quiet_periodic_callback(callback, period: int):
+    """``pn.state.add_periodic_callback(callback, period, start=False)`` without the busy
+    indicator's bookkeeping or the start/end log records around every run."""
+    cb = pn.state.add_periodic_callback(callback, period=period, start=False)
+    cb._background = True
+    cb.log = False
+    return cb
+
+
 class _QuickRetryAsyncio:
     """Stands in for ``asyncio`` inside panel.io.document: the same, but sleeps at most 1 ms."""
 
@@ -111,3 +145,70 @@ def enable_nodelay() -> None:
 
     handler.open = open
     handler._tinynet_nodelay = True
+
+
+def _synced_refs(models) -> dict:
+    """{id(model): model.ref} of a document's synced models (what ``Serializer`` builds from
+    ``synced_references``), remade only when the document's set of models changes."""
+    current = models._models  # Bokeh replaces this dict whenever it recomputes the models
+    cache = getattr(models, "_tinynet_refs", None)
+    if cache is None or cache[0] is not current or cache[1] != len(current):
+        cache = (current, len(current), {id(m): m.ref for m in current.values()})
+        models._tinynet_refs = cache
+    refs = dict(cache[2])
+    for model in models._new_models:  # not synced yet: sent in full, as Bokeh does
+        refs.pop(id(model), None)
+    return refs
+
+
+def _create_patch(cls, events, **metadata):
+    """``patch_doc.create`` with the references map from ``_synced_refs``."""
+    header = cls.create_header()
+    if not events:
+        raise ValueError("PATCH-DOC message requires at least one event")
+    docs = {event.document for event in events}
+    if len(docs) != 1:
+        raise ValueError("PATCH-DOC message configured with events for more than one document")
+    [doc] = docs
+    serializer = Serializer()
+    serializer._references = _synced_refs(doc.models)
+    patch_json = PatchJson(events=serializer.encode(events))
+    doc.models.flush_synced(lambda model: not serializer.has_ref(model))
+    msg = cls(header, metadata, patch_json)
+    msg.add_buffers(*serializer.buffers)
+    return msg
+
+
+_applying = []  # the model managers of the documents whose patch is being applied
+
+
+class _DocumentDeserializer(Deserializer):
+    """Takes the document's own {id: model} map instead of rebuilding it from a list."""
+
+    def __init__(self, references=None, *, setter=None):
+        super().__init__(None, setter=setter)
+        models = _applying[-1] if _applying else None
+        if models is not None and references is not None and len(references) == len(models):
+            self._references = dict(models._models)
+        else:
+            self._references = {obj.id: obj for obj in references or []}
+
+
+def enable_cached_references() -> None:
+    """Build and apply Bokeh messages without mapping every model each time."""
+    if getattr(_PatchDoc, "_tinynet_cached", False):
+        return
+    _PatchDoc.create = classmethod(_create_patch)
+    _PatchDoc._tinynet_cached = True
+    document = _bokeh_document.Document
+    original_apply = document.apply_json_patch
+
+    def apply_json_patch(self, patch_json, *, setter=None):
+        _applying.append(self.models)
+        try:
+            return original_apply(self, patch_json, setter=setter)
+        finally:
+            _applying.pop()
+
+    document.apply_json_patch = apply_json_patch
+    _bokeh_document.Deserializer = _DocumentDeserializer

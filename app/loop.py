@@ -14,6 +14,12 @@ n x (mean tick cost) / ``UTILISATION`` (never faster than ``PERIOD_MS``, never s
 second, and half the thread stays free for clicks and slider moves (ticks come in clumps, so
 a person's slider step still waits behind several: with 20 sessions training, 0.75 gave a
 real browser's slider p50 98 ms and 0.5 gave 30-43 ms; benchmarks/load.py --browser-check).
+
+A full tick redraws every view (~8 ms of server time); a light tick only the loss curve and
+the readouts (~2 ms). While one full tick per session per period fits in the share, every tick
+is full; under load each session redraws everything ``full_hz`` times a second (full ticks
+taking at most ``FULL_SHARE`` of the share, never fewer than ``MIN_FULL_HZ``) and ticks light
+in between, so the loss keeps streaming at a rate a learner reads as live.
 """
 import math
 import time
@@ -21,7 +27,7 @@ import weakref
 
 import panel as pn
 
-from .fast import FastIntInput
+from .fast import FastIntInput, quiet_periodic_callback
 from .race import Race
 from .state import Playground
 
@@ -31,9 +37,12 @@ ACK_TIMEOUT_S = 1.0  # draw anyway if the page has said nothing for this long (e
 ACK_EVERY = 2  # the page acknowledges every second beacon: half the messages, same back-pressure
 UTILISATION = 0.5  # the share of the process's thread the Train loops may take together
 MAX_PERIOD_MS = 500
+FULL_SHARE = 0.5  # under load, the part of the share that full ticks may take together
+MIN_FULL_HZ = 2.0  # under load, every view still redraws at least this often
 
 _training = weakref.WeakSet()  # the loops of this process whose callback is running
 _tick_ms = [5.0]  # exponentially weighted mean cost of one tick, over all loops
+_full_ms = [8.0]  # the same for full ticks only
 
 
 def shared_period_ms(training: int, tick_ms: float) -> int:
@@ -41,13 +50,23 @@ def shared_period_ms(training: int, tick_ms: float) -> int:
     return math.ceil(min(max(training * tick_ms / UTILISATION, PERIOD_MS), MAX_PERIOD_MS))
 
 
+def full_hz(training: int, full_ms: float) -> float:
+    """How often each of ``training`` loops may redraw every view, when full ticks cost
+    ``full_ms``: at every tick while that fits in the share, else within ``FULL_SHARE`` of it."""
+    fits = 1000 / PERIOD_MS
+    if training * full_ms * fits <= UTILISATION * 1000:
+        return fits
+    return max(MIN_FULL_HZ, FULL_SHARE * UTILISATION * 1000 / (training * full_ms))
+
+
 class TrainLoop:
     """Runs ``advance`` at ``state.speed`` epochs per second for whatever is switched on."""
 
     def __init__(self, state: Playground, race: Race | None = None, period_ms: int = PERIOD_MS):
         self.state, self.race = state, race
-        self._callback = pn.state.add_periodic_callback(self.tick, period=period_ms, start=False)
+        self._callback = quiet_periodic_callback(self.tick, period_ms)
         self._last = None
+        self._last_full = 0.0  # when this loop last redrew every view
         self._owed = 0.0  # fractional epochs carried to the next tick
         # the beacon goes out with each drawn tick; the page copies it into ack when applied
         self._beacon = FastIntInput(value=0, visible=False, css_classes=["tn-beacon"])
@@ -112,18 +131,25 @@ class TrainLoop:
             return
         self._owed -= epochs
         draw = self._page_keeps_up()
+        # a light tick while a full one is not yet due (the race, when on, always draws fully)
+        full = (now - self._last_full >= 1 / full_hz(len(_training), _full_ms[0])
+                or (self.race is not None and self.race.running))
         with pn.io.hold():
             if self.state.training:
-                self.state.advance(epochs, render=draw)
+                self.state.advance(epochs, render=draw, light=not full)
             if self.race is not None and self.race.running:
                 self.race.advance(epochs, render=draw)
             if draw:
                 self._beacon.value += 1
-        self._share_time(time.perf_counter() - now)
+        if draw and full:
+            self._last_full = now
+        self._share_time(time.perf_counter() - now, draw and full)
 
-    def _share_time(self, seconds: float) -> None:
-        """Fold this tick's cost into the mean; retune this loop's period if it is off by 20%."""
+    def _share_time(self, seconds: float, full: bool) -> None:
+        """Fold this tick's cost into the means; retune this loop's period if it is off by 20%."""
         _tick_ms[0] += 0.1 * (1000 * seconds - _tick_ms[0])
+        if full:
+            _full_ms[0] += 0.1 * (1000 * seconds - _full_ms[0])
         period = shared_period_ms(len(_training), _tick_ms[0])
         if self._callback.running and abs(period - self._callback.period) > 0.2 * period:
             self._callback.period = period  # Panel restarts the callback with the new period

@@ -9,7 +9,8 @@ from urllib.parse import urlencode
 import panel as pn
 
 from app import urlstate  # absolute: `panel serve app/main.py` runs this file as a script
-from app.fast import enable_nodelay, enable_quick_write_retry
+from app.fast import (collect_less, enable_cached_references, enable_nodelay,
+                      enable_quick_write_retry)
 from app.loop import TrainLoop
 from app.race import Race
 from app.state import Playground
@@ -136,6 +137,8 @@ def create_app():
     pn.extension(raw_css=[CSS], notifications=True, disconnect_notification=DISCONNECTED)
     enable_nodelay()
     enable_quick_write_retry()
+    enable_cached_references()
+    collect_less()
     app = PlaygroundApp()
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
         notices = _sync_url(app.state)

@@ -78,6 +78,8 @@ class Playground(param.Parameterized):
     weight_range = param.Number(8.0, bounds=(1.0, None), doc="Sliders span [-range, range].")
     message = param.String("", doc="Why training stopped or a change was refused.")
     version = param.Integer(0, doc="Bumped after every batch of changes to network or history.")
+    progress = param.Integer(0, doc="Bumped after training steps that only the loss views show "
+                                    "(the Train loop's light ticks, when many sessions train).")
 
     for _slot in slot_names(MAX_HIDDEN):
         locals()[_slot] = _weight(_slot)
@@ -247,19 +249,25 @@ class Playground(param.Parameterized):
         self._push_weights()
 
     # -- training ------------------------------------------------------------------------------
-    def advance(self, epochs: int, render: bool = True) -> None:
+    def advance(self, epochs: int, render: bool = True, light: bool = False) -> None:
         """Train the current width ``epochs`` steps and record the losses; then, if ``render``,
-        update the parameters and views (the Train loop skips that while the page is behind)."""
+        update the parameters and views (the Train loop skips that while the page is behind).
+        ``light`` updates only the loss plot and readouts (``progress``), not ``version``."""
         result = self.run.advance(epochs)
         if result.diverged:
             self.training = False
             self.message = self._undo_divergence()
-            render = True
+            render, light = True, False
         elif self.message.startswith(DIVERGED):  # that was an earlier run; this one is fine
             self.message = ""
-        if render and self._slider_throttle.due(self.training):
+        if not render:
+            return
+        if light:
+            with pn.io.hold():
+                self.progress += 1
+        elif self._slider_throttle.due(self.training):
             self._push_weights()
-        elif render:
+        else:
             self._changed()
 
     def _undo_divergence(self) -> str:

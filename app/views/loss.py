@@ -30,7 +30,7 @@ class Readouts(pn.viewable.Viewer):
         self._epoch = FastHTML("", css_classes=["tn-epoch"], margin=(0, 5))
         self._update()
 
-    @param.depends("state.version", watch=True)
+    @param.depends("state.version", "state.progress", watch=True)
     def _update(self):
         s = self.state
         self._loss.object = (f'<span class="tn-label">mean loss</span> '
@@ -73,7 +73,7 @@ class LossPlot(pn.viewable.Viewer):
         self._shown = 0
         self._update()
 
-    @param.depends("state.version", watch=True)
+    @param.depends("state.version", "state.progress", watch=True)
     def _update(self):
         s = self.state
         epochs, losses = s.history
