@@ -1,5 +1,7 @@
 """``tinynet-playground``: serve the playground (and open a browser unless --no-show)."""
 import argparse
+import threading
+import webbrowser
 
 SESSION_CHECK_MS = 1000  # how often the server looks for closed tabs, and how long it waits
 
@@ -38,10 +40,23 @@ def main(argv=None):
     parser.add_argument("--allow-websocket-origin", action="append", default=[],
                         metavar="HOST[:PORT]",
                         help="a public host name the page is reached through (repeatable)")
+    parser.add_argument("--num-procs", type=int, default=1, metavar="N",
+                        help="server processes sharing the port, e.g. one per core for a "
+                             "class (default 1; 0 = one per core)")
     args = parser.parse_args(argv)
-    print(f"tinynet playground at http://{args.address}:{args.port}/", flush=True)
-    serve(port=args.port, address=args.address, show=not args.no_show,
-          origins=args.allow_websocket_origin)
+    if args.num_procs < 0:
+        parser.error("--num-procs must be 0 (one per core) or more")
+    url = f"http://{args.address}:{args.port}/"
+    print(f"tinynet playground at {url}", flush=True)
+    show = not args.no_show
+    procs = {}
+    if args.num_procs != 1:
+        procs = {"num_procs": args.num_procs}
+        if show:  # each forked worker would open its own tab; the parent opens one instead
+            threading.Timer(2.0, webbrowser.open, [url]).start()
+            show = False
+    serve(port=args.port, address=args.address, show=show, origins=args.allow_websocket_origin,
+          **procs)
 
 
 if __name__ == "__main__":

@@ -161,6 +161,9 @@ def _synced_refs(models) -> dict:
     return refs
 
 
+_bokeh_create_patch = _PatchDoc.create.__func__  # Bokeh's own, kept for the tests
+
+
 def _create_patch(cls, events, **metadata):
     """``patch_doc.create`` with the references map from ``_synced_refs``."""
     header = cls.create_header()

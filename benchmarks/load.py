@@ -13,8 +13,9 @@ subprocess on 127.0.0.1 that this script starts and stops; every phase has a fix
 
     python benchmarks/load.py                       # N = 1, 5, 10, 20; 10 s each
     python benchmarks/load.py --sessions 1 20 --seconds 5
-    python benchmarks/load.py --procs 2             # the same against `panel serve --num-procs 2`
-    python benchmarks/load.py --num-procs-check     # `panel serve --num-procs 2`: 2 sessions train
+    python benchmarks/load.py --procs 2             # the same against `tinynet-playground --num-procs 2`
+    python benchmarks/load.py --query "?speed=10000"  # every session at top speed
+    python benchmarks/load.py --num-procs-check     # --num-procs 2 (ours and panel serve's): 2 sessions train
     python benchmarks/load.py --page-check          # no paths or secrets in the page
     python benchmarks/load.py --browser-check 20    # a real browser's slider while 20 train
     python benchmarks/load.py --json results.json   # also write the figures as JSON
@@ -293,9 +294,16 @@ async def phase(server: Server, n: int, seconds: float, query: str, warmup: floa
             "doc_kb": round(sessions[0].doc_bytes / 1024, 1)}
 
 
+def cli_server(procs: int = 1) -> Server:
+    """``python -m app.cli`` (the console script), with ``--num-procs`` when procs > 1."""
+    port = free_port()
+    return Server(port=port, cmd=[sys.executable, "-m", "app.cli", "--no-show", "--port",
+                                  str(port), "--num-procs", str(procs)])
+
+
 def run_load(counts, seconds, query, procs=1) -> list[dict]:
     results = []
-    with (Server() if procs == 1 else panel_serve(procs)) as server:
+    with cli_server(procs) as server:
         idle_rss = sum(rss_mb(p) for p in server.pids())
         print(f"server {server.url} pid {server.proc.pid}, RSS {idle_rss:.0f} MB before load; "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -344,15 +352,19 @@ class panel_serve(Server):
 
 
 def num_procs_check(seconds: float = 3.0) -> dict:
-    """`panel serve <entry> --num-procs 2`: two sessions render and train."""
-    with panel_serve(2) as server:
-        workers = len(server.pids()) - 1
-        r = asyncio.run(phase(server, 2, seconds, "?speed=200", warmup=1.0))
-    ok = workers == 2 and r["updates_per_s_min"] > 5 and r["epochs_per_s_mean"] > 100
-    print(f"--num-procs 2: {workers} worker processes; 2 sessions, each "
-          f">= {r['updates_per_s_min']} updates/s, {r['epochs_per_s_mean']} epochs/s: "
-          f"{'OK' if ok else 'FAILED'}", flush=True)
-    return {**r, "workers": workers, "ok": ok}
+    """`tinynet-playground --num-procs 2` and `panel serve <entry> --num-procs 2`: two worker
+    processes; four sessions render and train."""
+    results = {}
+    for name, make in (("tinynet-playground", cli_server), ("panel serve", panel_serve)):
+        with make(2) as server:
+            workers = len(server.pids()) - 1
+            r = asyncio.run(phase(server, 4, seconds, "?speed=200", warmup=1.0))
+        ok = workers == 2 and r["updates_per_s_min"] > 5 and r["epochs_per_s_mean"] > 100
+        print(f"{name} --num-procs 2: {workers} worker processes; 4 sessions, each "
+              f">= {r['updates_per_s_min']} updates/s, {r['epochs_per_s_mean']} epochs/s: "
+              f"{'OK' if ok else 'FAILED'}", flush=True)
+        results[name] = {**r, "workers": workers, "ok": ok}
+    return {**results, "ok": all(r["ok"] for r in results.values())}
 
 
 def responsiveness(n: int, seconds: float = 25.0) -> dict:
@@ -425,14 +437,15 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per N")
-    parser.add_argument("--query", default="?speed=10000", help="URL query of every session")
+    parser.add_argument("--query", default="", help="URL query of every session (default: "
+                        "none, so the page's default speed of 200 epochs/s)")
     parser.add_argument("--num-procs-check", action="store_true",
-                        help="only check that `panel serve --num-procs 2` serves and trains")
+                        help="only check that `tinynet-playground --num-procs 2` and "
+                             "`panel serve --num-procs 2` serve and train")
     parser.add_argument("--page-check", action="store_true",
                         help="only grep the served HTML and first document for paths/secrets")
     parser.add_argument("--procs", type=int, default=1,
-                        help="server processes: 1 is `python -m app.cli`; more is "
-                             "`panel serve --num-procs N`")
+                        help="server processes (`python -m app.cli --num-procs N`)")
     parser.add_argument("--browser-check", type=int, metavar="N",
                         help="only measure a real browser's slider latency while N sessions "
                              "train (needs Chromium)")

@@ -46,3 +46,45 @@ def test_a_tick_feeds_the_mean_cost_and_retunes_a_period_off_by_a_fifth():
         loop._tick_ms[0] = 5.0
         train.stop()
     assert not train._callback.running
+
+
+def test_every_tick_redraws_everything_until_the_share_runs_short():
+    assert loop.full_hz(1, 8.0) == 1000 / PERIOD_MS
+    assert loop.full_hz(2, 5.0) == 1000 / PERIOD_MS  # 2 x 5 ms x 40/s fits in half the thread
+    # 20 sessions at 8 ms a full redraw: full ticks within a quarter of the thread, but
+    # never fewer than MIN_FULL_HZ a second
+    assert loop.full_hz(20, 8.0) == loop.MIN_FULL_HZ
+    assert loop.full_hz(5, 8.0) == loop.FULL_SHARE * UTILISATION * 1000 / (5 * 8.0)
+    assert 5 * 8.0 * loop.full_hz(5, 8.0) <= loop.FULL_SHARE * UTILISATION * 1000 + 1e-9
+
+
+def test_under_load_light_ticks_move_the_loss_and_full_ticks_every_view(monkeypatch):
+    from app.main import PlaygroundApp
+
+    monkeypatch.setattr(loop, "full_hz", lambda training, full_ms: 2.0)  # as with 20 sessions
+    app = PlaygroundApp(loop=False)
+    state = app.state
+    train = TrainLoop(state)
+    state.training = True
+    try:
+        def looks():
+            return (list(app.fit._curve.data["y"]), len(app.loss_plot._source.data["epoch"]),
+                    app.readouts._epoch.object, app.readouts._loss.object)
+
+        def tick():
+            train._last -= 0.05  # 0.05 s at 200 epochs/s: 10 epochs
+            train.tick()
+
+        tick()  # the first tick is full
+        fit, points, epoch, loss = looks()
+        tick()  # within half a second of it: light
+        fit2, points2, epoch2, loss2 = looks()
+        assert fit2 == fit  # the fit waits for the next full tick ...
+        assert points2 > points and epoch2 != epoch and loss2 != loss  # ... the loss does not
+        train._last_full -= 0.6  # half a second later: full again
+        tick()
+        fit3, points3, _, _ = looks()
+        assert fit3 != fit and points3 > points2
+        assert app.readouts._epoch.object.endswith(f">{state.epoch}</span>")
+    finally:
+        train.stop()
