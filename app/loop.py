@@ -80,7 +80,7 @@ class TrainLoop:
         if race is not None:
             race.param.watch(self._switch, "running")
         if pn.state.curdoc is not None:  # outside a session Panel would keep it forever
-            pn.state.on_session_destroyed(lambda ctx: self.stop())
+            pn.state.on_session_destroyed(self._session_destroyed)
 
     def __panel__(self):
         """The two hidden widgets that carry the page's acknowledgements."""
@@ -104,9 +104,15 @@ class TrainLoop:
         self._acked_at = time.monotonic()
 
     def stop(self):
+        self._session_destroyed(None)
         self.state.training = False
         if self.race is not None:
             self.race.running = False
+
+    def _session_destroyed(self, context):
+        """Leave the shared count and stop ticking. Nothing else: the views' Bokeh models are
+        gone by now, and updating them raised (which once kept closed tabs' loops counted as
+        training, so every other session ticked slower)."""
         _training.discard(self)
         if self._callback.running:
             self._callback.stop()

@@ -43,3 +43,49 @@ def test_num_procs_reaches_the_server_and_one_tab_opens(monkeypatch):
     called.clear()
     cli.main(["--no-show"])
     assert "num_procs" not in called  # one process: Panel's own path, unchanged
+
+
+def test_closed_tabs_leave_the_shared_count_without_errors(caplog):
+    """Sessions that train and then close: their loops leave the count the Train loops share
+    the process by (else every other session ticks slower), and nothing fails on the way."""
+    import asyncio
+    import logging
+    import time
+
+    from app import loop
+    from benchmarks.load import Session
+    from tests.conftest import free_port, wait_for_http
+
+    port = free_port()
+    server = cli.serve(port=port, show=False, threaded=True)
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/")
+        before = set(loop._training)
+
+        async def train_then_close():
+            sessions = [Session(f"http://127.0.0.1:{port}", "?speed=200") for _ in range(3)]
+            for s in sessions:
+                await s.open()
+            readers = [asyncio.create_task(s.read_forever()) for s in sessions]
+            for s in sessions:
+                await s.press_train()
+            await asyncio.sleep(1.5)
+            training = set(loop._training) - before  # strong references: GC cannot hide them
+            for s in sessions:
+                s.close()
+            for r in readers:
+                r.cancel()
+            return training, [s.readouts for s in sessions]
+
+        with caplog.at_level(logging.WARNING):
+            training, updates = asyncio.run(train_then_close())
+            assert len(training) == 3 and min(updates) > 5
+            deadline = time.monotonic() + 8
+            while training & set(loop._training) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        assert not training & set(loop._training), "closed sessions still counted as training"
+        assert not any(loop_._callback.running for loop_ in training)
+        failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+        assert failures == []
+    finally:
+        server.stop()
