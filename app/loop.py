@@ -26,6 +26,7 @@ import time
 import weakref
 
 import panel as pn
+from panel.links import Callback
 
 from .fast import FastIntInput, quiet_periodic_callback
 from .race import Race
@@ -116,6 +117,10 @@ class TrainLoop:
         _training.discard(self)
         if self._callback.running:
             self._callback.stop()
+        # Panel keeps jscallbacks in a class-wide WeakKeyDictionary whose value (the callback,
+        # holding the ack widget, which leads back here and to the beacon) keeps its key
+        # alive: without this every closed session's whole page stayed in memory
+        Callback.registry.pop(self._beacon, None)
 
     def _page_keeps_up(self) -> bool:
         if self._beacon.value - self._ack.value < IN_FLIGHT + ACK_EVERY - 1:

@@ -10,7 +10,8 @@ import panel as pn
 
 from app import urlstate  # absolute: `panel serve app/main.py` runs this file as a script
 from app.fast import (collect_less, enable_cached_references, enable_nodelay,
-                      enable_quick_write_retry)
+                      enable_quick_write_retry, forget_views_when_closed,
+                      freeze_when_loaded)
 from app.loop import TrainLoop
 from app.race import Race
 from app.state import Playground
@@ -141,6 +142,8 @@ def create_app():
     collect_less()
     app = PlaygroundApp()
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        freeze_when_loaded()
+        forget_views_when_closed()
         notices = _sync_url(app.state)
         app.controls.notice = " ".join(notices)
     return app.__panel__()
