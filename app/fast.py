@@ -1,6 +1,6 @@
-"""Low-latency widget syncing: the one place that touches Panel and Bokeh internals.
+"""Low latency and many sessions: the one place that touches Panel and Bokeh internals.
 
-Four delays sit between a slider move in the browser and new plot data coming back:
+Six delays sit between a slider move in the browser and new plot data coming back:
 - Panel waits ``Syncable._debounce`` (50 ms) before it processes a widget change from the
   browser. ``FastFloatSlider`` sets it to 0 for the weight sliders.
 - Small websocket frames can wait ~40 ms in the kernel (Nagle's algorithm meeting delayed
@@ -21,13 +21,19 @@ Four delays sit between a slider move in the browser and new plot data coming ba
   reference (~540 models here; ~0.6 ms a message, and the allocations wake Python's garbage
   collector). ``enable_cached_references()`` keeps that map per document until its set of
   models changes.
+
+What many sessions in one process cost (benchmarks/load.py, py-spy on the server):
 - Each run of a periodic callback marks the session busy and unbusy (a watched parameter of
   Panel's global state) and writes two log records: ~12 % of a loaded server's time when 20
   sessions train. ``quiet_periodic_callback`` makes one without either.
 - Python's garbage collector scans its youngest objects every 700 allocations and everything
   once the survivors grow by a quarter; with 20 sessions (~300 MB of objects) that was
-  ~100 ms a second, in pauses of up to 0.3 s that stall every session. ``collect_less()``
-  raises the thresholds (benchmarks/load.py: ~10 ms a second, no full pass while training).
+  ~100 ms a second, with full passes of 0.5-1 s that stall every session.
+  ``collect_less()`` raises the thresholds (~10 ms a second) and ``freeze_when_loaded()``
+  keeps live sessions out of the full passes.
+- A closed session must be freed: ``forget_views_when_closed()`` drops what Panel's
+  notification area leaves of it in ``pn.state._views`` (app/loop.py releases the one
+  jscallback the app makes).
 Checked on Panel 1.9 and Bokeh 3.9 (pinned in pyproject.toml); tests/test_fast.py fails if
 either internal moves.
 """

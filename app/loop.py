@@ -15,8 +15,8 @@ second, and half the thread stays free for clicks and slider moves (ticks come i
 a person's slider step still waits behind several: with 20 sessions training, 0.75 gave a
 real browser's slider p50 98 ms and 0.5 gave 30-43 ms; benchmarks/load.py --browser-check).
 
-A full tick redraws every view (~8 ms of server time); a light tick only the loss curve and
-the readouts (~2 ms). While one full tick per session per period fits in the share, every tick
+A full tick redraws every view (~5 ms of server time); a light tick only the loss curve and
+the readouts (~1 ms; both measured with py-spy on a server with 20 sessions training). While one full tick per session per period fits in the share, every tick
 is full; under load each session redraws everything ``full_hz`` times a second (full ticks
 taking at most ``FULL_SHARE`` of the share, never fewer than ``MIN_FULL_HZ``) and ticks light
 in between, so the loss keeps streaming at a rate a learner reads as live.
@@ -105,21 +105,24 @@ class TrainLoop:
         self._acked_at = time.monotonic()
 
     def stop(self):
-        self._session_destroyed(None)
+        self._leave()
         self.state.training = False
         if self.race is not None:
             self.race.running = False
 
-    def _session_destroyed(self, context):
-        """Leave the shared count and stop ticking. Nothing else: the views' Bokeh models are
-        gone by now, and updating them raised (which once kept closed tabs' loops counted as
-        training, so every other session ticked slower)."""
+    def _leave(self):
+        """Stop ticking and leave the count of loops that share the thread."""
         _training.discard(self)
         if self._callback.running:
             self._callback.stop()
-        # Panel keeps jscallbacks in a class-wide WeakKeyDictionary whose value (the callback,
-        # holding the ack widget, which leads back here and to the beacon) keeps its key
-        # alive: without this every closed session's whole page stayed in memory
+
+    def _session_destroyed(self, context):
+        """Leave, and touch no view: their Bokeh models are gone by now, and updating them
+        raised (which once kept closed tabs' loops counted as training, so every other session
+        ticked slower). Then release the beacon's jscallback: Panel keeps jscallbacks in a
+        class-wide WeakKeyDictionary whose value (holding the ack widget, which leads back
+        here and to the beacon, its key) keeps its key alive, and with it the whole page."""
+        self._leave()
         Callback.registry.pop(self._beacon, None)
 
     def _page_keeps_up(self) -> bool:
