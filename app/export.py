@@ -17,13 +17,14 @@ import numpy as np
 
 import tinynet
 
-from .state import OPTIMIZERS, WIDTHS, Playground
+from .session import Session
+from .settings import OPTIMIZERS, WIDTHS, optimizer_arguments
+from .text import html_table
 
 FORMAT = "tinynet-weights"
 VERSION = 1
 MAX_JSON_BYTES = 100 * 1024  # a 4-neuron file is ~1 kB with 200 points of data
 MAX_WEIGHT = 1e6
-TINY = 1e-300  # a loss of exactly 0 has no place on a log axis; it is drawn here
 
 
 class WeightsError(ValueError):
@@ -47,7 +48,7 @@ class Weights(NamedTuple):
 
 
 # -- weights.json --------------------------------------------------------------------------------
-def weights_json(state: Playground) -> str:
+def weights_json(state: Session) -> str:
     """The current network as JSON; the data, loss and epoch are there for information."""
     doc = {"format": FORMAT, "version": VERSION, "hidden": state.hidden,
            "activation": state.activation, **state.weights(),
@@ -128,7 +129,7 @@ def _short(value) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def apply_weights(state: Playground, weights: Weights, label: str = "loaded weights.json") -> None:
+def apply_weights(state: Session, weights: Weights, label: str = "loaded weights.json") -> None:
     """Make ``weights`` the current width's start: its activation first, then the weights."""
     state.training = False
     if state.activation != weights.activation:
@@ -137,7 +138,7 @@ def apply_weights(state: Playground, weights: Weights, label: str = "loaded weig
 
 
 # -- loss.csv and network.py ---------------------------------------------------------------------
-def loss_csv(state: Playground) -> str:
+def loss_csv(state: Session) -> str:
     """The current width's loss history as CSV: one ``epoch,loss`` row per recorded epoch."""
     epochs, losses = state.history
     rows = "".join(f"{e},{v!r}\n" for e, v in zip(epochs, losses))
@@ -153,12 +154,11 @@ def _wrapped(name: str, values) -> str:
                          subsequent_indent=" " * (len(name) + 13), break_on_hyphens=False) + ")"
 
 
-def python_snippet(state: Playground) -> str:
+def python_snippet(state: Session) -> str:
     """A Python script that rebuilds the current network and data with tinynet and prints the
     loss, to full precision (the same number the playground shows)."""
     w = state.weights()
-    settings = {"gd": {}, "momentum": {"beta": state.momentum},
-                "adam": {"beta1": state.beta1, "beta2": state.beta2}}[state.optimizer]
+    settings = optimizer_arguments(state)
     optimizer_args = ", ".join([repr(state.optimizer), f"learning_rate={state.learning_rate!r}",
                                 *(f"{k}={v!r}" for k, v in settings.items())])
     name = {v: k for k, v in OPTIMIZERS.items()}[state.optimizer]
@@ -184,42 +184,27 @@ def python_snippet(state: Playground) -> str:
 
 
 # -- the plots, the snapshot and the PNG ---------------------------------------------------------
-def plots(state: Playground, width: int = 560, height: int = 380):
-    """A Bokeh row: the fit (data, prediction, errors) and the loss history (log scale).
+def plots(state: Session, width: int = 560, height: int = 380):
+    """A Bokeh row: the fit and the loss history, drawn by the page's own figure builders.
 
     Made anew on each call, from the state as it is now (a Bokeh model lives in one document).
     """
     from bokeh.layouts import row
-    from bokeh.models import Span
-    from bokeh.plotting import figure
+    from bokeh.models import ColumnDataSource
 
-    x, y, net = state.x, state.y, state.net
-    lo, hi = float(x.min()), float(x.max())
-    pad = max(1.0, 0.25 * (hi - lo))
-    grid = np.linspace(lo - pad, hi + pad, 241)
-    y_hat = net.predict(x)
-    fit = figure(width=width, height=height, title="What the network predicts", x_axis_label="x",
-                 y_axis_label="y", toolbar_location=None, y_range=(-0.6, 1.6))
-    fit.segment(x, y, x, y_hat, line_color="#c0392b", line_width=2, line_alpha=0.7,
-                legend_label="error ŷ − y")
-    fit.line(grid, net.predict(grid), line_color="#1f4e79", line_width=3,
-             legend_label="prediction ŷ(x)")
-    fit.scatter(x, y_hat, size=8, fill_color="white", line_color="#1f4e79", line_width=2,
-                legend_label="ŷ at each point")
-    fit.scatter(x, y, size=12, color="#222222", legend_label="data y")
-    legend = fit.legend[0]
-    legend.orientation, legend.label_text_font_size, legend.border_line_alpha = (
-        "horizontal", "9pt", 0)
-    fit.add_layout(legend, "below")  # outside the plot, so it never hides the data
+    from .views.base import on_log_axis
+    from .views.fit import fit_data, fit_figure
+    from .views.loss import loss_figure
 
+    sources = {name: ColumnDataSource(data)
+               for name, data in fit_data(state.net, state.x, state.y).items()}
+    fit, _ = fit_figure(sources, width=width, height=height)
     epochs, losses = state.history
-    loss = figure(width=width, height=height, y_axis_type="log", toolbar_location=None,
-                  title="Loss while training (log scale)", x_axis_label="epoch",
-                  y_axis_label="mean loss")
-    loss.line(list(epochs), [max(v, TINY) for v in losses], line_width=2, line_color="#1f4e79")
-    if state.hidden == 1:
-        loss.add_layout(Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width",
-                             line_color="#c0392b", line_dash="dashed", line_width=2))
+    loss, floor = loss_figure(ColumnDataSource({"epoch": list(epochs),
+                                                "loss": on_log_axis(losses)}),
+                              width=width, height=height)
+    for part in floor:
+        part.visible = state.hidden == 1
     return row(fit, loss)
 
 
@@ -244,18 +229,12 @@ def offline_resources():
     return Offline(mode="inline")
 
 
-def _table(headers, rows) -> str:
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
-
-
 SNAPSHOT_CSS = ("body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}"
                 "table{border-collapse:collapse;margin:0.5em 2em 1em 0;display:inline-table}"
                 "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}")
 
 
-def snapshot_html(state: Playground) -> str:
+def snapshot_html(state: Session) -> str:
     """A standalone page: the state's numbers, the two plots and the tables; works offline."""
     from bokeh.embed import file_html
     from bokeh.layouts import column
@@ -263,10 +242,10 @@ def snapshot_html(state: Playground) -> str:
     net, x, y = state.net, state.x, state.y
     z1, a1, y_hat = net.forward(x)
     names = tinynet.parameter_names(state.hidden)
-    weights = _table(["weight", "value"], [[n, repr(float(v))] for n, v in zip(names, net.theta)])
+    weights = html_table(["weight", "value"], [[n, repr(float(v))] for n, v in zip(names, net.theta)])
     h = state.hidden
     sub = (lambda s: [s]) if h == 1 else (lambda s: [f"{s}[{j}]" for j in range(1, h + 1)])
-    per_point = _table(
+    per_point = html_table(
         ["x", *sub("z₁"), *sub("a₁"), "ŷ", "y", "½(ŷ − y)²"],
         [[f"{xi:g}", *(f"{v:.6f}" for v in z1[i]), *(f"{v:.6f}" for v in a1[i]),
           f"{y_hat[i]:.6f}", f"{y[i]:g}", f"{0.5 * (y_hat[i] - y[i]) ** 2:.6g}"]
@@ -313,7 +292,7 @@ def png_unavailable_reason() -> str:
             "playground; snapshot.html has the same plots")
 
 
-def plots_png(state: Playground) -> bytes:
+def plots_png(state: Session) -> bytes:
     """The fit and loss plots as PNG, drawn by headless Chromium; raises PNGUnavailable."""
     reason = png_unavailable_reason()
     if reason:

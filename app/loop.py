@@ -30,7 +30,7 @@ from panel.links import Callback
 
 from .fast import FastIntInput, quiet_periodic_callback
 from .race import Race
-from .state import Playground
+from .session import Session
 
 PERIOD_MS = 25  # ~40 updates a second; faster training takes more epochs per tick, not more ticks
 IN_FLIGHT = 6  # drawn ticks the page may be behind before the loop stops drawing
@@ -63,7 +63,7 @@ def full_hz(training: int, full_ms: float) -> float:
 class TrainLoop:
     """Runs ``advance`` at ``state.speed`` epochs per second for whatever is switched on."""
 
-    def __init__(self, state: Playground, race: Race | None = None, period_ms: int = PERIOD_MS):
+    def __init__(self, state: Session, race: Race | None = None, period_ms: int = PERIOD_MS):
         self.state, self.race = state, race
         self._callback = quiet_periodic_callback(self.tick, period_ms)
         self._last = None
@@ -150,7 +150,9 @@ class TrainLoop:
                 or (self.race is not None and self.race.running))
         with pn.io.hold():
             if self.state.training:
-                self.state.advance(epochs, render=draw, light=not full)
+                diverged = self.state.advance(epochs).diverged
+                if draw or diverged:  # a divergence is always shown, in full
+                    self.state.notify(light=not (full or diverged))
             if self.race is not None and self.race.running:
                 self.race.advance(epochs, render=draw)
             if draw:

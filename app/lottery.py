@@ -23,7 +23,8 @@ import param
 
 import tinynet
 
-from .state import WIDTHS, Playground
+from .session import Session
+from .settings import WIDTHS
 
 BLOCK = 500  # models per train_many block: a progress report and a chance to cancel each
 # A run "found the bump" when its final loss is below 0.04, under half the one-neuron floor
@@ -140,12 +141,11 @@ class Lottery(param.Parameterized):
     message = param.String("", doc="How the last draw ended.")
     version = param.Integer(0, doc="Bumped when new results arrive.")
 
-    def __init__(self, playground: Playground, **params):
+    def __init__(self, playground: Session, **params):
         super().__init__(**params)
         self.playground = playground
         self.results: dict[int, Draw] = {}
         self.plan_used: Plan | None = None
-        self.seconds = 0.0
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -243,7 +243,7 @@ class Lottery(param.Parameterized):
                        if error == "cancelled" else error + ".")
             self.param.update(running=False, message=message)
             return
-        self.results, self.plan_used, self.seconds = results, plan, seconds
+        self.results, self.plan_used = results, plan
         self.param.update(running=False, done=self.total,
                           message=f"{self.total:,} runs in {seconds:.1f} s.")
         self.version += 1

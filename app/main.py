@@ -14,7 +14,7 @@ from app.fast import (collect_less, enable_cached_references, enable_nodelay,
                       freeze_when_loaded)
 from app.loop import TrainLoop
 from app.race import Race
-from app.state import Playground
+from app.session import Session
 from app.views.challenge import Challenge
 from app.views.controls import Controls
 from app.views.diagram import NetworkDiagram
@@ -38,9 +38,9 @@ DISCONNECTED = ("Disconnected from the server: the page no longer trains or upda
 class PlaygroundApp(pn.viewable.Viewer):
     """The whole playground: one state, the views that show it, and (served) its Train loop."""
 
-    def __init__(self, state: Playground | None = None, loop: bool = True, **params):
+    def __init__(self, state: Session | None = None, loop: bool = True, **params):
         super().__init__(**params)
-        self.state = state or Playground()
+        self.state = state or Session(batch=pn.io.hold)
         self.race = Race(self.state)
         s = self.state
         # Views update in the order they are made, and their changes reach the page in that
@@ -113,7 +113,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         return self._layout
 
 
-def _sync_url(state: Playground):
+def _sync_url(state: Session):
     """Restore the state from the URL, then keep the URL up to date with the state."""
     location = pn.state.location
     settings, notices = urlstate.parse_query(pn.state.session_args or {})
@@ -127,8 +127,7 @@ def _sync_url(state: Playground):
         last[0] = now
         location.search = "?" + urlencode(urlstate.to_query(state), safe=",:")
 
-    state.param.watch(write, ["version", "learning_rate", "speed", "hidden", "training",
-                              *urlstate.NUMBERS.values(), *urlstate.CHOICES.values(), "seed"])
+    state.param.watch(write, urlstate.watched())
     write()
     return notices
 

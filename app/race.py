@@ -14,7 +14,7 @@ import tinynet
 from tinynet import Trainer
 
 from .run import record
-from .state import Playground
+from .session import Session
 
 RUNNERS = {1: "#c0392b", 2: "#1e8449"}  # width -> colour (the article's red and green)
 
@@ -27,7 +27,7 @@ class Race(param.Parameterized):
     reset = param.Event(doc="Start the race again from the starting weights.")
     version = param.Integer(0, doc="Bumped after every change.")
 
-    def __init__(self, playground: Playground, **params):
+    def __init__(self, playground: Session, **params):
         super().__init__(**params)
         self.playground = playground
         self._start()

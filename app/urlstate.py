@@ -1,8 +1,9 @@
-"""The playground's state in the URL.
+"""The session in the URL.
 
-Keys: hidden, w1, b1, w2 (one value per neuron), b2, lr, speed; opt (gd, momentum, adam),
-momentum, beta1, beta2, act (sigmoid, tanh, relu), init (standard, article, bump, xavier, he),
-seed, data (a preset name) or points (x:y pairs, comma-separated) for the learner's own data.
+Every row of the settings table (app/settings.py) is a key: hidden, lr, speed, opt, momentum,
+beta1, beta2, act, init, seed, data. Besides them the network's weights (w1, b1, w2: one value
+per neuron, comma-separated; b2) and, for the learner's own data instead of a preset, points
+(x:y pairs, comma-separated).
 
 ``parse_query`` never raises: a value it cannot use is left out and named in a notice.
 """
@@ -10,14 +11,15 @@ import math
 
 import tinynet
 
-from .state import WIDTHS, Playground
+from .settings import SETTINGS, Setting
 
 PER_NEURON = ("w1", "b1", "w2")
-NUMBERS = {"lr": "learning_rate", "speed": "speed", "momentum": "momentum", "beta1": "beta1",
-           "beta2": "beta2"}
-CHOICES = {"opt": "optimizer", "act": "activation", "init": "init", "data": "preset"}
-KEYS = ("hidden", *PER_NEURON, "b2", *NUMBERS, *CHOICES, "seed", "points")
 MAX_VALUE = 1e6
+
+
+def keys(table: tuple[Setting, ...] = SETTINGS) -> tuple[str, ...]:
+    """Every key a link may carry."""
+    return (*(row.key for row in table), *PER_NEURON, "b2", "points")
 
 
 def _number(text):
@@ -32,22 +34,23 @@ def _show(text, limit=40):
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
-def parse_query(query: dict[str, str]) -> tuple[dict, list[str]]:
-    """Read URL query values (strings) into settings; returns (settings, notices)."""
+def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dict, list[str]]:
+    """Read URL query values (strings) into settings; returns (settings, notices).
+
+    ``settings`` maps setting names to values, plus "weights" ({w1: [...], ..., b2: v}) and
+    "points" ((x, y)) when the link has them.
+    """
     settings, notices = {}, []
     query = {k: (v[-1] if isinstance(v, list) else v) for k, v in query.items()}
     query = {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v))
              for k, v in query.items()}
 
-    hidden = query.get("hidden")
-    if hidden is not None:
-        try:
-            h = int(hidden)
-            if h not in WIDTHS:
-                raise ValueError
-            settings["hidden"] = h
-        except ValueError:
-            notices.append(f"hidden={_show(hidden)} was ignored: the width must be one of {WIDTHS}.")
+    for row in table:
+        if row.key in query:
+            try:
+                settings[row.name] = row.from_text(query[row.key])
+            except ValueError as err:
+                notices.append(f"{row.key}={_show(query[row.key])} was ignored: {err}.")
     h = settings.get("hidden", 1)
 
     weights = {}
@@ -72,24 +75,6 @@ def parse_query(query: dict[str, str]) -> tuple[dict, list[str]]:
     if weights:
         settings["weights"] = weights
 
-    for key, name in CHOICES.items():
-        if key in query:
-            allowed = _choices(name)
-            if query[key] in allowed and query[key] != "custom":
-                settings[name] = query[key]
-            else:
-                notices.append(f"{key}={_show(query[key])} was ignored: choose one of "
-                               f"{', '.join(a for a in allowed if a != 'custom')}.")
-    if "seed" in query:
-        try:
-            seed = int(query["seed"])
-            lo, hi = Playground.param.seed.bounds
-            if not lo <= seed <= hi:
-                raise ValueError
-            settings["seed"] = seed
-        except ValueError:
-            notices.append(f"seed={_show(query['seed'])} was ignored: it must be a whole number "
-                           "from 0 to 2147483647.")
     if "points" in query:
         try:
             pairs = [p.split(":") for p in query["points"].split(",")]
@@ -100,28 +85,12 @@ def parse_query(query: dict[str, str]) -> tuple[dict, list[str]]:
         except (ValueError, tinynet.DataError) as err:
             reason = str(err) or "each point must be x:y with finite numbers"
             notices.append(f"points={_show(query['points'])} was ignored: {reason}.")
-
-    for key, name in NUMBERS.items():
-        if key in query:
-            lo, hi = Playground.param[name].bounds
-            try:
-                v = float(query[key])
-                if not lo <= v <= hi:
-                    raise ValueError
-                settings[name] = v
-            except ValueError:
-                notices.append(f"{key}={_show(query[key])} was ignored: it must be a number "
-                               f"from {lo:g} to {hi:g}.")
     return settings, notices
 
 
-def _choices(name):
-    objects = Playground.param[name].objects
-    return list(objects.values()) if isinstance(objects, dict) else list(objects)
-
-
-def apply(state: Playground, settings: dict) -> None:
-    """Apply parsed settings to the state: data, settings, width, then that width's weights."""
+def apply(state, settings: dict, table: tuple[Setting, ...] = SETTINGS) -> None:
+    """Apply parsed settings to the session: data, width, the other settings, then that
+    width's weights."""
     if "points" in settings:
         state.set_data(*settings["points"], label="data from the link")
         state.preset = "custom"
@@ -129,8 +98,8 @@ def apply(state: Playground, settings: dict) -> None:
         state.preset = settings["preset"]
     if "hidden" in settings:
         state.hidden = settings["hidden"]
-    state.param.update({k: v for k, v in settings.items()
-                        if k in (*NUMBERS.values(), *CHOICES.values(), "seed") and k != "preset"})
+    state.param.update({row.name: settings[row.name] for row in table
+                        if row.name in settings and row.name not in ("preset", "hidden")})
     weights = settings.get("weights")
     if weights:
         current = state.weights()
@@ -138,19 +107,19 @@ def apply(state: Playground, settings: dict) -> None:
         state.set_weights(**current)
 
 
-def to_query(state: Playground) -> dict[str, str]:
-    """The state as URL query values."""
+def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
+    """The session as URL query values."""
+    q = {row.key: row.to_text(getattr(state, row.name)) for row in table}
     w = state.weights()
-    q = {"hidden": str(state.hidden)}
     for key in PER_NEURON:  # repr: the shortest text that reads back as the same float
         q[key] = ",".join(repr(v) for v in w[key])
     q["b2"] = repr(w["b2"])
-    for key, name in NUMBERS.items():
-        q[key] = repr(getattr(state, name))
-    for key, name in CHOICES.items():
-        q[key] = str(getattr(state, name))
-    q["seed"] = str(state.seed)
     if state.preset == "custom":
         del q["data"]
         q["points"] = ",".join(f"{x!r}:{y!r}" for x, y in zip(state.x.tolist(), state.y.tolist()))
     return q
+
+
+def watched(table: tuple[Setting, ...] = SETTINGS) -> list[str]:
+    """The session parameters whose change rewrites the URL."""
+    return ["version", "training", *(row.name for row in table)]

@@ -31,6 +31,7 @@ class TrainResult(NamedTuple):
     losses: np.ndarray  # loss after each completed step, (epochs run,)
     diverged: bool  # True if a step made the loss or a weight non-finite
     message: str  # why training stopped early, '' if it did not
+    reason: str = ""  # the cause alone, e.g. "at epoch 3: with learning rate 10 ..."
 
 
 class Trainer:
@@ -103,7 +104,7 @@ class Trainer:
         with np.errstate(over="ignore", invalid="ignore"):
             loss = self._loss_and_gradient()
             if not (isfinite(loss) and np.isfinite(theta).all()):
-                return TrainResult(losses[:0], True, self._why(loss, started=True))
+                return TrainResult(losses[:0], True, *self._why(loss, started=True))
             for k in range(epochs):
                 copyto(prev, theta)
                 step(theta, g)
@@ -111,23 +112,24 @@ class Trainer:
                 if not isfinite(loss):
                     copyto(theta, prev)
                     self.epoch += k
-                    return TrainResult(losses[:k], True, self._why(loss))
+                    return TrainResult(losses[:k], True, *self._why(loss))
                 losses[k] = loss
         if not np.isfinite(theta).all():  # a weight overflowed while the loss stayed finite
             copyto(theta, start)
-            return TrainResult(losses[:0], True, self._why(math.inf))
+            return TrainResult(losses[:0], True, *self._why(math.inf))
         self.epoch += epochs
         return TrainResult(losses, False, "")
 
-    def _why(self, loss, started=False) -> str:
+    def _why(self, loss, started=False) -> tuple[str, str]:
+        """(message, reason): what happened and where the weights are; the cause alone."""
         if started:
-            return "training cannot start: the loss or a weight is not a finite number"
+            reason = "the loss or a weight is not a finite number"
+            return f"training cannot start: {reason}", reason
         lr = self.optimizer.learning_rate
-        return (
-            f"training diverged at epoch {self.epoch + 1}: with learning rate {lr:g} each step "
-            f"overshoots the minimum and the loss grew to {loss:.3g}. The weights are kept at "
-            f"epoch {self.epoch}, the last finite ones; lower the learning rate to go on."
-        )
+        reason = (f"at epoch {self.epoch + 1}: with learning rate {lr:g} each step overshoots "
+                  f"the minimum and the loss grew to {loss:.3g}")
+        return (f"training diverged {reason}. The weights are kept at epoch {self.epoch}, the "
+                "last finite ones; lower the learning rate to go on."), reason
 
     @property
     def loss(self) -> float:

@@ -3,18 +3,17 @@ import panel as pn
 import param
 
 import tinynet
+from .base import View
 
-from ..state import Playground
 
 GOAL = 0.01
 # A start with no bump: both neurons rise together and the output is a gentle slope.
 START = {"w1": [1.0, 1.0], "b1": [-2.0, -2.5], "w2": [0.5, 0.5], "b2": 0.0}
 
 
-class Challenge(pn.viewable.Viewer):
+class Challenge(View):
     """Start, watch the loss against the goal, succeed (or be told Train/Step don't count)."""
 
-    state = param.ClassSelector(class_=Playground)
     active = param.Boolean(False, doc="Whether the challenge is on.")
     start = param.Event(doc="Start (or restart) the challenge.")
     moves = param.Integer(0, doc="Slider changes made during the challenge.")

@@ -4,14 +4,14 @@ import html
 import panel as pn
 import param
 
-from ..state import Playground
-from .sliders import log_slider
+from ..settings import setting
+from .widgets import widget_for
+from .base import View
 
 
-class Controls(pn.viewable.Viewer):
+class Controls(View):
     """The controls, each made from a state parameter, and an alert for what went wrong."""
 
-    state = param.ClassSelector(class_=Playground)
     notice = param.String("", doc="A notice for the learner, e.g. a link value that was ignored.")
 
     def __init__(self, **params):
@@ -24,11 +24,10 @@ class Controls(pn.viewable.Viewer):
             s.param.step, label="Step", color="primary", css_classes=["tn-step"], width=80)
         self._reset = pn.widgets.Button.from_param(
             s.param.reset, label="Reset", color="primary", variant="outline", css_classes=["tn-reset"], width=80)
-        self._width = pn.widgets.RadioButtonGroup.from_param(
-            s.param.hidden, label="hidden neurons", color="primary", variant="outline",
-            css_classes=["tn-width"], sizing_mode="stretch_width")
-        self._lr = log_slider(s, "learning_rate", "learning rate", -3, 1, 2)
-        self._speed = log_slider(s, "speed", "speed (epochs per second)", 0, 4, 2)
+        self._width = widget_for(s, setting("hidden"), css_classes=["tn-width"],
+                                 sizing_mode="stretch_width")
+        self._lr = widget_for(s, setting("learning_rate"), sizing_mode="stretch_width")
+        self._speed = widget_for(s, setting("speed"), sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False,
                                     css_classes=["tn-message"], sizing_mode="stretch_width")
         self._notice = pn.pane.Alert("", alert_type="warning", visible=False,
@@ -50,7 +49,8 @@ class Controls(pn.viewable.Viewer):
     def __panel__(self):
         return pn.Column(
             pn.Row(self._train, self._step, self._reset),
-            pn.pane.HTML('<span class="tn-label">hidden neurons</span>', margin=(8, 10, 0, 10)),
+            pn.pane.HTML(f'<span class="tn-label">{setting("hidden").label}</span>',
+                         margin=(8, 10, 0, 10)),
             self._width,
             self._lr,
             self._speed,

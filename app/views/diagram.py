@@ -6,8 +6,8 @@ import param
 from bokeh.models import ColumnDataSource, LabelSet
 from bokeh.plotting import figure
 
-from ..state import Playground
-from . import Throttle
+from ..throttle import Throttle
+from .base import View
 
 POSITIVE, NEGATIVE = "#2166ac", "#d6604d"
 
@@ -16,10 +16,11 @@ def _hidden_y(h):
     return np.linspace(1.0, -1.0, h) if h > 1 else np.zeros(1)
 
 
-class NetworkDiagram(pn.viewable.Viewer):
+class NetworkDiagram(View):
     """Input -> hidden -> output, live for any width."""
 
-    state = param.ClassSelector(class_=Playground)
+    probe_x = param.Number(1.0, bounds=(-2.0, 8.0), step=0.5,
+                           doc="The input x at which each activation is shown.")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -48,17 +49,17 @@ class NetworkDiagram(pn.viewable.Viewer):
                                 text_baseline="middle", text_color="#444444"))
         self._figure = fig
         self._probe = pn.widgets.FloatSlider.from_param(
-            self.state.param.probe_x, label="activations shown at x", width=260,
+            self.param.probe_x, label="activations shown at x", width=260,
             css_classes=["tn-probe-x"])
         self._throttle = Throttle(hz=8)
         self._update()
 
-    @param.depends("state.version", "state.probe_x", watch=True)
+    @param.depends("state.version", "probe_x", watch=True)
     def _update(self):
         if not self._throttle.due(self.state.training):
             return
         s = self.state
-        net, h, x = s.net, s.net.hidden, s.probe_x
+        net, h, x = s.net, s.net.hidden, self.probe_x
         ys = _hidden_y(h)
         fwd = net.forward([x])
         a1, y_hat = fwd.a1[0], float(fwd.y_hat[0])

@@ -2,7 +2,8 @@
 import panel as pn
 import param
 
-from ..state import Playground
+from .base import View
+
 
 ONE_NEURON = """
 **Why one neuron gets stuck near 1/12.** With a single hidden neuron the output is
@@ -52,10 +53,9 @@ above. One neuron levels off on the 1/12 floor; two keep falling, towards 1e-29.
 """
 
 
-class WhyPanel(pn.viewable.Viewer):
+class WhyPanel(View):
     """The explanation that fits the current width."""
 
-    state = param.ClassSelector(class_=Playground)
 
     def __init__(self, **params):
         super().__init__(**params)

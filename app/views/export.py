@@ -6,13 +6,12 @@ import panel as pn
 import param
 
 from .. import export
-from ..state import Playground
+from .base import View
 
 
-class ExportView(pn.viewable.Viewer):
+class ExportView(View):
     """Download buttons for the state as it is at the click, and a weights.json upload."""
 
-    state = param.ClassSelector(class_=Playground)
 
     def __init__(self, **params):
         super().__init__(**params)

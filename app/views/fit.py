@@ -9,13 +9,11 @@ import panel as pn
 import param
 from bokeh.models import ColumnDataSource, PointDrawTool
 
-import tinynet
 from bokeh.plotting import figure
 
-from ..state import Playground
+import tinynet
 
-NEURON_COLORS = ["#d95f02", "#7570b3", "#1b9e77", "#e7298a"]
-Y_RANGE = (-0.6, 1.6)
+from .base import ERROR, INK, NEURON_COLORS, PREDICTION, Y_RANGE, View
 
 
 def in_frame(y: np.ndarray, lo: float = Y_RANGE[0], hi: float = Y_RANGE[1]) -> np.ndarray:
@@ -30,10 +28,62 @@ def in_frame(y: np.ndarray, lo: float = Y_RANGE[0], hi: float = Y_RANGE[1]) -> n
     return np.where(near, np.clip(y, lo, hi), np.nan)
 
 
-class FitPlot(pn.viewable.Viewer):
-    """Prediction y_hat(x) over a dense x range against the data, updated in place."""
+def x_grid(x: np.ndarray) -> np.ndarray:
+    """Where the curve is drawn: the data's x range with room on both sides."""
+    lo, hi = float(x.min()), float(x.max())
+    pad = max(1.0, 0.25 * (hi - lo))
+    return np.linspace(lo - pad, hi + pad, 241)
 
-    state = param.ClassSelector(class_=Playground)
+
+def fit_data(net, x, y) -> dict[str, dict]:
+    """The data of the fit's four sources for a network and data set."""
+    grid = x_grid(x)
+    fwd = net.forward(grid)
+    parts = fwd.a1 * net.w2  # each neuron's w2_j * a1_j(x)        (G, H)
+    return {
+        "curve": {"x": grid, "y": in_frame(fwd.y_hat)},
+        "parts": {"xs": [grid] * net.hidden, "ys": [in_frame(part) for part in parts.T],
+                  "color": NEURON_COLORS[: net.hidden],
+                  "label": [f"neuron {j + 1}: w₂·σ(w₁x+b₁)" for j in range(net.hidden)]},
+        # the points' error bars and y-hat markers, held inside the frame (at its edge if off it)
+        "points": {"x": x.tolist(), "y": np.clip(y, *Y_RANGE).tolist(),
+                   "y_hat": np.clip(net.predict(x), *Y_RANGE).tolist()},
+        "data": {"x": x.tolist(), "y": y.tolist()},
+    }
+
+
+def fit_figure(sources: dict[str, ColumnDataSource], **size):
+    """The fit plot drawn from its four sources (curve, parts, points, data); returns the
+    figure and the data's renderer. The page and the exports both draw it here."""
+    fig = figure(title="What the network predicts", x_axis_label="x", y_axis_label="y",
+                 toolbar_location=None, tools="", y_range=Y_RANGE, **size)
+    # What moves with the weights sits on Bokeh's overlay layer: when only it changes
+    # (every slider step and training tick) the overlay repaints alone, and the axes, grid,
+    # legend and data on the layer under it (most of the ~8 ms a full repaint costs) stay.
+    # The overlay is not clipped to the frame, so its y values pass through in_frame.
+    top = {"level": "overlay"}
+    fig.multi_line("xs", "ys", source=sources["parts"], line_color="color", line_width=2,
+                   line_alpha=0.35, line_dash="dashed", legend_field="label", **top)
+    fig.segment("x", "y", "x", "y_hat", source=sources["points"], line_color=ERROR,
+                line_width=2, line_alpha=0.7, legend_label="error ŷ − y", **top)
+    fig.line("x", "y", source=sources["curve"], line_color=PREDICTION, line_width=3,
+             legend_label="prediction ŷ(x)", **top)
+    fig.scatter("x", "y_hat", source=sources["points"], size=14, fill_color=None,
+                line_color=PREDICTION, line_width=2, legend_label="ŷ at each point", **top)
+    data = fig.scatter("x", "y", source=sources["data"], size=12, color=INK,
+                       legend_label="data y (drag me)")
+    legend = fig.legend[0]
+    legend.orientation = "horizontal"
+    legend.nrows = 2
+    legend.label_text_font_size = "9pt"
+    legend.spacing, legend.padding, legend.margin = 6, 2, 2
+    legend.border_line_alpha = 0
+    fig.add_layout(legend, "below")  # outside the plot, so it never hides the data
+    return fig, data
+
+
+class FitPlot(View):
+    """Prediction y_hat(x) over a dense x range against the data, updated in place."""
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -42,37 +92,16 @@ class FitPlot(pn.viewable.Viewer):
                                        name="fit_parts")
         self._points = ColumnDataSource({"x": [], "y": [], "y_hat": []}, name="fit_points")
         self._data = ColumnDataSource({"x": [], "y": []}, name="fit_data")  # editable
-        fig = figure(height=380, sizing_mode="stretch_width", title="What the network predicts",
-                     x_axis_label="x", y_axis_label="y", toolbar_location="right", tools="",
-                     y_range=Y_RANGE)
-        # What moves with the weights sits on Bokeh's overlay layer: when only it changes
-        # (every slider step and training tick) the overlay repaints alone, and the axes, grid,
-        # legend and data on the layer under it (most of the ~8 ms a full repaint costs) stay.
-        # The overlay is not clipped to the frame, so its y values pass through in_frame.
-        top = {"level": "overlay"}
-        fig.multi_line("xs", "ys", source=self._parts, line_color="color", line_width=2,
-                       line_alpha=0.35, line_dash="dashed", legend_field="label", **top)
-        fig.segment("x", "y", "x", "y_hat", source=self._points, line_color="#c0392b",
-                    line_width=2, line_alpha=0.7, legend_label="error ŷ − y", **top)
-        fig.line("x", "y", source=self._curve, line_color="#1f4e79", line_width=3,
-                 legend_label="prediction ŷ(x)", **top)
-        fig.scatter("x", "y_hat", source=self._points, size=14, fill_color=None,
-                    line_color="#1f4e79", line_width=2, legend_label="ŷ at each point", **top)
-        data = fig.scatter("x", "y", source=self._data, size=12, color="#222222",
-                           legend_label="data y (drag me)")
+        fig, data = fit_figure({"curve": self._curve, "parts": self._parts,
+                                "points": self._points, "data": self._data},
+                               height=380, sizing_mode="stretch_width")
         draw = PointDrawTool(renderers=[data], add=True, drag=True,
                              description="Edit the data: drag, click to add, Backspace deletes")
         fig.add_tools(draw)
+        fig.toolbar_location = "right"
         fig.toolbar.active_tap = fig.toolbar.active_drag = draw
         fig.toolbar.logo = None
         self._data.on_change("data", self._on_edit)
-        legend = fig.legend[0]
-        legend.orientation = "horizontal"
-        legend.nrows = 2
-        legend.label_text_font_size = "9pt"
-        legend.spacing, legend.padding, legend.margin = 6, 2, 2
-        legend.border_line_alpha = 0
-        fig.add_layout(legend, "below")  # outside the plot, so it never hides the data
         self._figure = fig
         self._shown = None  # (x from, x to, width) the sources were last built for
         self._update()
@@ -80,29 +109,18 @@ class FitPlot(pn.viewable.Viewer):
     @param.depends("state.version", watch=True)
     def _update(self):
         s = self.state
-        x, net = s.x, s.net
-        lo, hi = float(x.min()), float(x.max())
-        pad = max(1.0, 0.25 * (hi - lo))
-        grid = np.linspace(lo - pad, hi + pad, 241)
-        fwd = net.forward(grid)
-        parts = fwd.a1 * net.w2  # each neuron's w2_j * a1_j(x)        (G, H)
-        if self._shown != (grid[0], grid[-1], net.hidden):  # new x range or width: all anew
-            self._shown = (grid[0], grid[-1], net.hidden)
-            self._curve.data = {"x": grid, "y": in_frame(fwd.y_hat)}
-            self._parts.data = {
-                "xs": [grid] * net.hidden,
-                "ys": [in_frame(part) for part in parts.T],
-                "color": NEURON_COLORS[: net.hidden],
-                "label": [f"neuron {j + 1}: w₂·σ(w₁x+b₁)" for j in range(net.hidden)],
-            }
+        new = fit_data(s.net, s.x, s.y)
+        grid = new["curve"]["x"]
+        if self._shown != (grid[0], grid[-1], s.net.hidden):  # new x range or width: all anew
+            self._shown = (grid[0], grid[-1], s.net.hidden)
+            self._curve.data = new["curve"]
+            self._parts.data = new["parts"]
         else:  # the same x: send only the new predictions
-            self._curve.data["y"] = in_frame(fwd.y_hat)
-            self._parts.data["ys"] = [in_frame(part) for part in parts.T]
-        # the points' error bars and y-hat markers, held inside the frame (at its edge if off it)
-        self._points.data = {"x": x.tolist(), "y": np.clip(s.y, *Y_RANGE).tolist(),
-                             "y_hat": np.clip(net.predict(x), *Y_RANGE).tolist()}
-        if (list(self._data.data["x"]), list(self._data.data["y"])) != (x.tolist(), s.y.tolist()):
-            self._data.data = {"x": x.tolist(), "y": s.y.tolist()}
+            self._curve.data["y"] = new["curve"]["y"]
+            self._parts.data["ys"] = new["parts"]["ys"]
+        self._points.data = new["points"]
+        if (list(self._data.data["x"]), list(self._data.data["y"])) != (s.x.tolist(), s.y.tolist()):
+            self._data.data = new["data"]
 
     def _on_edit(self, attr, old, new):
         """The learner moved, added or removed a data point in the browser."""

@@ -18,7 +18,8 @@ from bokeh.plotting.contour import contour_data
 
 import tinynet
 
-from ..state import Playground, slot_label, slot_names
+from ..session import slot_label, slot_names
+from .base import View
 
 GRID = 200  # cells per axis
 LEVELS = 14  # contour lines, log-spaced
@@ -40,14 +41,19 @@ def fit_axis(lo: float, hi: float, v: float) -> tuple[float, float]:
     return v - half, v + half
 
 
-class LossLandscape(pn.viewable.Viewer):
-    """Heat map of the loss over state.landscape_x and state.landscape_y."""
+class LossLandscape(View):
+    """Heat map of the loss over two weights, ``x_weight`` and ``y_weight``."""
 
-    state = param.ClassSelector(class_=Playground)
+    x_weight = param.Selector(default="w1_1", objects=slot_names(1),
+                              doc="Weight along the horizontal axis.")
+    y_weight = param.Selector(default="b1_1", objects=slot_names(1),
+                              doc="Weight along the vertical axis.")
 
     def __init__(self, **params):
         super().__init__(**params)
         s = self.state
+        with param.discard_events(self):
+            self._offer_weights()
         self._image = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []},
                                        name="landscape_image")
         self._point = ColumnDataSource({"x": [], "y": []}, name="landscape_point")
@@ -73,9 +79,9 @@ class LossLandscape(pn.viewable.Viewer):
         fig.on_event(Tap, self._on_pick)
         fig.on_event(Pan, self._on_pick)
         self._figure = fig
-        self._x_select = pn.widgets.Select.from_param(s.param.landscape_x, label="horizontal",
+        self._x_select = pn.widgets.Select.from_param(self.param.x_weight, label="horizontal",
                                                       width=150, css_classes=["tn-landscape-x"])
-        self._y_select = pn.widgets.Select.from_param(s.param.landscape_y, label="vertical",
+        self._y_select = pn.widgets.Select.from_param(self.param.y_weight, label="vertical",
                                                       width=150, css_classes=["tn-landscape-y"])
         self._range = None  # (x0, x1, y0, y1)
         self._key = None  # what the current map was computed from
@@ -87,16 +93,28 @@ class LossLandscape(pn.viewable.Viewer):
     # -- what is on the axes -----------------------------------------------------------------
     def _axes(self):
         names = slot_names(self.state.hidden)
-        return names.index(self.state.landscape_x), names.index(self.state.landscape_y)
+        if self.x_weight not in names or self.y_weight not in names:  # the width just changed
+            self._offer_weights()
+        return names.index(self.x_weight), names.index(self.y_weight)
+
+    @param.depends("state.hidden", watch=True)
+    def _offer_weights(self):
+        """The weights of the current width, by label; keep the chosen ones where they exist."""
+        names = slot_names(self.state.hidden)
+        x = self.x_weight if self.x_weight in names else names[0]
+        y = self.y_weight if self.y_weight in names else names[self.state.hidden]
+        labels = {slot_label(n, self.state.hidden): n for n in names}
+        self.param.x_weight.objects = labels
+        self.param.y_weight.objects = dict(labels)
+        self.param.update(x_weight=x, y_weight=y)
 
     def _on_pick(self, event):
         """A click or drag on the map sets the two weights to that point."""
         if event.x is None or event.y is None:
             return
-        s = self.state
-        s.set_values(**{s.landscape_x: float(event.x), s.landscape_y: float(event.y)})
+        self.state.set_values(**{self.x_weight: float(event.x), self.y_weight: float(event.y)})
 
-    @param.depends("state.landscape_x", "state.landscape_y", "state.hidden", watch=True)
+    @param.depends("x_weight", "y_weight", "state.hidden", watch=True)
     def _new_axes(self):
         self._range = None
         self._path.data = {"x": [], "y": []}
@@ -150,8 +168,8 @@ class LossLandscape(pn.viewable.Viewer):
         f = self._figure
         f.x_range.update(start=x0, end=x1)
         f.y_range.update(start=y0, end=y1)
-        f.xaxis.axis_label = slot_label(s.landscape_x, s.hidden)
-        f.yaxis.axis_label = slot_label(s.landscape_y, s.hidden)
+        f.xaxis.axis_label = slot_label(self.x_weight, s.hidden)
+        f.yaxis.axis_label = slot_label(self.y_weight, s.hidden)
 
     def __panel__(self):
         return pn.Column(pn.Row(self._x_select, self._y_select),

@@ -7,22 +7,12 @@ from bokeh.plotting import figure
 import tinynet
 
 from ..fast import FastHTML
-from ..state import Playground
+from ..text import format_loss
+from .base import ERROR, PREDICTION, View, on_log_axis
 
-TINY = 1e-300  # a loss of exactly 0 has no place on a log axis; it is drawn here
-
-
-def format_loss(loss: float) -> str:
-    """At least 4 significant digits; scientific notation below 0.001."""
-    if loss != loss or loss in (float("inf"), float("-inf")):
-        return str(loss)
-    return f"{loss:.4e}" if abs(loss) < 1e-3 else f"{loss:.6f}"
-
-
-class Readouts(pn.viewable.Viewer):
+class Readouts(View):
     """The current mean loss and epoch, in large type."""
 
-    state = param.ClassSelector(class_=Playground)
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -42,25 +32,29 @@ class Readouts(pn.viewable.Viewer):
         return pn.Row(self._loss, self._epoch, css_classes=["tn-readouts"])
 
 
-class LossPlot(pn.viewable.Viewer):
-    """Loss after each epoch, streamed while training; the 1/12 floor drawn for one neuron."""
+def loss_figure(source: ColumnDataSource, **size):
+    """The loss history on a log axis, with the 1/12 floor (returned: its line and label);
+    the page and the exports both draw it here."""
+    fig = figure(y_axis_type="log", title="Loss while training (log scale)",
+                 x_axis_label="epoch", y_axis_label="mean loss", toolbar_location=None, **size)
+    fig.line("epoch", "loss", source=source, line_width=2, line_color=PREDICTION)
+    floor = Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width", line_color=ERROR,
+                 line_dash="dashed", line_width=2)
+    label = Label(x=5, y=tinynet.ONE_NEURON_FLOOR, x_units="screen",
+                  text="1/12: the best one neuron can do", text_font_size="9pt",
+                  text_color=ERROR, y_offset=4)
+    fig.add_layout(floor)
+    fig.add_layout(label)
+    return fig, (floor, label)
 
-    state = param.ClassSelector(class_=Playground)
+
+class LossPlot(View):
+    """Loss after each epoch, streamed while training; the 1/12 floor drawn for one neuron."""
 
     def __init__(self, **params):
         super().__init__(**params)
         self._source = ColumnDataSource({"epoch": [], "loss": []}, name="loss_history")
-        fig = figure(height=380, sizing_mode="stretch_width", y_axis_type="log",
-                     title="Loss while training (log scale)", x_axis_label="epoch",
-                     y_axis_label="mean loss", toolbar_location=None)
-        fig.line("epoch", "loss", source=self._source, line_width=2, line_color="#1f4e79")
-        self._floor = Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width",
-                           line_color="#c0392b", line_dash="dashed", line_width=2)
-        self._floor_label = Label(x=5, y=tinynet.ONE_NEURON_FLOOR, x_units="screen",
-                                  text="1/12: the best one neuron can do", text_font_size="9pt",
-                                  text_color="#c0392b", y_offset=4)
-        fig.add_layout(self._floor)
-        fig.add_layout(self._floor_label)
+        fig, self._floor = loss_figure(self._source, height=380, sizing_mode="stretch_width")
         # where the learner changed something that restarts the curve (weights, data, optimizer)
         self._marks = ColumnDataSource({"epoch": [], "label": []}, name="loss_marks")
         fig.vspan("epoch", source=self._marks, line_color="#888888", line_dash="dotted",
@@ -77,14 +71,14 @@ class LossPlot(pn.viewable.Viewer):
     def _update(self):
         s = self.state
         epochs, losses = s.history
-        one_neuron = s.hidden == 1
-        self._floor.visible = self._floor_label.visible = one_neuron
+        for part in self._floor:
+            part.visible = s.hidden == 1
         if s.run is not self._run or len(epochs) < self._shown:  # a new run, or thinned
             self._run = s.run
-            self._source.data = {"epoch": list(epochs), "loss": [max(v, TINY) for v in losses]}
+            self._source.data = {"epoch": list(epochs), "loss": on_log_axis(losses)}
         elif len(epochs) > self._shown:
             new = slice(self._shown, len(epochs))
-            self._source.stream({"epoch": epochs[new], "loss": [max(v, TINY) for v in losses[new]]})
+            self._source.stream({"epoch": epochs[new], "loss": on_log_axis(losses[new])})
         self._shown = len(epochs)
         marks, labels = s.run.marks
         if len(marks) != len(self._marks.data["epoch"]):

@@ -13,10 +13,11 @@ from panel.io.state import set_curdoc
 import tinynet
 
 from ..lottery import Lottery, is_article
-from ..state import WIDTHS, Playground
-from .loss import format_loss
+from ..settings import WIDTHS
+from ..text import format_loss
+from .base import WIDTH_COLORS as COLORS
+from .base import View
 
-COLORS = {1: "#c0392b", 2: "#1e8449", 3: "#8e44ad", 4: "#2471a3"}  # 1 and 2 as in the race
 BINS = 24  # log-spaced bins over the range of final losses, shared by every width
 LOWEST = 1e-16  # losses below this (a float's rounding) share the histogram's first bin
 EMPTY = {"width": [], "label": [], "color": [], "lo": [], "hi": [], "left": [], "right": [],
@@ -69,10 +70,9 @@ def histogram(results, bins: int = BINS) -> dict[str, list]:
     return data
 
 
-class LotteryView(pn.viewable.Viewer):
+class LotteryView(View):
     """Settings, Run/Cancel and progress; the histogram and shares; loading a chosen run."""
 
-    state = param.ClassSelector(class_=Playground)
     pick_width = param.Selector(default=WIDTHS[0], objects=WIDTHS,
                                 doc="The width whose runs the rank counts.")
     rank = param.Integer(1, bounds=(1, None),

@@ -8,7 +8,8 @@ from bokeh.plotting import figure
 import tinynet
 
 from ..race import RUNNERS, Race
-from .loss import TINY, format_loss
+from ..text import format_loss
+from .base import on_log_axis
 
 
 class RaceView(pn.viewable.Viewer):
@@ -64,11 +65,11 @@ class RaceView(pn.viewable.Viewer):
         for h, trainer in r.trainers.items():
             epochs, losses = r.histories[h]
             if len(epochs) < self._shown[h] or self._shown[h] == 0:
-                self._losses[h].data = {"epoch": list(epochs), "loss": [max(v, TINY) for v in losses]}
+                self._losses[h].data = {"epoch": list(epochs), "loss": on_log_axis(losses)}
             elif len(epochs) > self._shown[h]:
                 new = slice(self._shown[h], len(epochs))
                 self._losses[h].stream({"epoch": epochs[new],
-                                        "loss": [max(v, TINY) for v in losses[new]]})
+                                        "loss": on_log_axis(losses[new])})
             self._shown[h] = len(epochs)
             self._fits[h].data = {"x": grid, "y": trainer.net.predict(grid)}
         loss = {h: r.histories[h][1][-1] for h in RUNNERS}

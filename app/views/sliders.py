@@ -1,16 +1,22 @@
-"""One slider per weight, made from the state's parameters, in the order w1, b1, w2, b2.
+"""One slider per weight of the current width, in the order w1, b1, w2, b2.
 
 Beside each slider: which way and how hard gradient descent will push that weight
 (-dL/dtheta), and on the slider's track a ghost marker where the next step will put it.
 """
+import math
+
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import CustomJSTickFormatter
 
 from ..fast import FastFloatSlider, FastHTML
-from . import Throttle
-from ..state import MAX_HIDDEN, Playground, slot_label, slot_names
+from ..throttle import Throttle
+from ..session import slot_label, slot_names
+from ..settings import MAX_HIDDEN
+from .base import ERROR, GOOD, View
+
+SLIDER_HZ = 15  # while training, the sliders follow the network this often; the plots and
+# readouts, which read the network itself, follow every tick
 
 # The ghost marker is drawn inside the slider's shadow DOM at the position held in the CSS
 # variable --ghost, which the host element's style sets and the shadow tree inherits.
@@ -21,33 +27,48 @@ GHOST_CSS = """
 """
 
 
-class WeightSliders(pn.viewable.Viewer):
-    """Sliders for the current width's weights; the forward pass re-runs while dragging."""
+class WeightSliders(View):
+    """Sliders for the current width's weights; the forward pass re-runs while dragging.
 
-    state = param.ClassSelector(class_=Playground)
+    The sliders show the network's weights (set from it after each change, 15 times a second
+    while training) and set them when the learner drags one. Their span is this view's:
+    [-span, span], the smallest power of two >= 8 that holds every weight with room to spare.
+    """
+
+    span = param.Number(8.0, bounds=(1.0, None), doc="The sliders span [-span, span].")
 
     def __init__(self, **params):
         super().__init__(**params)
-        s = self.state
         self._sliders = {
-            slot: FastFloatSlider.from_param(
-                s.param[slot], start=-s.weight_range, end=s.weight_range, step=0.01,
-                value_throttled=None, sizing_mode="stretch_width", format="0.000", tooltips=False,
-                css_classes=["tn-weight", f"tn-weight-{slot}"], stylesheets=[GHOST_CSS],
-            )
+            slot: FastFloatSlider(
+                start=-self.span, end=self.span, step=0.01, value=0.0, sizing_mode="stretch_width",
+                format="0.000", tooltips=False, css_classes=["tn-weight", f"tn-weight-{slot}"],
+                stylesheets=[GHOST_CSS])
             for slot in slot_names(MAX_HIDDEN)
         }
+        for slot, slider in self._sliders.items():
+            slider.param.watch(lambda event, slot=slot: self._on_drag(slot, event.new), "value")
         self._nudges = {slot: FastHTML("", width=96, margin=(22, 0, 0, 0),
-                                           css_classes=["tn-nudge", f"tn-nudge-{slot}"])
+                                       css_classes=["tn-nudge", f"tn-nudge-{slot}"])
                         for slot in self._sliders}
         self._rows = {slot: pn.Row(self._sliders[slot], self._nudges[slot],
                                    sizing_mode="stretch_width", margin=0)
                       for slot in self._sliders}
         self._layout = pn.Column(css_classes=["tn-weights"], sizing_mode="stretch_width",
                                  margin=(0, 5))
+        self._values_throttle = Throttle(hz=SLIDER_HZ)
         self._throttle = Throttle(hz=8)
+        self._setting = False  # True while the sliders are set from the network
         self._show_width()
         self._show_gradient()
+
+    def value(self, slot: str) -> float:
+        """What the slider of ``slot`` shows."""
+        return self._sliders[slot].value
+
+    def _on_drag(self, slot: str, value: float):
+        if not self._setting and slot in slot_names(self.state.hidden):
+            self.state.set_values(**{slot: value})
 
     @param.depends("state.hidden", watch=True)
     def _show_width(self):
@@ -55,6 +76,29 @@ class WeightSliders(pn.viewable.Viewer):
         for slot, slider in self._sliders.items():
             slider.label = slot_label(slot, h)
         self._layout.objects = [self._rows[slot] for slot in slot_names(h)]
+        self._show_values()
+
+    @param.depends("state.version", "state.training", watch=True)
+    def _follow(self):
+        if self._values_throttle.due(self.state.training):
+            self._show_values()
+
+    def _show_values(self):
+        """Set the sliders from the network, widening their span first (a slider refuses a
+        value outside its range) and narrowing it after."""
+        theta = self.state.net.theta
+        biggest = float(np.max(np.abs(theta)))
+        span = max(8.0, float(2 ** math.ceil(math.log2(biggest * 1.25 + 1e-12))))
+        if span > self.span:
+            self.span = span
+        self._setting = True
+        try:
+            for slot, value in zip(slot_names(self.state.hidden), theta.tolist()):
+                self._sliders[slot].value = value
+        finally:
+            self._setting = False
+        if span < self.span:
+            self.span = span
 
     @param.depends("state.version", "state.learning_rate", watch=True)
     def _show_gradient(self):
@@ -63,14 +107,14 @@ class WeightSliders(pn.viewable.Viewer):
             return
         s = self.state
         names = slot_names(s.hidden)
-        theta, grad = s.net.theta, s.gradient()
+        grad = s.gradient()
         ghost = s.next_step()
-        r = s.weight_range
+        r = self.span
         biggest = float(np.max(np.abs(grad))) or 1.0
         for k, slot in enumerate(names):
             push, next_value = float(-grad[k]), float(ghost[k])
             bar = 4 + 40 * abs(push) / biggest
-            color = "#1e8449" if push >= 0 else "#c0392b"
+            color = GOOD if push >= 0 else ERROR
             arrow = "▶" if push >= 0 else "◀"
             self._nudges[slot].object = (
                 f'<div class="tn-push" data-push="{push!r}" data-ghost="{next_value!r}" '
@@ -81,39 +125,11 @@ class WeightSliders(pn.viewable.Viewer):
             pct = 100 * (min(max(next_value, -r), r) + r) / (2 * r)
             self._sliders[slot].set_css_var("--ghost", f"{pct:.3f}%")
 
-    @param.depends("state.weight_range", watch=True)
+    @param.depends("span", watch=True)
     def _fit_range(self):
-        r = self.state.weight_range
         for slider in self._sliders.values():
-            slider.param.update(start=-r, end=r)
+            slider.param.update(start=-self.span, end=self.span)
 
     def __panel__(self):
         return self._layout
 
-
-def log_slider(state: Playground, name: str, label: str, start: float, end: float,
-               digits: int) -> pn.widgets.FloatSlider:
-    """A slider over log10 of a state parameter, showing the parameter's value itself."""
-    import math
-
-    formatter = CustomJSTickFormatter(
-        code=f"const v = Math.pow(10, tick); return v >= 100 ? v.toFixed(0) : v.toPrecision({digits});")
-    slider = pn.widgets.FloatSlider(
-        label=label, start=start, end=end, step=0.01, value=math.log10(getattr(state, name)),
-        format=formatter, sizing_mode="stretch_width", css_classes=[f"tn-{name.replace('_', '-')}"])
-
-    def to_state(event):
-        if abs(math.log10(getattr(state, name)) - event.new) <= 1e-9:
-            return  # the echo of to_slider: 10 ** log10(0.2) is 0.20000000000000004
-        value = 10 ** event.new
-        lo, hi = state.param[name].bounds
-        setattr(state, name, min(max(value, lo), hi))
-
-    def to_slider(event):
-        v = math.log10(event.new)
-        if abs(v - slider.value) > 1e-9:
-            slider.value = min(max(v, start), end)
-
-    slider.param.watch(to_state, "value")
-    state.param.watch(to_slider, name)
-    return slider

@@ -4,26 +4,14 @@ import panel as pn
 import param
 
 from ..fast import FastHTML
-from ..state import Playground
-from . import Throttle
+from ..throttle import Throttle
+from ..text import html_table, signed
+from .base import View
 
 
-def _table(title, headers, rows, foot=None):
-    th = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    tfoot = ("<tfoot><tr>" + "".join(f"<td>{c}</td>" for c in foot) + "</tr></tfoot>") if foot else ""
-    return (f'<div class="tn-table"><div class="tn-table-title">{title}</div>'
-            f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody>{tfoot}</table></div>")
-
-
-def _f(v):
-    return f"{v:+.4f}" if abs(v) >= 1e-4 or v == 0 else f"{v:+.2e}"
-
-
-class Tables(pn.viewable.Viewer):
+class Tables(View):
     """Three small HTML tables recomputed from the state on every change."""
 
-    state = param.ClassSelector(class_=Playground)
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -42,22 +30,22 @@ class Tables(pn.viewable.Viewer):
         z1, a1, y_hat = net.forward(x)
         h = net.hidden
         sub = (lambda name: [name]) if h == 1 else (lambda name: [f"{name}[{j}]" for j in range(1, h + 1)])
-        self._forward.object = _table(
-            "Forward pass", ["x", *sub("z₁"), *sub("a₁"), "ŷ", "y"],
-            [[f"{xi:g}", *map(_f, z1[i]), *map(_f, a1[i]), _f(y_hat[i]), f"{y[i]:g}"]
-             for i, xi in enumerate(x)])
+        self._forward.object = html_table(
+            ["x", *sub("z₁"), *sub("a₁"), "ŷ", "y"],
+            [[f"{xi:g}", *map(signed, z1[i]), *map(signed, a1[i]), signed(y_hat[i]), f"{y[i]:g}"]
+             for i, xi in enumerate(x)], title="Forward pass")
         err = y_hat - y
         losses = 0.5 * err**2
-        self._loss.object = _table(
-            "Loss per point", ["x", "ŷ − y", "½(ŷ − y)²"],
-            [[f"{xi:g}", _f(err[i]), _f(losses[i])] for i, xi in enumerate(x)],
-            foot=["mean", "", _f(float(np.mean(losses)))])
+        self._loss.object = html_table(
+            ["x", "ŷ − y", "½(ŷ − y)²"],
+            [[f"{xi:g}", signed(err[i]), signed(losses[i])] for i, xi in enumerate(x)],
+            foot=["mean", "", signed(float(np.mean(losses)))], title="Loss per point")
         g = net.point_gradients(x, y)
         names = ["∂L/∂" + n for n in _pretty(net.names)]
-        self._grads.object = _table(
-            "Gradient per point", ["x", *names],
-            [[f"{xi:g}", *map(_f, g[i])] for i, xi in enumerate(x)],
-            foot=["mean", *map(_f, g.mean(axis=0))])
+        self._grads.object = html_table(
+            ["x", *names],
+            [[f"{xi:g}", *map(signed, g[i])] for i, xi in enumerate(x)],
+            foot=["mean", *map(signed, g.mean(axis=0))], title="Gradient per point")
 
     def __panel__(self):
         return pn.FlexBox(self._forward, self._loss, self._grads, css_classes=["tn-tables"],

@@ -1,0 +1,245 @@
+"""One learner's session, without Panel: the settings, one run per width, the data, and training.
+
+Every user setting is a parameter made from a row of ``app.settings.SETTINGS``. The numpy side
+lives in private attributes: one ``Run`` (network, trainer, loss history) per width, so each
+width keeps its own weights and history when the learner switches back and forth; and the data
+(x, y). Views watch ``version`` (network, data or history changed: redraw) and ``progress``
+(only the loss moved on: the Train loop's light ticks). Importing this module imports numpy,
+param and tinynet only; the page wraps each batch of changes through ``batch`` (Panel's
+``hold`` when served, so a batch goes out as one message).
+"""
+import contextlib
+import math
+from typing import Callable, ContextManager
+
+import numpy as np
+import param
+
+import tinynet
+from tinynet import Network, TrainResult
+
+from .run import Run
+from .settings import OPTIMIZERS, SETTINGS, WIDTHS, optimizer_arguments
+
+DIVERGED = "Training diverged"  # how the message about a divergence begins
+
+
+def slot_names(hidden: int) -> list[str]:
+    """The weights used at a width, in theta's order (w1, b1, w2 per neuron, then b2)."""
+    return [f"{p}_{j}" for p in ("w1", "b1", "w2") for j in range(1, hidden + 1)] + ["b2"]
+
+
+def slot_label(slot: str, hidden: int) -> str:
+    """How a weight is labelled on screen: w₁, or w₁ (neuron 2) when H > 1."""
+    sub = {"1": "₁", "2": "₂"}
+    if slot == "b2":
+        return "b₂"
+    p, j = slot.split("_")
+    label = p[0] + sub[p[1]]
+    return label if hidden == 1 else f"{label} (neuron {j})"
+
+
+class Session(param.Parameterized):
+    """The settings of one learner's playground, its networks and data, and its training."""
+
+    for _row in SETTINGS:
+        locals()[_row.name] = _row.parameter()
+    del _row
+
+    training = param.Boolean(False, doc="Whether the Train loop is running.")
+    step = param.Event(doc="Take one optimizer step.")
+    reset = param.Event(doc="Go back to the starting weights of the current width.")
+    message = param.String("", doc="Why training stopped or a change was refused.")
+    version = param.Integer(0, doc="Bumped after every batch of changes to network or history.")
+    progress = param.Integer(0, doc="Bumped after training steps that only the loss views show.")
+
+    def __init__(self, batch: Callable[[], ContextManager] = contextlib.nullcontext, **params):
+        super().__init__(**params)
+        self.batch = batch
+        self.x, self.y = tinynet.preset(self.preset)
+        self._runs: dict[int, Run] = {}
+        self._use_width()
+
+    # -- the run of the current width --------------------------------------------------------
+    @property
+    def run(self) -> Run:
+        return self._runs[self.hidden]
+
+    @property
+    def net(self) -> Network:
+        return self.run.net
+
+    @property
+    def trainer(self) -> tinynet.Trainer:
+        return self.run.trainer
+
+    @property
+    def epoch(self) -> int:
+        return self.run.epoch
+
+    @property
+    def history(self) -> tuple[list, list]:
+        """(epochs, losses) of the current width: the loss after each recorded epoch."""
+        return self.run.history
+
+    def loss(self) -> float:
+        return self.run.loss()
+
+    def gradient(self) -> np.ndarray:
+        """dL/dtheta of the mean loss at the current weights."""
+        return self.trainer.gradient()
+
+    def next_step(self) -> np.ndarray:
+        """The weights one optimizer step from here."""
+        return self.run.next_step()
+
+    def make_optimizer(self) -> tinynet.Optimizer:
+        return tinynet.make_optimizer(self.optimizer, learning_rate=self.learning_rate,
+                                      **optimizer_arguments(self))
+
+    def starting_theta(self, hidden: int) -> np.ndarray:
+        scheme = tinynet.default_scheme(hidden) if self.init == "standard" else self.init
+        return tinynet.starting_theta(scheme, hidden, self.seed)
+
+    def notify(self, light: bool = False) -> None:
+        """Tell the views: ``version`` (everything may have changed) or, if ``light``,
+        ``progress`` (only the loss moved on), in one batch."""
+        with self.batch():
+            if light:
+                self.progress += 1
+            else:
+                self.version += 1
+
+    def _use_width(self):
+        if self.hidden not in self._runs:
+            self._runs[self.hidden] = self._new_run(self.hidden)
+
+    def _new_run(self, hidden: int) -> Run:
+        net = Network.from_theta(self.starting_theta(hidden), self.activation)
+        return Run(net, self.x, self.y, self.make_optimizer())
+
+    # -- reactions to the learner ------------------------------------------------------------
+    @param.depends("hidden", watch=True)
+    def _on_width(self):
+        self.message = ""
+        self._use_width()
+        self.notify()
+
+    @param.depends("learning_rate", watch=True)
+    def _on_learning_rate(self):
+        for run in self._runs.values():
+            run.optimizer.learning_rate = self.learning_rate
+            run.checkpoint()
+        self.message = ""
+        self.notify()
+
+    @param.depends("optimizer", "momentum", "beta1", "beta2", "activation", watch=True)
+    def _on_training_settings(self):
+        """Keep every width's weights and epoch count; train on with the new settings."""
+        self.message = ""
+        name = {v: k for k, v in OPTIMIZERS.items()}[self.optimizer]
+        label = f"{name}, {self.activation}"
+        for run in self._runs.values():
+            run.rebuild(self.x, self.y, self.make_optimizer(),
+                        tinynet.get_activation(self.activation), label)
+        self.notify()
+
+    @param.depends("init", "seed", watch=True)
+    def _on_init(self):
+        """New starting weights for the current width, marked on its history."""
+        self.message = ""
+        self.net.theta[:] = self.starting_theta(self.hidden)
+        seeded = f" (seed {self.seed})" if self.init in ("xavier", "he") else ""
+        self.run.mark(f"new weights: {self.init}{seeded}")
+        self.notify()
+
+    @param.depends("preset", watch=True)
+    def _on_preset(self):
+        if self.preset != "custom":
+            self.set_data(*tinynet.preset(self.preset), label=f"data: {self.preset}")
+
+    @param.depends("training", watch=True)
+    def _on_training(self):
+        if self.training:
+            self.message = ""
+            self.run.checkpoint()
+        else:
+            self.notify()  # views that skipped frames while training catch up
+
+    @param.depends("step", watch=True)
+    def _on_step(self):
+        self.advance(1)
+        self.notify()
+
+    @param.depends("reset", watch=True)
+    def _on_reset(self):
+        self.training = False
+        self.message = ""
+        self._runs[self.hidden] = self._new_run(self.hidden)
+        self.notify()
+
+    # -- training ------------------------------------------------------------------------------
+    def advance(self, epochs: int) -> TrainResult:
+        """Train the current width ``epochs`` steps and record the losses; tells no view.
+
+        On a divergence training stops, the weights go back to where this run started and
+        ``message`` says why (tinynet's reason); the result says ``diverged``.
+        """
+        result = self.run.advance(epochs)
+        if result.diverged:
+            start = self.run.undo()
+            with self.batch():
+                self.training = False
+                self.message = (f"{DIVERGED} {result.reason}. The weights are back where this "
+                                f"run started (epoch {start}); lower the learning rate and "
+                                "train again.")
+        elif self.message.startswith(DIVERGED):  # that was an earlier run; this one is fine
+            self.message = ""
+        return result
+
+    # -- setting things from code, links and files ---------------------------------------------
+    def weights(self) -> dict[str, list[float] | float]:
+        """The current network as the article writes it: w1, b1, w2 per neuron, and b2."""
+        net = self.net
+        return {"w1": net.w1.tolist(), "b1": net.b1.tolist(), "w2": net.w2.tolist(), "b2": net.b2}
+
+    def set_values(self, **slots: float) -> None:
+        """Set some weights by slot name (e.g. w1_1=2.0)."""
+        names = slot_names(self.hidden)
+        for slot, value in slots.items():
+            if slot not in names or not math.isfinite(value):
+                raise ValueError(f"cannot set {slot}={value!r} at width {self.hidden}")
+        for slot, value in slots.items():
+            self.net.theta[names.index(slot)] = value
+        self.notify()
+
+    def set_weights(self, w1, b1, w2, b2) -> None:
+        """Set the current width's weights (e.g. from a link); raises ValueError if unusable."""
+        new = Network(w1, b1, w2, b2)
+        if new.hidden != self.hidden:
+            raise ValueError(f"expected {self.hidden} value(s) per neuron, got {new.hidden}")
+        self.net.theta[:] = new.theta
+        self.run.checkpoint()
+        self.notify()
+
+    def load_start(self, theta, label: str = "loaded weights") -> None:
+        """Switch to theta's width and put these weights there, marked on the history."""
+        net = Network.from_theta(theta, self.activation)
+        if net.hidden not in WIDTHS:
+            raise ValueError(f"{net.hidden} hidden neurons: the playground offers {WIDTHS}")
+        self.training = False
+        self.hidden = net.hidden
+        self.net.theta[:] = net.theta
+        self.run.mark(label)
+        self.notify()
+
+    def set_data(self, x, y, label: str = "data changed") -> None:
+        """Train on new data from here on (every width keeps its weights); raises DataError."""
+        x, y = tinynet.validate(x, y)
+        if x.size > 1 and np.ptp(x) == 0:
+            raise tinynet.DataError("every point has the same x: there is no curve to fit")
+        self.x, self.y = x, y
+        for run in self._runs.values():
+            run.rebuild(x, y, run.optimizer, self.net.activation, label)
+        self.notify()
+
