@@ -6,7 +6,8 @@
     0.1267
 """
 from .activations import ACTIVATIONS, Activation, get_activation, relu, sigmoid, tanh
-from .data import ARTICLE_X, ARTICLE_Y, MAX_POINTS, PRESETS, DataError, preset, validate
+from .data import (ARTICLE_X, ARTICLE_Y, MAX_POINTS, PRESETS, DataError, monotonic_floor,
+                   preset, validate)
 from .init import ARTICLE, BUMP, SCHEMES, default_scheme, starting_network, starting_theta
 from .network import Forward, Network, parameter_names
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, Optimizer, make_optimizer
@@ -17,7 +18,8 @@ ONE_NEURON_FLOOR = 1 / 12  # the best mean loss a monotonic curve can reach on t
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "relu", "sigmoid", "tanh",
-    "ARTICLE_X", "ARTICLE_Y", "MAX_POINTS", "PRESETS", "DataError", "preset", "validate",
+    "ARTICLE_X", "ARTICLE_Y", "MAX_POINTS", "PRESETS", "DataError", "monotonic_floor",
+    "preset", "validate",
     "ARTICLE", "BUMP", "SCHEMES", "default_scheme", "starting_network", "starting_theta",
     "Forward", "Network", "parameter_names",
     "OPTIMIZERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer",

@@ -61,3 +61,30 @@ def preset(name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 ARTICLE_X, ARTICLE_Y = preset("article")
+
+
+def _rising_fit(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The non-decreasing sequence closest to y in weighted least squares (pool adjacent
+    violators: merge neighbouring blocks while one is above the next; a block is its mean)."""
+    means, weights, sizes = [], [], []
+    for yi, wi in zip(y, w):
+        means.append(yi), weights.append(wi), sizes.append(1)
+        while len(means) > 1 and means[-2] > means[-1]:
+            m, wt, n = means.pop(), weights.pop(), sizes.pop()
+            means[-1] = (means[-1] * weights[-1] + m * wt) / (weights[-1] + wt)
+            weights[-1] += wt
+            sizes[-1] += n
+    return np.repeat(means, sizes)
+
+
+def monotonic_floor(x, y) -> float:
+    """The lowest mean loss 0.5 * mean((f(x) - y)^2) of any function f that only rises or only
+    falls with x: a floor no 1 -> 1 -> 1 network with a monotonic activation gets below."""
+    x, y = validate(x, y)
+    xs, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    y_at = np.bincount(inverse, weights=y) / counts  # a function has one value per x
+    best = np.inf
+    for sign in (1.0, -1.0):  # rising, then falling
+        f = sign * _rising_fit(sign * y_at, counts.astype(float))
+        best = min(best, 0.5 * float(np.mean((f[inverse] - y) ** 2)))
+    return best
