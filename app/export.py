@@ -18,13 +18,13 @@ import numpy as np
 import tinynet
 
 from .session import Session
-from .settings import OPTIMIZERS, WIDTHS, optimizer_arguments
+from .settings import OPTIMIZERS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 from .text import html_table
 
 FORMAT = "tinynet-weights"
 VERSION = 1
 MAX_JSON_BYTES = 100 * 1024  # a 4-neuron file is ~1 kB with 200 points of data
-MAX_WEIGHT = 1e6
+MAX_WEIGHT = WEIGHT_LIMIT
 
 
 class WeightsError(ValueError):
@@ -194,7 +194,7 @@ def plots(state: Session, width: int = 560, height: int = 380):
 
     from .views.base import on_log_axis
     from .views.fit import fit_data, fit_figure
-    from .views.loss import loss_figure
+    from .views.loss import loss_figure, place_floor
 
     sources = {name: ColumnDataSource(data)
                for name, data in fit_data(state.net, state.x, state.y).items()}
@@ -203,8 +203,7 @@ def plots(state: Session, width: int = 560, height: int = 380):
     loss, floor = loss_figure(ColumnDataSource({"epoch": list(epochs),
                                                 "loss": on_log_axis(losses)}),
                               width=width, height=height)
-    for part in floor:
-        part.visible = state.hidden == 1
+    place_floor(floor, state.hidden, state.x, state.y)
     return row(fit, loss)
 
 

@@ -19,7 +19,7 @@ from app.views.challenge import Challenge
 from app.views.controls import Controls
 from app.views.diagram import NetworkDiagram
 from app.views.export import ExportView
-from app.views.explain import GRADIENTS, LANDSCAPE, RACE, WhyPanel
+from app.views.explain import GRADIENTS, RACE, Header, LandscapeNote, WhyPanel
 from app.views.fit import FitPlot
 from app.views.landscape import LossLandscape
 from app.views.loss import LossPlot, Readouts
@@ -55,6 +55,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.tables = Tables(state=s)
         self.export = ExportView(state=s)
         self.why = WhyPanel(state=s)
+        self.header = Header(state=s)
+        self.landscape_note = LandscapeNote(state=s)
         self.diagram = NetworkDiagram(state=s)
         self.landscape = LossLandscape(state=s)
         self.race_view = RaceView(race=self.race)
@@ -88,17 +90,12 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.challenge,
             sizing_mode="stretch_width")
         self._layout = pn.Column(
-            pn.pane.HTML(
-                "<h1>tinynet playground</h1><p>A network with one input, a hidden layer of "
-                "sigmoid neurons and one output learns four points: x = 1, 2, 3, 4 → "
-                "y = 0, 1, 1, 0. Drag a weight and watch the prediction and the loss move; "
-                "press Train and watch gradient descent do it for you.</p>",
-                css_classes=["tn-header"], sizing_mode="stretch_width"),
+            self.header,
             pn.Row(sidebar, main, sizing_mode="stretch_width"),
             self.tables,
             section("Inside the network"),
             pn.Row(pn.Column(self.diagram, note(GRADIENTS), sizing_mode="stretch_width"),
-                   pn.Column(self.landscape, note(LANDSCAPE), sizing_mode="stretch_width"),
+                   pn.Column(self.landscape, self.landscape_note, sizing_mode="stretch_width"),
                    sizing_mode="stretch_width"),
             section("One neuron against two"),
             note(RACE),

@@ -1,5 +1,6 @@
 """One width's run: its network, trainer, loss history, and the marks on that history."""
 import copy
+import math
 
 import numpy as np
 
@@ -68,24 +69,50 @@ class Run:
         self.net.activation = activation
         self.trainer = Trainer(self.net, x, y, optimizer)
         self.trainer.epoch = epoch
-        self.mark(label)
+        self.mark(label, placed=False)
 
-    def mark(self, label: str) -> None:
-        """Label this epoch on the history, and record the loss here (it may have jumped)."""
+    def mark(self, label: str, placed: bool = True) -> None:
+        """Label this epoch on the history, and record the loss here (it may have jumped).
+        ``placed``: the learner put the weights here (a checkpoint), rather than changed how
+        training goes on from them (a checkpoint only if training has been stable)."""
         self.marks[0].append(self.epoch)
         self.marks[1].append(label)
         self.history[0].append(self.epoch)
         self.history[1].append(self.loss())
+        if placed:
+            self.checkpoint()
+        else:
+            self.checkpoint_if_stable()
+
+    def resume_at(self, epoch: int) -> None:
+        """Start the epoch count (and the history) at ``epoch``, here."""
+        self.trainer.epoch = epoch
+        self.history[0][:] = [epoch]
+        self.history[1][:] = [self.loss()]
         self.checkpoint()
 
+    # -- where a divergence goes back to --------------------------------------------------------
     def checkpoint(self) -> None:
-        """Remember where the current stretch of training started."""
-        self._safe = (self.net.theta.copy(), self.epoch)
+        """Remember these weights as stable: a divergence from here on comes back to them."""
+        self._safe = (self.net.theta.copy(), self.epoch, self.loss())
+
+    def checkpoint_if_stable(self) -> None:
+        """Move the checkpoint here only if training since it has not raised the loss.
+
+        Called when a setting changes how training goes on (learning rate, optimizer, Train):
+        a learner raising the learning rate in many small steps while training moves the
+        checkpoint along while the loss falls, and not once the steps start to overshoot, so a
+        divergence comes back to the last weights from which training was stable.
+        """
+        loss = self.loss()
+        if math.isfinite(loss) and loss <= self._safe[2]:
+            self.checkpoint()
 
     def undo(self) -> int:
-        """Go back to the last checkpoint (after a divergence); returns its epoch."""
-        theta, epoch = self._safe
+        """Go back to the checkpoint (after a divergence); returns its epoch."""
+        theta, epoch, _ = self._safe
         self.net.theta[:] = theta
+        self.optimizer.reset()  # momentum or Adam's moments built up while it blew up
         self.trainer.epoch = epoch
         keep = int(np.searchsorted(self.history[0], epoch, side="right"))
         del self.history[0][keep:], self.history[1][keep:]

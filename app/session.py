@@ -9,7 +9,6 @@ param and tinynet only; the page wraps each batch of changes through ``batch`` (
 ``hold`` when served, so a batch goes out as one message).
 """
 import contextlib
-import math
 from typing import Callable, ContextManager
 
 import numpy as np
@@ -19,7 +18,7 @@ import tinynet
 from tinynet import Network, TrainResult
 
 from .run import Run
-from .settings import OPTIMIZERS, SETTINGS, WIDTHS, optimizer_arguments
+from .settings import OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 
 DIVERGED = "Training diverged"  # how the message about a divergence begins
 
@@ -129,7 +128,7 @@ class Session(param.Parameterized):
     def _on_learning_rate(self):
         for run in self._runs.values():
             run.optimizer.learning_rate = self.learning_rate
-            run.checkpoint()
+            run.checkpoint_if_stable()
         self.message = ""
         self.notify()
 
@@ -162,7 +161,7 @@ class Session(param.Parameterized):
     def _on_training(self):
         if self.training:
             self.message = ""
-            self.run.checkpoint()
+            self.run.checkpoint_if_stable()
         else:
             self.notify()  # views that skipped frames while training catch up
 
@@ -182,17 +181,23 @@ class Session(param.Parameterized):
     def advance(self, epochs: int) -> TrainResult:
         """Train the current width ``epochs`` steps and record the losses; tells no view.
 
-        On a divergence training stops, the weights go back to where this run started and
-        ``message`` says why (tinynet's reason); the result says ``diverged``.
+        A divergence is tinynet's (a loss or weight not finite) or a weight past WEIGHT_LIMIT:
+        training stops, the weights go back to the run's checkpoint (the last weights the
+        learner placed, or from which training was stable; see ``Run.checkpoint_if_stable``),
+        and ``message`` says why; the result says ``diverged``.
         """
         result = self.run.advance(epochs)
+        if not result.diverged and np.max(np.abs(self.net.theta)) > WEIGHT_LIMIT:
+            reason = (f"at epoch {self.epoch}: with learning rate {self.learning_rate:g} the "
+                      f"weights grew past ±{WEIGHT_LIMIT:,.0f}")
+            result = TrainResult(result.losses, True, f"training diverged {reason}", reason)
         if result.diverged:
             start = self.run.undo()
             with self.batch():
                 self.training = False
-                self.message = (f"{DIVERGED} {result.reason}. The weights are back where this "
-                                f"run started (epoch {start}); lower the learning rate and "
-                                "train again.")
+                self.message = (f"{DIVERGED} {result.reason}. The weights are back at epoch "
+                                f"{start}, the last point from which training was stable; "
+                                "lower the learning rate and train again.")
         elif self.message.startswith(DIVERGED):  # that was an earlier run; this one is fine
             self.message = ""
         return result
@@ -207,10 +212,11 @@ class Session(param.Parameterized):
         """Set some weights by slot name (e.g. w1_1=2.0)."""
         names = slot_names(self.hidden)
         for slot, value in slots.items():
-            if slot not in names or not math.isfinite(value):
+            if slot not in names or not abs(value) <= WEIGHT_LIMIT:
                 raise ValueError(f"cannot set {slot}={value!r} at width {self.hidden}")
         for slot, value in slots.items():
             self.net.theta[names.index(slot)] = value
+        self.run.checkpoint()
         self.notify()
 
     def set_weights(self, w1, b1, w2, b2) -> None:
@@ -220,6 +226,12 @@ class Session(param.Parameterized):
             raise ValueError(f"expected {self.hidden} value(s) per neuron, got {new.hidden}")
         self.net.theta[:] = new.theta
         self.run.checkpoint()
+        self.notify()
+
+    def resume_at(self, epoch: int) -> None:
+        """Count the current width's epochs from ``epoch`` (a reopened link: the weights are
+        where that many epochs took them; the history before is not in the link)."""
+        self.run.resume_at(epoch)
         self.notify()
 
     def load_start(self, theta, label: str = "loaded weights") -> None:

@@ -16,10 +16,23 @@ import tinynet
 WIDTHS = [1, 2, 3, 4]
 MAX_HIDDEN = max(WIDTHS)
 LEARNING_RATE_BOUNDS = (1e-3, 10.0)  # the slider's, the link's and the README's: one place
+WEIGHT_LIMIT = 1e6  # a weight a link, a file or a slider may set; training past it diverged
 OPTIMIZERS = {"gradient descent": "gd", "momentum": "momentum", "Adam": "adam"}
 INITS = {"standard for the width": "standard", "the article's (1 neuron)": "article",
          "a bump (2 neurons)": "bump", "Xavier/Glorot": "xavier", "He": "he"}
 PRESETS = {name: name for name in [*tinynet.PRESETS, "custom"]}
+
+
+def short_number(v: float, within: float = 1e-15) -> str:
+    """The fewest significant digits that read back as ``v`` to within a relative ``within``:
+    4.640000000000001 (a slider's 0.01 steps) is 4.64, 200.0 is 200, and a weight that
+    training set keeps all its digits, so a link reproduces the loss shown, even at 1e-29."""
+    v = float(v)
+    for digits in range(1, 18):
+        text = f"{v:.{digits}g}"
+        if abs(float(text) - v) <= within * abs(v):
+            return text
+    return repr(v)
 
 
 @dataclass(frozen=True)
@@ -57,8 +70,8 @@ class Setting:
         return [v for v in self.choices.values() if v not in self.not_in_links]
 
     def to_text(self, value) -> str:
-        """The value as a link writes it: floats as the shortest text that reads back the same."""
-        return repr(float(value)) if isinstance(value, float) else str(value)
+        """The value as a link writes it (floats as ``short_number`` writes them)."""
+        return short_number(value) if isinstance(value, float) else str(value)
 
     def from_text(self, text: str):
         """The value a link's text stands for; raises ValueError naming what is allowed."""

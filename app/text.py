@@ -1,17 +1,39 @@
 """Text a person reads: numbers and tables, formatted one way for the page and the exports."""
 import html
+import math
+
+
+SCIENTIFIC_BELOW, SCIENTIFIC_FROM = 1e-3, 1e5  # fixed notation in between
+MAX_CHARS = 10  # nothing a person reads on the page is wider than this
+
+
+def number(v: float, decimals: int = 6, sign: bool = False) -> str:
+    """Every number a person reads: fixed with up to ``decimals`` decimals (fewer as it grows,
+    so it stays within MAX_CHARS), scientific below 0.001 and from 100,000 (5.000e11), and
+    0, nan, inf as such."""
+    v = float(v)
+    plus = "+" if sign else ""
+    if v != v:
+        return "nan"
+    if v in (float("inf"), float("-inf")):
+        return ("+" if sign and v > 0 else "" if v > 0 else "−") + "∞"
+    if v == 0:
+        return f"{0:{plus}.{decimals}f}"
+    if SCIENTIFIC_BELOW <= abs(v) < SCIENTIFIC_FROM:
+        room = MAX_CHARS - 2 - int(math.log10(abs(v))) - (v < 0 or sign)  # digits and point
+        return f"{v:{plus}.{max(0, min(decimals, room))}f}"
+    mantissa, exponent = f"{v:{plus}.{max(0, min(decimals, 3))}e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
 
 
 def format_loss(loss: float) -> str:
-    """At least 4 significant digits; scientific notation below 0.001."""
-    if loss != loss or loss in (float("inf"), float("-inf")):
-        return str(loss)
-    return f"{loss:.4e}" if abs(loss) < 1e-3 else f"{loss:.6f}"
+    """A loss: six decimals (0.126712), scientific below 0.001 (1.0517e-13) and when huge."""
+    return number(loss, 6) if SCIENTIFIC_BELOW <= abs(loss) or loss == 0 else f"{loss:.4e}"
 
 
 def signed(v: float) -> str:
-    """A table cell: four decimals with a sign, scientific when tiny."""
-    return f"{v:+.4f}" if abs(v) >= 1e-4 or v == 0 else f"{v:+.2e}"
+    """A table cell: four decimals with a sign, scientific when tiny or huge."""
+    return number(v, 4, sign=True)
 
 
 def html_table(headers, rows, foot=None, title: str = "") -> str:

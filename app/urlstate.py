@@ -11,15 +11,16 @@ import math
 
 import tinynet
 
-from .settings import SETTINGS, Setting
+from .settings import SETTINGS, WEIGHT_LIMIT, Setting, short_number
 
 PER_NEURON = ("w1", "b1", "w2")
-MAX_VALUE = 1e6
+MAX_EPOCH = 10**9
+MAX_VALUE = WEIGHT_LIMIT  # the largest weight or data value a link may carry
 
 
 def keys(table: tuple[Setting, ...] = SETTINGS) -> tuple[str, ...]:
     """Every key a link may carry."""
-    return (*(row.key for row in table), *PER_NEURON, "b2", "points")
+    return (*(row.key for row in table), *PER_NEURON, "b2", "points", "epoch")
 
 
 def _number(text):
@@ -75,6 +76,15 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
     if weights:
         settings["weights"] = weights
 
+    if "epoch" in query:
+        try:
+            epoch = int(query["epoch"])
+            if not 0 <= epoch <= MAX_EPOCH:
+                raise ValueError
+            settings["epoch"] = epoch
+        except ValueError:
+            notices.append(f"epoch={_show(query['epoch'])} was ignored: it must be a whole "
+                           f"number from 0 to {MAX_EPOCH}.")
     if "points" in query:
         try:
             pairs = [p.split(":") for p in query["points"].split(",")]
@@ -105,18 +115,26 @@ def apply(state, settings: dict, table: tuple[Setting, ...] = SETTINGS) -> None:
         current = state.weights()
         current.update(weights)
         state.set_weights(**current)
+    if settings.get("epoch"):
+        state.resume_at(settings["epoch"])
 
 
 def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
-    """The session as URL query values."""
-    q = {row.key: row.to_text(getattr(state, row.name)) for row in table}
+    """The session as URL query values: settings that differ from their defaults, the weights,
+    the epoch count once training has started, and the learner's own points."""
+    q = {row.key: row.to_text(getattr(state, row.name)) for row in table
+         if getattr(state, row.name) != row.default}
     w = state.weights()
-    for key in PER_NEURON:  # repr: the shortest text that reads back as the same float
-        q[key] = ",".join(repr(v) for v in w[key])
-    q["b2"] = repr(w["b2"])
+    for key in PER_NEURON:
+        q[key] = ",".join(map(short_number, w[key]))
+    q["b2"] = short_number(w["b2"])
+    if state.epoch:
+        q["epoch"] = str(state.epoch)
     if state.preset == "custom":
-        del q["data"]
-        q["points"] = ",".join(f"{x!r}:{y!r}" for x, y in zip(state.x.tolist(), state.y.tolist()))
+        q.pop("data", None)
+        # a point dragged in the browser comes back in single precision (0.1999999761581421)
+        q["points"] = ",".join(f"{short_number(x, 3e-7)}:{short_number(y, 3e-7)}"
+                               for x, y in zip(state.x.tolist(), state.y.tolist()))
     return q
 
 

@@ -142,10 +142,10 @@ def landscape_times(hidden, repeats=20):
     """Milliseconds per ``LossLandscape._draw_map`` (the whole recompute: the 200x200 loss grid,
     colour range, image, contours, axes) and per ``tinynet.landscape`` alone, at a width."""
     import tinynet
-    from app.state import Playground
+    from app.session import Session
     from app.views import landscape as view
 
-    state = Playground(hidden=hidden)
+    state = Session(hidden=hidden)
     landscape = view.LossLandscape(state=state)
     i, j = landscape._axes()
     x0, x1, y0, y1 = landscape._range

@@ -1,32 +1,69 @@
 """Short explanations, in the project's own words, of what the learner is looking at."""
+import html
+
+import numpy as np
 import panel as pn
 import param
+
+import tinynet
+
+from ..text import number
 
 from .base import View
 
 
-ONE_NEURON = """
-**Why one neuron gets stuck near 1/12.** With a single hidden neuron the output is
-ŷ = w₂·σ(w₁x + b₁) + b₂. The sigmoid only ever rises, and scaling by w₂ and shifting by b₂
-can flip it or stretch it but never bend it back. So ŷ can rise or fall with x, not both,
-while the data go 0, 1, 1, 0. The best such curve is about 0 at x = 1 and 2/3 at x = 2, 3, 4:
-errors 0, −1/3, −1/3, +2/3, mean loss ½·(0 + 1/9 + 1/9 + 4/9)/4 = **1/12 ≈ 0.0833**. No learning
-rate, optimizer or patience gets below that line: the network is too narrow, not badly trained.
-"""
+SHAPES = {"sigmoid": ("σ", "S-shaped step", "only ever rises"),
+          "tanh": ("tanh", "S-shaped step", "only ever rises"),
+          "relu": ("ReLU", "hinge", "never falls")}
+NO_FLOOR = 1e-12  # a floor this low is no floor: one neuron can fit the data
 
-TWO_NEURONS = """
-**How two neurons make a bump.** Each hidden neuron draws one S-shaped step (the faint dashed
-curves: w₂·σ(w₁x + b₁) for each neuron). Add a step that rises near x = 1.5 to one that
-falls near x = 3.5 and the sum goes up, stays up, and comes back down: exactly the 0, 1, 1, 0
-of the data. Two monotonic curves added together need not be monotonic, and that is why a
-hidden layer needs width. Train it and the loss keeps falling, far below 1/12.
-"""
 
-MORE_NEURONS = """
-**More neurons, more steps.** Every hidden neuron adds one S-shaped step (dashed) to the
-output. With more steps the network can trace more complicated curves; on these four points,
-two are already enough to fit them exactly.
-"""
+def is_article(x, y) -> bool:
+    return np.array_equal(x, tinynet.ARTICLE_X) and np.array_equal(y, tinynet.ARTICLE_Y)
+
+
+def floor_text(floor: float, article: bool) -> str:
+    """The floor as the page writes it: 1/12 on the article's data, else its value."""
+    return "1/12" if article and abs(floor - 1 / 12) < 1e-12 else number(floor, 4)
+
+
+def why_text(hidden: int, activation: str, x, y) -> str:
+    """What explains the current width on the current data, true for the activation."""
+    f, shape, monotone = SHAPES[activation]
+    article = is_article(x, y)
+    if hidden == 1:
+        floor = tinynet.monotonic_floor(x, y)
+        curve = (f"With a single hidden neuron the output is ŷ = w₂·{f}(w₁x + b₁) + b₂. {f} "
+                 f"{monotone}, and scaling by w₂ and shifting by b₂ can flip it or stretch it "
+                 "but never bend it back, so ŷ can rise or fall with x, not both.")
+        if floor <= NO_FLOOR:
+            return (f"**One neuron is enough here.** {curve} These {x.size} points only rise "
+                    "(or only fall) with x, so such a curve can follow them and training can "
+                    "take the loss towards 0.")
+        detail = (" The best such curve is about 0 at x = 1 and 2/3 at x = 2, 3, 4: errors 0, "
+                  "−1/3, −1/3, +2/3, mean loss ½·(0 + 1/9 + 1/9 + 4/9)/4 = **1/12 ≈ 0.0833**."
+                  if article else
+                  f" On these {x.size} points the best such curve has mean loss "
+                  f"**{floor_text(floor, article)}**.")
+        return (f"**Why one neuron gets stuck at {floor_text(floor, article)}.** {curve} The data "
+                f"go up and down.{detail} No learning rate, optimizer or patience gets below "
+                "that line: the network is too narrow, not badly trained.")
+    if hidden == 2 and article:
+        return (f"**How two neurons make a bump.** Each hidden neuron draws one {shape} (the "
+                f"faint dashed curves: w₂·{f}(w₁x + b₁) for each neuron). Add one that rises "
+                "near x = 1.5 to one that falls near x = 3.5 and the sum goes up, stays up, and "
+                "comes back down: the 0, 1, 1, 0 of the data. Two monotonic curves added "
+                "together need not be monotonic, and that is why a hidden layer needs width.")
+    return (f"**{hidden} neurons, {hidden} pieces.** Every hidden neuron adds one {shape} "
+            "(dashed) to the output; added together, pieces that rise and pieces that fall make "
+            "curves that go up and down, which one neuron cannot draw.")
+
+
+def landscape_text(hidden: int, x, y) -> str:
+    floor = tinynet.monotonic_floor(x, y)
+    last = (f" For one neuron the valley floor never dips below "
+            f"{floor_text(floor, is_article(x, y))}." if hidden == 1 and floor > NO_FLOOR else "")
+    return LANDSCAPE + last
 
 
 GRADIENTS = """
@@ -43,8 +80,7 @@ LANDSCAPE = """
 values with all other weights held where they are (dark is low). The dot is where the network
 is now, the red trail is where training took it. Gradient descent walks downhill, across the
 contour lines. Click or drag on the map to put the network anywhere and see what the other
-views make of it. For one neuron the valley floor never dips below 1/12.
-"""
+views make of it."""
 
 RACE = """
 Both networks start from their starting weights (one neuron: the article's; two neurons: a
@@ -54,18 +90,74 @@ above. One neuron levels off on the 1/12 floor; two keep falling, towards 1e-29.
 
 
 class WhyPanel(View):
-    """The explanation that fits the current width."""
-
+    """The explanation that fits the current width, activation and data."""
 
     def __init__(self, **params):
         super().__init__(**params)
         self._text = pn.pane.Markdown("", css_classes=["tn-why"], sizing_mode="stretch_width")
+        self._shown = None
         self._update()
 
-    @param.depends("state.hidden", watch=True)
+    @param.depends("state.hidden", "state.activation", "state.version", watch=True)
     def _update(self):
-        h = self.state.hidden
-        self._text.object = ONE_NEURON if h == 1 else TWO_NEURONS if h == 2 else MORE_NEURONS
+        s = self.state
+        key = (s.hidden, s.activation, id(s.x))  # set_data always makes new arrays
+        if key != self._shown:
+            self._shown = key
+            self._text.object = why_text(s.hidden, s.activation, s.x, s.y)
 
     def __panel__(self):
         return self._text
+
+
+class LandscapeNote(View):
+    """What the loss landscape shows, with the one-neuron floor while there is one."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._text = pn.pane.Markdown("", css_classes=["tn-why"], sizing_mode="stretch_width")
+        self._shown = None
+        self._update()
+
+    @param.depends("state.hidden", "state.version", watch=True)
+    def _update(self):
+        s = self.state
+        if (s.hidden, id(s.x)) != self._shown:
+            self._shown = (s.hidden, id(s.x))
+            self._text.object = landscape_text(s.hidden, s.x, s.y)
+
+    def __panel__(self):
+        return self._text
+
+
+def header_text(activation: str, x, y) -> str:
+    """The page's opening lines, true for the current activation and data."""
+    name = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU"}[activation]
+    points = f"{x.size} point{'s' if x.size != 1 else ''}"
+    if x.size <= 8:
+        points += (f": x = {', '.join(f'{v:g}' for v in x)} → "
+                   f"y = {', '.join(f'{v:g}' for v in y)}")
+    return (f"<h1>tinynet playground</h1><p>A network with one input, a hidden layer of {name} "
+            f"neurons and one output learns {html.escape(points)}. Drag a weight and watch the "
+            "prediction and the loss move; press Train and watch gradient descent do it for "
+            "you.</p>")
+
+
+class Header(View):
+    """The title and what the network learns."""
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._html = pn.pane.HTML("", css_classes=["tn-header"], sizing_mode="stretch_width")
+        self._shown = None
+        self._update()
+
+    @param.depends("state.activation", "state.version", watch=True)
+    def _update(self):
+        s = self.state
+        if (s.activation, id(s.x)) != self._shown:
+            self._shown = (s.activation, id(s.x))
+            self._html.object = header_text(s.activation, s.x, s.y)
+
+    def __panel__(self):
+        return self._html

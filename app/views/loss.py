@@ -8,7 +8,8 @@ import tinynet
 
 from ..fast import FastHTML
 from ..text import format_loss
-from .base import ERROR, PREDICTION, View, on_log_axis
+from .base import ERROR, PREDICTION, TINY, View, on_log_axis
+from .explain import NO_FLOOR, floor_text, is_article
 
 class Readouts(View):
     """The current mean loss and epoch, in large type."""
@@ -48,6 +49,16 @@ def loss_figure(source: ColumnDataSource, **size):
     return fig, (floor, label)
 
 
+def place_floor(floor_parts, hidden: int, x, y) -> None:
+    """Put loss_figure's floor line and label at the one-neuron floor of (x, y); shown only
+    for one neuron and data that have a floor (they go both up and down)."""
+    floor = tinynet.monotonic_floor(x, y)
+    line, label = floor_parts
+    line.visible = label.visible = hidden == 1 and floor > NO_FLOOR
+    line.location = label.y = max(floor, TINY)
+    label.text = f"{floor_text(floor, is_article(x, y))}: the best one neuron can do"
+
+
 class LossPlot(View):
     """Loss after each epoch, streamed while training; the 1/12 floor drawn for one neuron."""
 
@@ -65,14 +76,14 @@ class LossPlot(View):
         self._figure = fig
         self._run = None
         self._shown = 0
+        self._floor_for = None  # (width, data) the floor line was drawn for
         self._update()
 
     @param.depends("state.version", "state.progress", watch=True)
     def _update(self):
         s = self.state
         epochs, losses = s.history
-        for part in self._floor:
-            part.visible = s.hidden == 1
+        self._show_floor()
         if s.run is not self._run or len(epochs) < self._shown:  # a new run, or thinned
             self._run = s.run
             self._source.data = {"epoch": list(epochs), "loss": on_log_axis(losses)}
@@ -83,6 +94,15 @@ class LossPlot(View):
         marks, labels = s.run.marks
         if len(marks) != len(self._marks.data["epoch"]):
             self._marks.data = {"epoch": list(marks), "label": list(labels)}
+
+    def _show_floor(self):
+        """The one-neuron floor for the current data, while one neuron is shown and the data
+        have a floor (they go both up and down)."""
+        s = self.state
+        if (s.hidden, id(s.x)) == self._floor_for:
+            return
+        self._floor_for = (s.hidden, id(s.x))
+        place_floor(self._floor, s.hidden, s.x, s.y)
 
     def __panel__(self):
         return pn.pane.Bokeh(self._figure, sizing_mode="stretch_width")

@@ -15,7 +15,7 @@ LEARNING_RATE = 0.5  # the page's default, and the race's
 
 
 def slots(hidden):
-    """The weight slots shown at a width, in theta's order (as app/state.py names them)."""
+    """The weight slots shown at a width, in theta's order (as app/session.py names them)."""
     return [f"{p}_{j}" for p in ("w1", "b1", "w2") for j in range(1, hidden + 1)] + ["b2"]
 
 
