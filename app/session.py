@@ -38,6 +38,14 @@ def slot_label(slot: str, hidden: int) -> str:
     return label if hidden == 1 else f"{label} (neuron {j})"
 
 
+def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Data the playground can train on and draw, as arrays; raises DataError saying why not."""
+    x, y = tinynet.validate(x, y)
+    if x.size > 1 and np.ptp(x) == 0:
+        raise tinynet.DataError("every point has the same x: there is no curve to fit")
+    return x, y
+
+
 class Session(param.Parameterized):
     """The settings of one learner's playground, its networks and data, and its training."""
 
@@ -247,9 +255,7 @@ class Session(param.Parameterized):
 
     def set_data(self, x, y, label: str = "data changed") -> None:
         """Train on new data from here on (every width keeps its weights); raises DataError."""
-        x, y = tinynet.validate(x, y)
-        if x.size > 1 and np.ptp(x) == 0:
-            raise tinynet.DataError("every point has the same x: there is no curve to fit")
+        x, y = check_data(x, y)
         self.x, self.y = x, y
         for run in self._runs.values():
             run.rebuild(x, y, run.optimizer, self.net.activation, label)

@@ -23,16 +23,23 @@ INITS = {"standard for the width": "standard", "the article's (1 neuron)": "arti
 PRESETS = {name: name for name in [*tinynet.PRESETS, "custom"]}
 
 
-def short_number(v: float, within: float = 1e-15) -> str:
-    """The fewest significant digits that read back as ``v`` to within a relative ``within``:
-    4.640000000000001 (a slider's 0.01 steps) is 4.64, 200.0 is 200, and a weight that
-    training set keeps all its digits, so a link reproduces the loss shown, even at 1e-29."""
-    v = float(v)
-    for digits in range(1, 18):
-        text = f"{v:.{digits}g}"
-        if abs(float(text) - v) <= within * abs(v):
-            return text
-    return repr(v)
+def short_number(v: float) -> str:
+    """The fewest significant digits that read back as exactly ``v``: 200.0 is 200, 4.64 is
+    4.64, and a weight that training set keeps all its digits, so a link reproduces the loss
+    shown, even at 1e-29. (Values from the browser are rounded where they come in: see
+    ``slider_number`` and ``point_number``.)"""
+    return repr(float(v)).removesuffix(".0")  # repr: the shortest text that reads back
+
+
+def slider_number(v: float) -> float:
+    """A slider's value without the float noise of its steps (4.640000000000001 is 4.64)."""
+    return round(float(v), 9)
+
+
+def point_number(v: float) -> float:
+    """A point dragged on a plot, without single precision's noise (0.1999999761581421 is
+    0.2): 7 significant digits, all a drag can mean."""
+    return float(f"{float(v):.7g}")
 
 
 @dataclass(frozen=True)

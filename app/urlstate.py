@@ -5,12 +5,14 @@ beta1, beta2, act, init, seed, data. Besides them the network's weights (w1, b1,
 per neuron, comma-separated; b2) and, for the learner's own data instead of a preset, points
 (x:y pairs, comma-separated).
 
-``parse_query`` never raises: a value it cannot use is left out and named in a notice.
+``parse_query`` never raises: a value it cannot use is left out and named in a notice. A link
+with both points and a preset (data) uses the points and says so.
 """
 import math
 
 import tinynet
 
+from .session import check_data
 from .settings import SETTINGS, WEIGHT_LIMIT, Setting, short_number
 
 PER_NEURON = ("w1", "b1", "w2")
@@ -90,8 +92,12 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
             pairs = [p.split(":") for p in query["points"].split(",")]
             if any(len(p) != 2 for p in pairs):
                 raise tinynet.DataError("write each point as x:y")
-            x, y = tinynet.validate([_number(a) for a, _ in pairs], [_number(b) for _, b in pairs])
+            x, y = check_data([_number(a) for a, _ in pairs], [_number(b) for _, b in pairs])
             settings["points"] = (x, y)
+            if "preset" in settings:  # the learner's own points win over a preset's name
+                del settings["preset"]
+                notices.append(f"data={_show(query['data'])} was ignored: the link also has "
+                               "points, and those are used.")
         except (ValueError, tinynet.DataError) as err:
             reason = str(err) or "each point must be x:y with finite numbers"
             notices.append(f"points={_show(query['points'])} was ignored: {reason}.")
@@ -132,8 +138,7 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
         q["epoch"] = str(state.epoch)
     if state.preset == "custom":
         q.pop("data", None)
-        # a point dragged in the browser comes back in single precision (0.1999999761581421)
-        q["points"] = ",".join(f"{short_number(x, 3e-7)}:{short_number(y, 3e-7)}"
+        q["points"] = ",".join(f"{short_number(x)}:{short_number(y)}"
                                for x, y in zip(state.x.tolist(), state.y.tolist()))
     return q
 

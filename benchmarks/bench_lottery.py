@@ -20,13 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from app.lottery import Lottery, background_train  # noqa: E402
-from app.state import Playground  # noqa: E402
+from app.session import Session  # noqa: E402
 
 TARGET_S = 5.0
 
 
 def draw_time(widths, runs=1000, epochs=2000, block=None, repeats=3) -> float:
-    lot = Lottery(Playground(), runs=runs, epochs=epochs, widths=list(widths))
+    lot = Lottery(Session(), runs=runs, epochs=epochs, widths=list(widths))
     plan = lot.plan()
     if block is not None:
         plan = plan._replace(block=block)
@@ -44,7 +44,7 @@ def stalls(widths=(1, 2, 4), train=None) -> tuple[float, list[float]]:
     ``train`` None: the numpy work runs in the worker thread itself; otherwise each block is
     handed to ``train`` (the page's ``background_train``: a separate, lower-priority process).
     """
-    lot = Lottery(Playground(), widths=list(widths))
+    lot = Lottery(Session(), widths=list(widths))
     took = []
 
     def work():

@@ -1,5 +1,6 @@
-"""Issue 5 without a browser: optimizers, inits, activations, data editing, CSV, the challenge."""
+"""Experiments without a browser: optimizers, inits, activations, data, CSV, the challenge."""
 import numpy as np
+import panel as pn
 import pytest
 
 import tinynet
@@ -13,7 +14,16 @@ X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
 
 @pytest.fixture
 def app():
-    return PlaygroundApp()
+    return PlaygroundApp(loop=False)
+
+
+def source(view, name):
+    """The ColumnDataSource called ``name`` in the figures a view lays out."""
+    for pane in view.__panel__().select(pn.pane.Bokeh):
+        found = pane.object.select_one({"name": name})
+        if found is not None:
+            return found
+    raise LookupError(f"{type(view).__name__} draws no source named {name!r}")
 
 
 @pytest.mark.parametrize("optimizer,settings,cls", [
@@ -38,7 +48,7 @@ def test_changing_the_optimizer_mid_training_continues_and_marks_the_history(app
     s.optimizer = "adam"
     np.testing.assert_array_equal(s.net.theta, theta)  # same weights
     assert s.epoch == 100 and s.run.marks == ([100], ["Adam, sigmoid"])
-    assert app.loss_plot._marks.data["epoch"] == [100]
+    assert source(app.loss_plot, "loss_marks").data["epoch"] == [100]
     s.advance(10)
     assert s.epoch == 110
 
@@ -80,16 +90,16 @@ def test_every_setting_is_reachable_by_link(app):
 
 
 def test_presets_and_a_dragged_point_change_the_fit_and_loss(app):
-    s, fit = app.state, app.fit
+    s, data = app.state, source(app.fit, "fit_data")
     s.preset = "step"
-    assert fit._data.data["x"] == tinynet.preset("step")[0].tolist()
+    assert data.data["x"] == tinynet.preset("step")[0].tolist()
     s.preset = "article"
     # what the PointDrawTool does in the browser: the data source changes
-    fit._data.data = {"x": [1.0, 2.0, 3.0, 4.0], "y": [0.0, 1.0, 1.0, 0.6]}
+    data.data = {"x": [1.0, 2.0, 3.0, 4.0], "y": [0.0, 1.0, 1.0, 0.6]}
     expected = tinynet.Network([0.5], [-0.1], [0.3], 0.2).loss(X, [0, 1, 1, 0.6])
     assert s.loss() == pytest.approx(expected, rel=1e-15)
     assert f"{expected:.6f}" in app.readouts._loss.object and s.preset == "custom"
-    fit._data.data = {"x": [1.0, 2.0, 3.0, 4.0, 5.0], "y": [0.0, 1.0, 1.0, 0.6, 0.0]}  # added
+    data.data = {"x": [1.0, 2.0, 3.0, 4.0, 5.0], "y": [0.0, 1.0, 1.0, 0.6, 0.0]}  # added
     assert s.x.size == 5
 
 
@@ -103,10 +113,10 @@ BAD_EDITS = [
 
 @pytest.mark.parametrize("edit,why", BAD_EDITS)
 def test_bad_edits_are_undone_with_a_reason(app, edit, why):
-    s, fit = app.state, app.fit
-    fit._data.data = edit
+    s, data = app.state, source(app.fit, "fit_data")
+    data.data = edit
     assert why in s.message and "undone" in s.message
-    assert s.x.tolist() == X.tolist() and fit._data.data["x"] == X.tolist()
+    assert s.x.tolist() == X.tolist() and data.data["x"] == X.tolist()
     s.advance(1)
     assert s.epoch == 1
 
@@ -151,3 +161,15 @@ def test_challenge_success_and_disqualification(app):
     c.param.trigger("start")
     s.training = True
     assert c.outcome == "disqualified" and not c.active
+
+
+def test_settings_widgets_set_the_session_and_show_only_what_applies(app):
+    s, widgets = app.state, app.settings._widgets
+    assert not any(widgets[n].visible for n in ("momentum", "beta1", "beta2", "seed"))
+    widgets["optimizer"].value = "adam"
+    assert s.optimizer == "adam" and widgets["beta1"].visible and widgets["beta2"].visible
+    assert not widgets["momentum"].visible
+    widgets["beta1"].value = 0.8
+    assert s.beta1 == 0.8 and s.trainer.optimizer.beta1 == 0.8
+    s.init = "he"  # and the other way: the widget follows the session
+    assert widgets["init"].value == "he" and widgets["seed"].visible

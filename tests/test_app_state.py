@@ -1,19 +1,37 @@
-"""The app without a browser: drive the state, assert on the views' data sources."""
+"""The app without a browser: drive the session, assert on the views' data sources."""
 import math
 
 import numpy as np
+import panel as pn
 import pytest
 
 import tinynet
 from app.main import PlaygroundApp
-from app.state import HISTORY_CAP, Playground, slot_names
+from app.run import HISTORY_CAP
+from app.session import Session, slot_names
 
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
 
 
 @pytest.fixture
 def app():
-    return PlaygroundApp()
+    return PlaygroundApp(loop=False)
+
+
+def source(view, name):
+    """The ColumnDataSource called ``name`` in the figures a view lays out."""
+    for pane in view.__panel__().select(pn.pane.Bokeh):
+        found = pane.object.select_one({"name": name})
+        if found is not None:
+            return found
+    raise LookupError(f"{type(view).__name__} draws no source named {name!r}")
+
+
+def tick(s, epochs):
+    """What a full tick of the Train loop does: train, then tell the views."""
+    result = s.advance(epochs)
+    s.notify()
+    return result
 
 
 def loss_text(app):
@@ -22,8 +40,9 @@ def loss_text(app):
 
 def test_start_matches_the_article(app):
     assert "0.126712" in loss_text(app)
-    assert app.loss_plot._source.data["loss"] == [pytest.approx(0.126712, abs=5e-7)]
-    curve = app.fit._curve.data
+    assert source(app.loss_plot, "loss_history").data["loss"] == [
+        pytest.approx(0.126712, abs=5e-7)]
+    curve = source(app.fit, "fit_curve").data
     expected = tinynet.Network([0.5], [-0.1], [0.3], 0.2).predict(curve["x"])
     np.testing.assert_allclose(curve["y"], expected)
     assert "+0.3796" in app.tables._forward.object
@@ -32,56 +51,84 @@ def test_start_matches_the_article(app):
 
 def test_step_then_reset(app):
     s = app.state
+    history = source(app.loss_plot, "loss_history")
     s.param.trigger("step")
     assert s.epoch == 1
     assert "0.123780" in loss_text(app)
-    assert s.w1_1 == pytest.approx(0.507782, abs=5e-7)
-    assert s.b2 == pytest.approx(0.238186, abs=5e-7)
-    assert app.loss_plot._source.data["epoch"] == [0, 1]
+    assert s.net.w1[0] == pytest.approx(0.507782, abs=5e-7)
+    assert s.net.b2 == pytest.approx(0.238186, abs=5e-7)
+    assert app.sliders.value("w1_1") == s.net.w1[0]  # a step tells the views
+    assert history.data["epoch"] == [0, 1]
     s.param.trigger("reset")
     assert s.epoch == 0 and "0.126712" in loss_text(app)
-    assert (s.w1_1, s.b1_1, s.w2_1, s.b2) == (0.5, -0.1, 0.3, 0.2)
-    assert app.loss_plot._source.data["epoch"] == [0]
+    assert s.net.theta.tolist() == [0.5, -0.1, 0.3, 0.2]
+    assert [app.sliders.value(n) for n in slot_names(1)] == [0.5, -0.1, 0.3, 0.2]
+    assert history.data["epoch"] == [0]
 
 
 def test_slider_value_reruns_the_forward_pass(app):
     s = app.state
-    s.w1_1 = 1.7
+    s.set_values(w1_1=1.7)
     net = tinynet.Network([1.7], [-0.1], [0.3], 0.2)
-    np.testing.assert_allclose(app.fit._curve.data["y"], net.predict(app.fit._curve.data["x"]))
+    curve = source(app.fit, "fit_curve").data
+    np.testing.assert_allclose(curve["y"], net.predict(curve["x"]))
     assert f"{net.loss(X, Y):.6f}" in loss_text(app)
-    assert app.fit._points.data["y_hat"] == pytest.approx(net.predict(X))
+    assert source(app.fit, "fit_points").data["y_hat"] == pytest.approx(net.predict(X))
+    assert app.sliders.value("w1_1") == 1.7
+
+
+def test_dragging_a_slider_sets_the_network(app):
+    s = app.state
+    app.sliders._sliders["w2_1"].value = -1.25  # what the browser does when the learner drags
+    assert s.net.w2[0] == -1.25
+    assert f"{s.loss():.6f}" in loss_text(app)
 
 
 def test_training_streams_history_and_matches_tinynet(app):
     s = app.state
     for _ in range(10):
-        s.advance(100)
+        tick(s, 100)
     assert s.epoch == 1000
     reference = tinynet.starting_network("article", 1)
     tinynet.Trainer(reference, X, Y).run(1000)
     np.testing.assert_allclose(s.net.theta, reference.theta, rtol=1e-12)
-    data = app.loss_plot._source.data
+    data = source(app.loss_plot, "loss_history").data
     assert data["epoch"][0] == 0 and data["epoch"][-1] == 1000
     assert data["loss"][-1] == pytest.approx(reference.loss(X, Y), rel=1e-12)
     assert np.all(np.diff(data["loss"]) <= 0)  # gradient descent at lr 0.5 only goes down here
 
 
+def test_advance_tells_no_view_until_notified(app):
+    s = app.state
+    version, progress = s.version, s.progress
+    result = s.advance(10)
+    assert not result.diverged and result.message == ""
+    assert s.epoch == 10 and (s.version, s.progress) == (version, progress)
+    assert source(app.loss_plot, "loss_history").data["epoch"] == [0]
+    s.notify(light=True)
+    assert (s.version, s.progress) == (version, progress + 1)
+    assert source(app.loss_plot, "loss_history").data["epoch"][-1] == 10
+    assert app.sliders.value("w1_1") == 0.5  # a light notice moves only the loss views
+    s.notify()
+    assert s.version == version + 1 and app.sliders.value("w1_1") == s.net.w1[0]
+
+
 def test_each_width_keeps_its_weights(app):
     s = app.state
-    s.advance(50)
+    tick(s, 50)
     h1 = s.net.theta.copy()
     s.hidden = 2
     assert len(app.sliders._layout.objects) == 7
-    assert [s.w1_1, s.w1_2, s.b1_1, s.b1_2, s.w2_1, s.w2_2, s.b2] == [2, 2, -3, -7, 1, -1, 0]
-    assert app.loss_plot._source.data["epoch"] == [0]
-    assert not app.loss_plot._floor.visible
-    s.advance(10)
+    assert s.net.theta.tolist() == [2, 2, -3, -7, 1, -1, 0]
+    assert [app.sliders.value(n) for n in slot_names(2)] == [2, 2, -3, -7, 1, -1, 0]
+    assert source(app.loss_plot, "loss_history").data["epoch"] == [0]
+    assert not app.loss_plot._floor[0].visible
+    tick(s, 10)
     s.hidden = 1
     np.testing.assert_array_equal(s.net.theta, h1)
-    assert s.w1_1 == h1[0] and s.epoch == 50
-    assert app.loss_plot._floor.visible
-    assert app.loss_plot._source.data["epoch"][-1] == 50
+    assert app.sliders.value("w1_1") == h1[0] and s.epoch == 50
+    assert app.loss_plot._floor[0].visible
+    assert source(app.loss_plot, "loss_history").data["epoch"][-1] == 50
 
 
 def test_two_neurons_beat_the_floor_one_does_not(app):
@@ -95,20 +142,23 @@ def test_two_neurons_beat_the_floor_one_does_not(app):
 
 def test_divergence_stops_with_a_message_and_finite_weights(app):
     s = app.state
-    s.advance(100)
+    tick(s, 100)
     before = s.net.theta.copy()
     s.learning_rate = 10
     s.training = True
     for _ in range(50):
         if not s.training:
             break
-        s.advance(20)
+        result = tick(s, 20)
+    assert result.diverged and "learning rate 10" in result.reason
     assert not s.training
-    assert "diverged" in s.message and "learning rate 10" in s.message
+    assert s.message.startswith("Training diverged") and "learning rate 10" in s.message
     assert app.controls._alert.visible and "diverged" in app.controls._alert.object
     np.testing.assert_array_equal(s.net.theta, before)  # back where the run started
-    assert s.epoch == 100 and app.loss_plot._source.data["epoch"][-1] == 100
-    assert math.isfinite(s.loss()) and s.weight_range == 8.0
+    assert s.epoch == 100
+    assert source(app.loss_plot, "loss_history").data["epoch"][-1] == 100
+    assert math.isfinite(s.loss()) and app.sliders.span == 8.0
+    assert app.sliders.value("w1_1") == before[0]
     s.learning_rate = 0.5  # the session keeps working
     assert s.message == "" and not app.controls._alert.visible
     s.advance(10)
@@ -119,9 +169,10 @@ def test_weights_past_the_slider_range_widen_it(app):
     s = app.state
     s.set_weights([20.0], [-0.1], [0.3], 0.2)
     slider = app.sliders._sliders["w1_1"]
-    assert slider.end >= 25 and slider.start <= -25 and slider.value == 20.0
+    assert app.sliders.span >= 25
+    assert slider.end >= 25 and slider.start <= -25 and app.sliders.value("w1_1") == 20.0
     s.param.trigger("reset")
-    assert slider.end == 8.0 and slider.value == 0.5
+    assert app.sliders.span == 8.0 and slider.end == 8.0 and app.sliders.value("w1_1") == 0.5
 
 
 def test_learning_rate_mid_training_applies_to_the_next_step(app):
@@ -134,7 +185,7 @@ def test_learning_rate_mid_training_applies_to_the_next_step(app):
 
 
 def test_history_is_bounded_and_keeps_its_start():
-    s = Playground()
+    s = Session()
     for _ in range(400):
         s.advance(500)
     epochs, losses = s.history
@@ -146,3 +197,22 @@ def test_history_is_bounded_and_keeps_its_start():
 def test_slot_names_follow_theta_order():
     assert slot_names(1) == ["w1_1", "b1_1", "w2_1", "b2"]
     assert slot_names(2) == ["w1_1", "w1_2", "b1_1", "b1_2", "w2_1", "w2_2", "b2"]
+
+
+def test_each_notification_is_one_batch():
+    batches = []
+
+    class Batch:
+        def __enter__(self):
+            batches.append("open")
+
+        def __exit__(self, *exc):
+            batches.append("closed")
+
+    s = Session(batch=Batch)
+    s.set_values(w1_1=1.0)
+    assert batches == ["open", "closed"]
+    s.advance(3)
+    assert batches == ["open", "closed"]  # advance tells no one
+    s.param.trigger("step")
+    assert batches == ["open", "closed"] * 2

@@ -1,22 +1,40 @@
-"""Issue 4's views without a browser: gradients and ghosts, the diagram, the landscape, the race."""
+"""The views without a browser: gradients and ghosts, the diagram, the landscape, the race."""
 import re
 
 import numpy as np
+import panel as pn
 import pytest
 from bokeh.events import Tap
 
 import tinynet
 from app import urlstate
-from app.views.fit import in_frame
 from app.main import PlaygroundApp
-from app.state import slot_names
+from app.session import slot_names
+from app.views.base import Y_RANGE
+from app.views.fit import in_frame
 
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
 
 
 @pytest.fixture
 def app():
-    return PlaygroundApp()
+    return PlaygroundApp(loop=False)
+
+
+def source(view, name):
+    """The ColumnDataSource called ``name`` in the figures a view lays out."""
+    for pane in view.__panel__().select(pn.pane.Bokeh):
+        found = pane.object.select_one({"name": name})
+        if found is not None:
+            return found
+    raise LookupError(f"{type(view).__name__} draws no source named {name!r}")
+
+
+def tick(s, epochs):
+    """What a full tick of the Train loop does: train, then tell the views."""
+    result = s.advance(epochs)
+    s.notify()
+    return result
 
 
 def shown_push_and_ghost(app, slot):
@@ -37,7 +55,7 @@ def finite_difference(net, k, h=1e-6):
 def test_gradient_beside_each_slider_is_tinynets_and_the_calculus(app, hidden):
     s = app.state
     s.hidden = hidden
-    s.advance(7)
+    tick(s, 7)
     grad = s.net.gradient(X, Y)
     for k, slot in enumerate(slot_names(hidden)):
         push, ghost = shown_push_and_ghost(app, slot)
@@ -50,57 +68,62 @@ def test_ghost_marker_sits_where_the_next_step_lands(app):
     s = app.state
     s.learning_rate = 2.0
     _, ghost = shown_push_and_ghost(app, "b2")
-    r = s.weight_range
+    r = app.sliders.span
     pct = float(app.sliders._sliders["b2"]._css_vars["--ghost"].rstrip("%"))
     assert -r + pct / 100 * 2 * r == pytest.approx(ghost, abs=1e-4)
     s.param.trigger("step")
-    assert s.b2 == pytest.approx(ghost, rel=1e-12)  # the step went where the ghost said
+    assert s.net.b2 == pytest.approx(ghost, rel=1e-12)  # the step went where the ghost said
+    assert app.sliders.value("b2") == s.net.b2
 
 
 def test_diagram_follows_weights_and_width(app):
     s = app.state
     d = app.diagram
-    assert d._edges.data["label"] == ["+0.50", "+0.30"]
-    assert d._nodes.data["label"][1] == f"a={1 / (1 + np.exp(-0.4)):.2f}"
-    s.probe_x = 3.0
-    assert d._nodes.data["label"][0] == "x=3"
+    edges, nodes = source(d, "diagram_edges"), source(d, "diagram_nodes")
+    assert edges.data["label"] == ["+0.50", "+0.30"]
+    assert nodes.data["label"][1] == f"a={1 / (1 + np.exp(-0.4)):.2f}"
+    d.probe_x = 3.0
+    assert nodes.data["label"][0] == "x=3"
     s.hidden = 2
-    assert len(d._edges.data["label"]) == 4 and len(d._nodes.data["x"]) == 4
-    assert d._edges.data["color"][3] != d._edges.data["color"][2]  # w2 = [1, -1]
-    s.w2_2 = -3.0
-    assert max(d._edges.data["width"]) == d._edges.data["width"][3]
+    assert len(edges.data["label"]) == 4 and len(nodes.data["x"]) == 4
+    assert edges.data["color"][3] != edges.data["color"][2]  # w2 = [1, -1]
+    s.set_values(w2_2=-3.0)
+    assert max(edges.data["width"]) == edges.data["width"][3]
 
 
 def test_landscape_map_point_and_path_match_the_weights(app):
     s, view = app.state, app.landscape
-    img = view._image.data
+    image, point, path = (source(view, f"landscape_{n}") for n in ("image", "point", "path"))
+    img = image.data
     x0, y0, dw, dh = img["x"][0], img["y"][0], img["dw"][0], img["dh"][0]
     xs, ys = np.linspace(x0, x0 + dw, 200), np.linspace(y0, y0 + dh, 200)
     expected = tinynet.landscape(s.net, X, Y, "w1", "b1", xs, ys)
     np.testing.assert_allclose(img["image"][0], expected, rtol=1e-6)
-    assert view._point.data == {"x": [0.5], "y": [-0.1]}
+    assert point.data == {"x": [0.5], "y": [-0.1]}
     s.training = True
     for _ in range(30):  # the map follows the network every tick (the sliders at 15 Hz)
-        s.advance(100)
+        tick(s, 100)
         w1, b1 = s.net.theta[:2].tolist()
-        assert view._point.data == {"x": [w1], "y": [b1]}
+        assert point.data == {"x": [w1], "y": [b1]}
         assert x0 <= w1 <= x0 + dw or view._range[0] <= w1 <= view._range[1]
-    path = view._path.data
-    assert len(path["x"]) == 30 and (path["x"][-1], path["y"][-1]) == (w1, b1)
+    trail = path.data
+    assert len(trail["x"]) == 30 and (trail["x"][-1], trail["y"][-1]) == (w1, b1)
     lo, hi = view._range[:2]
     assert lo < w1 < hi  # the axes followed the point
     s.training = False
-    assert (s.w1_1, s.b1_1) == (w1, b1)  # and on pause the sliders catch up
+    assert (app.sliders.value("w1_1"), app.sliders.value("b1_1")) == (w1, b1)  # and on pause
+    # the sliders catch up
 
 
 def test_landscape_recomputes_when_another_weight_changes(app):
     s, view = app.state, app.landscape
-    before = view._image.data["image"][0].copy()
-    s.w2_1 = 1.5
-    after = view._image.data["image"][0]
+    image = source(view, "landscape_image")
+    before = image.data["image"][0].copy()
+    s.set_values(w2_1=1.5)
+    after = image.data["image"][0]
     assert not np.allclose(before, after)
-    x0, dw = view._image.data["x"][0], view._image.data["dw"][0]
-    y0, dh = view._image.data["y"][0], view._image.data["dh"][0]
+    x0, dw = image.data["x"][0], image.data["dw"][0]
+    y0, dh = image.data["y"][0], image.data["dh"][0]
     net = tinynet.Network([0.5], [-0.1], [1.5], 0.2)
     # one cell, checked against tinynet directly
     i, j = 37, 151
@@ -111,12 +134,13 @@ def test_landscape_recomputes_when_another_weight_changes(app):
 
 def test_clicking_the_landscape_sets_the_two_weights(app):
     s, view = app.state, app.landscape
-    s.landscape_y = "w2_1"
+    view.y_weight = "w2_1"
     view._figure._trigger_event(Tap(view._figure, x=2.25, y=-1.5))
-    assert (s.w1_1, s.w2_1) == (2.25, -1.5)
+    assert (s.net.w1[0], s.net.w2[0]) == (2.25, -1.5)
+    assert (app.sliders.value("w1_1"), app.sliders.value("w2_1")) == (2.25, -1.5)
     expected = tinynet.Network([2.25], [-0.1], [-1.5], 0.2).loss(X, Y)
     assert f"{expected:.6f}" in app.readouts._loss.object
-    assert view._point.data == {"x": [2.25], "y": [-1.5]}
+    assert source(view, "landscape_point").data == {"x": [2.25], "y": [-1.5]}
 
 
 def test_all_views_agree_after_reset_width_switch_and_link(app):
@@ -124,14 +148,17 @@ def test_all_views_agree_after_reset_width_switch_and_link(app):
 
     def agree():
         theta = s.net.theta
-        assert app.landscape._point.data["x"] == [theta[slot_names(s.hidden).index(s.landscape_x)]]
-        assert app.diagram._edges.data["label"][0] == f"{s.net.w1[0]:+.2f}"
-        np.testing.assert_allclose(app.fit._curve.data["y"],
-                                   in_frame(s.net.predict(app.fit._curve.data["x"])))
+        x_weight = app.landscape.x_weight
+        assert source(app.landscape, "landscape_point").data["x"] == [
+            theta[slot_names(s.hidden).index(x_weight)]]
+        assert source(app.diagram, "diagram_edges").data["label"][0] == f"{s.net.w1[0]:+.2f}"
+        curve = source(app.fit, "fit_curve").data
+        np.testing.assert_allclose(curve["y"], in_frame(s.net.predict(curve["x"])))
+        assert [app.sliders.value(n) for n in slot_names(s.hidden)] == theta.tolist()
         assert f"{s.loss():.6f}"[:6] in app.readouts._loss.object or "e" in app.readouts._loss.object
         assert shown_push_and_ghost(app, "b2")[0] == pytest.approx(-s.net.gradient(X, Y)[-1])
 
-    s.advance(300)
+    tick(s, 300)
     agree()
     s.param.trigger("reset")
     agree()
@@ -162,15 +189,14 @@ def test_race_runs_both_widths_like_tinynet(app):
 
 def test_fit_curves_stay_inside_the_frame():
     """The overlay layer is not clipped: curves leaving the y range end at its edge."""
-    from app.views.fit import Y_RANGE, in_frame
-
     y = np.array([0.0, 2.0, 3.0, 2.5, 1.0, -1.0, -2.0, -3.0])
     np.testing.assert_array_equal(in_frame(y), [0.0, 1.6, np.nan, 1.6, 1.0, -0.6, np.nan, np.nan])
-    app = PlaygroundApp()
+    app = PlaygroundApp(loop=False)
     app.state.set_values(w2_1=2.0)  # a prediction that rises out of the frame
-    shown = app.fit._curve.data["y"]
+    curve = source(app.fit, "fit_curve")
+    shown = curve.data["y"]
     assert np.nanmax(shown) <= Y_RANGE[1] and np.isnan(shown).any()
-    predicted = app.state.net.predict(app.fit._curve.data["x"])
+    predicted = app.state.net.predict(curve.data["x"])
     inside = (predicted >= Y_RANGE[0]) & (predicted <= Y_RANGE[1])
     np.testing.assert_allclose(shown[inside], predicted[inside])
-    assert max(app.fit._points.data["y_hat"]) == Y_RANGE[1]
+    assert max(source(app.fit, "fit_points").data["y_hat"]) == Y_RANGE[1]

@@ -14,14 +14,14 @@ from bokeh.document import Document
 from PIL import Image
 
 from app import export
-from app.state import Playground
+from app.session import Session
 from app.views.export import ExportView
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def trained(hidden=2, epochs=250, **settings) -> Playground:
-    s = Playground(**settings)
+def trained(hidden=2, epochs=250, **settings) -> Session:
+    s = Session(**settings)
     s.hidden = hidden
     s.advance(epochs)
     return s
@@ -46,7 +46,7 @@ def test_weights_json_round_trip_gives_the_same_loss(hidden):
     assert doc["data"] == {"x": s.x.tolist(), "y": s.y.tolist()}
     assert doc["loss"] == s.loss() and doc["epoch"] == s.epoch
 
-    fresh = Playground()  # width 1, sigmoid: both change on load
+    fresh = Session()  # width 1, sigmoid: both change on load
     weights = export.parse_weights_json(text.encode())
     export.apply_weights(fresh, weights)
     assert fresh.hidden == hidden and fresh.activation == "tanh"
@@ -57,7 +57,7 @@ def test_weights_json_round_trip_gives_the_same_loss(hidden):
 
 def test_upload_in_the_view_loads_and_says_so():
     s = trained(3)
-    fresh = Playground()
+    fresh = Session()
     view = ExportView(state=fresh)
     view._upload.filename = "mine.json"
     view._upload.value = export.weights_json(s).encode()
@@ -198,7 +198,7 @@ def test_plots_png_is_drawn_in_chromium(chromium_path):  # the fixture installs 
 
 
 def test_downloads_export_the_state_at_click_time(chromium_path):  # plots.png needs it
-    s = Playground()
+    s = Session()
     view = ExportView(state=s)
     view.__panel__().get_root(Document())
     names = [d.filename for d in view._downloads]
@@ -216,7 +216,7 @@ def test_downloads_export_the_state_at_click_time(chromium_path):  # plots.png n
 
 
 def test_png_failure_is_shown_in_the_view(monkeypatch):
-    view = ExportView(state=Playground())
+    view = ExportView(state=Session())
 
     def broken(state):
         raise export.PNGUnavailable("PNG export could not start Chromium: no display")
@@ -233,6 +233,39 @@ def test_missing_browser_disables_png_with_the_reason(monkeypatch):
     reason = export.png_unavailable_reason()
     assert "Chromium and chromedriver" in reason
     with pytest.raises(export.PNGUnavailable, match="PNG export needs"):
-        export.plots_png(Playground())
-    view = ExportView(state=Playground())
+        export.plots_png(Session())
+    view = ExportView(state=Session())
     assert view._png.disabled and view._alert.visible and reason in view._alert.object
+
+
+def test_exported_plots_draw_what_the_page_shows():
+    """The exports and the page build their figures with the same functions and data."""
+    import panel as pn
+    from bokeh.models import ColumnDataSource
+
+    from app.main import PlaygroundApp
+
+    app = PlaygroundApp(loop=False)
+    s = app.state
+    s.hidden = 2
+    s.advance(150)
+    s.notify()
+
+    def page_source(view, name):
+        for pane in view.__panel__().select(pn.pane.Bokeh):
+            found = pane.object.select_one({"name": name})
+            if found is not None:
+                return found
+        raise LookupError(name)
+
+    fit, loss = export.plots(s).children
+    curve = page_source(app.fit, "fit_curve").data
+    exported = [c.data for c in fit.select(ColumnDataSource) if set(c.data) == {"x", "y"}
+                and len(c.data["x"]) == len(curve["x"])]
+    assert len(exported) == 1
+    np.testing.assert_array_equal(exported[0]["x"], curve["x"])
+    np.testing.assert_array_equal(exported[0]["y"], curve["y"])
+    history = page_source(app.loss_plot, "loss_history").data
+    (exported,) = [c.data for c in loss.select(ColumnDataSource) if "epoch" in c.data]
+    assert list(exported["epoch"]) == list(history["epoch"])
+    assert list(exported["loss"]) == list(history["loss"])

@@ -3,7 +3,7 @@ import math
 
 from app import loop
 from app.loop import MAX_PERIOD_MS, PERIOD_MS, UTILISATION, TrainLoop, shared_period_ms
-from app.state import Playground
+from app.session import Session
 
 
 def test_one_cheap_loop_ticks_at_full_rate_and_many_share_the_thread():
@@ -18,7 +18,7 @@ def test_one_cheap_loop_ticks_at_full_rate_and_many_share_the_thread():
 
 def test_loops_join_the_shared_count_when_training_and_leave_when_stopped():
     before = len(loop._training)
-    a, b = TrainLoop(Playground()), TrainLoop(Playground())
+    a, b = TrainLoop(Session()), TrainLoop(Session())
     a.state.training = True
     b.state.training = True
     assert len(loop._training) == before + 2
@@ -30,7 +30,7 @@ def test_loops_join_the_shared_count_when_training_and_leave_when_stopped():
 
 
 def test_a_tick_feeds_the_mean_cost_and_retunes_a_period_off_by_a_fifth():
-    state = Playground(speed=200)
+    state = Session(speed=200)
     train = TrainLoop(state)
     state.training = True
     try:

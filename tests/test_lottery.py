@@ -10,7 +10,7 @@ import pytest
 
 import tinynet
 from app.lottery import Cancelled, Lottery, width_seed
-from app.state import Playground
+from app.session import Session
 from app.views.lottery import LotteryView, histogram
 
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
@@ -20,14 +20,14 @@ X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
 def drawn():
     """One default draw (1,000 starts, 2,000 epochs) on the article's data, shared by tests
     that only read it."""
-    view = LotteryView(state=Playground())
+    view = LotteryView(state=Session())
     view.lottery.widths = [1, 2, 4]
     view.start()
     return view
 
 
 def small(state=None, **settings) -> Lottery:
-    return Lottery(state or Playground(), **{"runs": 60, "epochs": 200, **settings})
+    return Lottery(state or Session(), **{"runs": 60, "epochs": 200, **settings})
 
 
 def test_each_width_is_tinynets_train_many_from_that_widths_seed():
@@ -52,7 +52,7 @@ def test_a_width_draws_the_same_starts_whatever_the_other_widths():
 
 
 def test_the_playgrounds_data_optimizer_and_activation_are_used():
-    state = Playground(optimizer="adam", activation="tanh", learning_rate=0.05)
+    state = Session(optimizer="adam", activation="tanh", learning_rate=0.05)
     state.set_data([0.0, 1.0, 2.0], [1.0, 0.0, 1.0])
     lot = small(state, widths=[3])
     draw = lot.run()[3]
@@ -96,7 +96,7 @@ def test_histogram_source_counts_every_finite_run_once(drawn):
 
 
 def test_diverged_runs_are_counted_but_not_drawn():
-    state = Playground(learning_rate=10.0)
+    state = Session(learning_rate=10.0)
     view = LotteryView(state=state)
     view.lottery.param.update(runs=200, epochs=300, widths=[4])
     view.start()
@@ -122,8 +122,8 @@ def test_loading_a_run_puts_exactly_its_start_in_the_playground(drawn, where, ra
     assert state.hidden == 2
     np.testing.assert_array_equal(state.net.theta, lot.results[2].start[:, k])
     assert state.run.marks[1][-1] == f"lottery: width 2, run {k}"
-    assert [state.w1_1, state.w1_2, state.b2] == [*lot.results[2].start[:2, k],
-                                                  lot.results[2].start[6, k]]
+    assert [state.net.w1[0], state.net.w1[1], state.net.b2] == [*lot.results[2].start[:2, k],
+                                                                lot.results[2].start[6, k]]
 
 
 def test_progress_reaches_the_total_in_steps():
@@ -186,7 +186,7 @@ def test_an_empty_choice_of_widths_says_so():
 
 
 def test_view_builds_without_a_server_and_shows_the_draw_as_it_finishes():
-    view = LotteryView(state=Playground())
+    view = LotteryView(state=Session())
     root = pn.panel(view).get_root()
     assert root.select_one({"name": "lottery_hist"}) is not None
     assert view._cancel.disabled and not view._run.disabled and not view._picker.visible
@@ -204,7 +204,7 @@ def test_view_builds_without_a_server_and_shows_the_draw_as_it_finishes():
 
 
 def test_other_data_reads_reached_a_loss_and_drops_the_floor_line():
-    state = Playground(preset="step")
+    state = Session(preset="step")
     view = LotteryView(state=state)
     view.lottery.param.update(runs=20, epochs=50, widths=[2])
     view.start()
@@ -226,7 +226,7 @@ def lottery_page():
     views = []
 
     def session():
-        state = Playground()
+        state = Session()
         view = LotteryView(state=state)
         view.lottery.param.update(**PAGE_SETTINGS)
         views.append(view)

@@ -16,17 +16,18 @@ from hypothesis import strategies as st
 import tinynet
 from app import cli, urlstate
 from app.main import PlaygroundApp
-from app.state import OPTIMIZERS, WIDTHS, slot_names
+from app.session import DIVERGED, slot_names
+from app.settings import LEARNING_RATE_BOUNDS, OPTIMIZERS, WIDTHS
 
 ROOT = Path(__file__).resolve().parent.parent
-MAX_LR = 10.0  # the learning rate's upper bound in app.state
+MIN_LR, MAX_LR = LEARNING_RATE_BOUNDS
 
 # -- random sessions ------------------------------------------------------------------------------
 EXTREME = st.sampled_from([1e6, -1e6, 999_999.5, -3.5e5, 1e-12, 0.0, 40.0, -40.0])
 VALUE = st.one_of(EXTREME, st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False))
 ACTIONS = st.one_of(
     st.tuples(st.just("value"), st.integers(0, 4 * max(WIDTHS)), VALUE),
-    st.tuples(st.just("lr"), st.sampled_from([1e-4, 0.5, 3.0, 9.99, MAX_LR])),
+    st.tuples(st.just("lr"), st.sampled_from([MIN_LR, 0.5, 3.0, 9.99, MAX_LR])),
     st.tuples(st.just("optimizer"), st.sampled_from(list(OPTIMIZERS.values()))),
     st.tuples(st.just("width"), st.sampled_from(WIDTHS)),
     st.tuples(st.just("reset")),
@@ -44,8 +45,8 @@ def check_consistent(app):
     assert math.isfinite(s.loss())
     names = slot_names(s.hidden)
     if not s.training:  # sliders show the network (while training they follow at 15 Hz)
-        assert [getattr(s, n) for n in names] == theta.tolist()
-        assert s.weight_range >= float(np.max(np.abs(theta)))
+        assert [app.sliders.value(n) for n in names] == theta.tolist()
+        assert app.sliders.span >= float(np.max(np.abs(theta)))
     for name in names:  # the slider widgets themselves hold the value within their range
         slider = app.sliders._sliders[name]
         assert slider.start <= slider.value <= slider.end
@@ -75,11 +76,13 @@ def act(app, action):
         before = s.epoch
         if kind == "step":
             s.param.trigger("step")
-        else:
-            s.advance(n)
+        else:  # what a tick of the Train loop does
+            result = s.advance(n)
+            s.notify()
+            assert result.diverged == (s.epoch != before + n)
         diverged = s.epoch != before + n
         # a divergence is undone (back to the checkpoint, never forwards) and explained
-        assert diverged == s.message.startswith("Training diverged"), (before, s.epoch, s.message)
+        assert diverged == s.message.startswith(DIVERGED), (before, s.epoch, s.message)
         if diverged:
             assert s.epoch <= before and not s.training
     elif kind == "training":
@@ -91,7 +94,7 @@ def act(app, action):
 @example([("lr", 9.99), ("advance", 400), ("advance", 1)])  # found by hypothesis: a stale
 # divergence message outlived the next, successful step
 def test_any_sequence_of_actions_leaves_a_consistent_state(actions):
-    app = PlaygroundApp()
+    app = PlaygroundApp(loop=False)
     for action in actions:
         act(app, action)
         check_consistent(app)
@@ -100,16 +103,19 @@ def test_any_sequence_of_actions_leaves_a_consistent_state(actions):
 @pytest.mark.parametrize("optimizer", list(OPTIMIZERS.values()))
 @pytest.mark.parametrize("hidden", WIDTHS)
 def test_the_largest_learning_rate_with_every_optimizer(optimizer, hidden):
-    app = PlaygroundApp()
+    app = PlaygroundApp(loop=False)
     s = app.state
     s.param.update(hidden=hidden, optimizer=optimizer, learning_rate=MAX_LR)
     diverged = False
     for _ in range(20):
         before = s.epoch
-        s.advance(100)
+        result = s.advance(100)
+        s.notify()
         check_consistent(app)
-        if s.epoch != before + 100:
-            assert "diverged" in s.message and not s.training
+        assert result.diverged == (s.epoch != before + 100)
+        if result.diverged:
+            assert s.message.startswith(DIVERGED) and result.reason in s.message
+            assert not s.training
             diverged = True
             break
     # plain and momentum steps overshoot at lr 10; Adam's steps are bounded by lr per weight
@@ -119,22 +125,23 @@ def test_the_largest_learning_rate_with_every_optimizer(optimizer, hidden):
 @pytest.mark.parametrize("value", [1e6, -1e6])
 @pytest.mark.parametrize("activation", list(tinynet.ACTIVATIONS))
 def test_extreme_weights_then_training(value, activation):
-    app = PlaygroundApp()
+    app = PlaygroundApp(loop=False)
     s = app.state
     s.activation = activation
     s.set_values(**{n: value for n in slot_names(s.hidden)})
     check_consistent(app)
-    assert s.weight_range >= 1e6
+    assert app.sliders.span >= 1e6
     s.advance(50)
+    s.notify()
     check_consistent(app)
     s.param.trigger("reset")
     check_consistent(app)
-    assert s.weight_range == 8.0  # narrows again once the weights are small
+    assert app.sliders.span == 8.0  # narrows again once the weights are small
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
 def test_non_finite_slider_values_are_refused(value):
-    s = PlaygroundApp().state
+    s = PlaygroundApp(loop=False).state
     before = s.net.theta.copy()
     with pytest.raises(ValueError, match="cannot set"):
         s.set_values(w1_1=value)
@@ -159,7 +166,7 @@ BAD_DATA = [
 
 @pytest.mark.parametrize("x,y,why", BAD_DATA)
 def test_bad_data_is_refused_and_the_data_kept(x, y, why):
-    s = PlaygroundApp().state
+    s = PlaygroundApp(loop=False).state
     x0, y0, loss0 = s.x.copy(), s.y.copy(), s.loss()
     with pytest.raises(tinynet.DataError, match=why) as err:
         s.set_data(x, y)
@@ -171,7 +178,7 @@ def test_bad_data_is_refused_and_the_data_kept(x, y, why):
 
 
 def test_200_points_are_accepted():
-    s = PlaygroundApp().state
+    s = PlaygroundApp(loop=False).state
     x = np.linspace(0, 5, tinynet.MAX_POINTS)
     s.set_data(x, np.sin(x))
     assert s.x.size == tinynet.MAX_POINTS and math.isfinite(s.loss())
@@ -190,14 +197,14 @@ def test_link_values_are_never_evaluated(monkeypatch, tmp_path):
 
     for name in ("eval", "exec", "compile"):
         monkeypatch.setattr(builtins, name, refuse)
-    defaults = PlaygroundApp().state
+    defaults = PlaygroundApp(loop=False).state
     for payload in PAYLOADS:
         text = payload.format(marker=marker)
-        query = {key: text for key in urlstate.KEYS}
+        query = {key: text for key in urlstate.keys()}
         settings_, notices = urlstate.parse_query(query)
         assert settings_ == {}, settings_  # every key refused
-        assert len(notices) == len(urlstate.KEYS)
-        s = PlaygroundApp().state
+        assert len(notices) == len(urlstate.keys())
+        s = PlaygroundApp(loop=False).state
         urlstate.apply(s, settings_)
         assert s.net.theta.tolist() == defaults.net.theta.tolist()
     assert not marker.exists()

@@ -5,25 +5,26 @@ from hypothesis import strategies as st
 
 import tinynet
 from app import urlstate
-from app.state import Playground
+from app.session import Session
+from app.settings import LEARNING_RATE_BOUNDS
 
 
 def restored(query):
-    state = Playground()
+    state = Session()
     found, notices = urlstate.parse_query(query)
     urlstate.apply(state, found)
     return state, notices
 
 
 def test_round_trip_is_exact():
-    a = Playground(hidden=2)
+    a = Session(hidden=2)
     a.advance(123)
     a.learning_rate, a.speed = 0.37, 1234.0
     b, notices = restored(urlstate.to_query(a))
     assert notices == []
     assert b.hidden == 2 and b.learning_rate == 0.37 and b.speed == 1234.0
-    assert b.net.theta.tolist() == a.net.theta.tolist()
-    assert b.loss() == a.loss()
+    assert b.net.theta.tolist() == a.net.theta.tolist()  # every digit of every weight
+    assert b.loss() == a.loss() and b.epoch == a.epoch == 123
 
 
 def test_a_shared_link_sets_the_weights():
@@ -46,6 +47,7 @@ BAD = [
     ("w1", "1,2"), ("w1", ""), ("w1", "<script>alert(1)</script>"), ("b1", "0x10"),
     ("w2", "1,,2"), ("b2", "NaN"), ("b2", "1,2"), ("b2", "9" * 400),
     ("lr", "nan"), ("lr", "0"), ("lr", "-1"), ("lr", "11"), ("lr", "inf"), ("lr", "fast"),
+    ("lr", "0.0009"), ("lr", "10.01"),
     ("speed", "0"), ("speed", "1e9"), ("speed", "-5"), ("speed", "abc"),
 ]
 
@@ -55,7 +57,7 @@ def test_every_bad_value_is_named_and_ignored(key, value):
     s, notices = restored({key: value})
     assert len(notices) == 1 and notices[0].startswith(f"{key}=") and "ignored" in notices[0]
     assert "<script>" not in notices[0] or "'" in notices[0]  # shown quoted, as text
-    default = Playground()
+    default = Session()
     assert s.net.theta.tolist() == default.net.theta.tolist()
     assert (s.hidden, s.learning_rate, s.speed) == (1, 0.5, default.speed)
     s.advance(1)  # the session keeps working
@@ -70,11 +72,11 @@ def test_wrong_counts_for_the_width_are_named():
 
 def test_unknown_keys_are_ignored():
     s, notices = restored({"utm_source": "x", "foo": "bar"})
-    assert notices == [] and s.loss() == Playground().loss()
+    assert notices == [] and s.loss() == Session().loss()
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(urlstate.KEYS), st.text(max_size=30), max_size=7))
+@given(st.dictionaries(st.sampled_from(urlstate.keys()), st.text(max_size=30), max_size=7))
 def test_any_query_gives_a_working_state(query):
     s, notices = restored(query)
     assert all(isinstance(n, str) and n for n in notices)
@@ -85,3 +87,35 @@ def test_any_query_gives_a_working_state(query):
 def test_very_long_values_are_shortened_in_the_notice():
     _, notices = restored({"w1": "x" * 10_000})
     assert len(notices[0]) < 300
+
+
+def test_the_learning_rate_bounds_are_the_links():
+    lo, hi = LEARNING_RATE_BOUNDS
+    assert (lo, hi) == (1e-3, 10.0)
+    for text, value in ((repr(lo), lo), (repr(hi), hi), ("0.001", 1e-3), ("10", 10.0)):
+        s, notices = restored({"lr": text})
+        assert notices == [] and s.learning_rate == value
+    _, notices = restored({"lr": "0.0001"})
+    assert notices == ["lr='0.0001' was ignored: it must be a number from 0.001 to 10."]
+
+
+@pytest.mark.parametrize("key,value,notice", [
+    ("hidden", "7", "hidden='7' was ignored: choose one of 1, 2, 3, 4."),
+    ("seed", "x", "seed='x' was ignored: it must be a whole number from 0 to 2147483647."),
+    ("data", "custom", "data='custom' was ignored: choose one of "),
+    ("opt", "sgd", "opt='sgd' was ignored: choose one of gd, momentum, adam."),
+])
+def test_notices_say_what_is_allowed(key, value, notice):
+    _, notices = restored({key: value})
+    assert len(notices) == 1 and notices[0].startswith(notice)
+
+
+def test_own_data_round_trips_as_points():
+    a = Session()
+    a.set_data([0.0, 1.5, 3.0], [1.0, 0.25, -0.5])
+    a.preset = "custom"
+    query = urlstate.to_query(a)
+    assert "data" not in query and "points" in query
+    b, notices = restored(query)
+    assert notices == [] and b.preset == "custom"
+    assert b.x.tolist() == a.x.tolist() and b.y.tolist() == a.y.tolist() and b.loss() == a.loss()

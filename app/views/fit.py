@@ -13,6 +13,7 @@ from bokeh.plotting import figure
 
 import tinynet
 
+from ..settings import point_number
 from .base import ERROR, INK, NEURON_COLORS, PREDICTION, Y_RANGE, View
 
 
@@ -26,6 +27,11 @@ def in_frame(y: np.ndarray, lo: float = Y_RANGE[0], hi: float = Y_RANGE[1]) -> n
     near[1:] |= inside[:-1]
     near[:-1] |= inside[1:]
     return np.where(near, np.clip(y, lo, hi), np.nan)
+
+
+def _as_meant(new: list, old: np.ndarray) -> list:
+    kept = old.tolist()
+    return [v if i < len(kept) and v == kept[i] else point_number(v) for i, v in enumerate(new)]
 
 
 def x_grid(x: np.ndarray) -> np.ndarray:
@@ -125,9 +131,13 @@ class FitPlot(View):
     def _on_edit(self, attr, old, new):
         """The learner moved, added or removed a data point in the browser."""
         s = self.state
-        x, y = new.get("x", []), new.get("y", [])
-        if (list(x), list(y)) == (s.x.tolist(), s.y.tolist()):
+        x, y = list(new.get("x", [])), list(new.get("y", []))
+        if (x, y) == (s.x.tolist(), s.y.tolist()):
             return  # our own update coming back
+        try:  # the moved or added points, as a drag means them; the others as they were
+            x, y = _as_meant(x, s.x), _as_meant(y, s.y)
+        except (TypeError, ValueError):
+            pass  # set_data says what is wrong
         try:
             s.set_data(x, y, label="data edited")
             s.param.update(preset="custom")

@@ -12,7 +12,7 @@ import param
 from ..fast import FastFloatSlider, FastHTML
 from ..throttle import Throttle
 from ..session import slot_label, slot_names
-from ..settings import MAX_HIDDEN
+from ..settings import MAX_HIDDEN, slider_number
 from .base import ERROR, GOOD, View
 
 SLIDER_HZ = 15  # while training, the sliders follow the network this often; the plots and
@@ -68,7 +68,7 @@ class WeightSliders(View):
 
     def _on_drag(self, slot: str, value: float):
         if not self._setting and slot in slot_names(self.state.hidden):
-            self.state.set_values(**{slot: value})
+            self.state.set_values(**{slot: slider_number(value)})
 
     @param.depends("state.hidden", watch=True)
     def _show_width(self):
