@@ -269,6 +269,17 @@ def _find(names: list[str]) -> str | None:
     return next((found for found in map(shutil.which, names) if found), None)
 
 
+def find_chromium() -> str | None:
+    """Chromium's executable: Debian's /usr/bin/chromium first, else one on PATH (None if none).
+    The one finder: the test and benchmark tools (tools/chromium.py) use it too."""
+    return _find(["/usr/bin/chromium", "chromium", "chromium-browser"])
+
+
+def find_chromedriver() -> str | None:
+    """chromedriver (Debian's chromium-driver package), which PNG export drives Chromium with."""
+    return _find(["/usr/bin/chromedriver", "chromedriver"])
+
+
 def _first_line(err: Exception) -> str:
     lines = str(err).strip().splitlines()  # selenium appends a stack trace
     return lines[0] if lines else type(err).__name__
@@ -281,9 +292,9 @@ def png_unavailable_reason() -> str:
     missing = []
     if importlib.util.find_spec("selenium") is None:
         missing.append("the selenium package")
-    if _find(["/usr/bin/chromium", "chromium", "chromium-browser"]) is None:
+    if find_chromium() is None:
         missing.append("Chromium")
-    if _find(["/usr/bin/chromedriver", "chromedriver"]) is None:
+    if find_chromedriver() is None:
         missing.append("chromedriver")
     if not missing:
         return ""
@@ -305,8 +316,8 @@ def plots_png(state: Session) -> bytes:
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking"):
         options.add_argument(flag)
-    options.binary_location = _find(["/usr/bin/chromium", "chromium", "chromium-browser"])
-    service = Service(executable_path=_find(["/usr/bin/chromedriver", "chromedriver"]))
+    options.binary_location = find_chromium()
+    service = Service(executable_path=find_chromedriver())
     layout = plots(state)
     try:
         driver = webdriver.Chrome(options=options, service=service)

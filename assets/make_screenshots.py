@@ -6,18 +6,18 @@ Whole pages (playground-*.png), then one cropped picture per view of "seeing why
 the sidebar's gradient nudges and ghost ticks, the network diagram, the loss landscape with a
 training path, and the race after ~3 s.
 """
-import socket
-import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-HERE = Path(__file__).parent
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--disable-quic"]
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from tools.chromium import find_chromium, launch_options  # noqa: E402
+from tools.server import Server  # noqa: E402
+
 SHOTS = [  # file, query, seconds of training
     ("playground-start.png", "", 0),
     ("playground-trained-1-neuron.png", "?speed=5000", 2.5),
@@ -90,39 +90,24 @@ def view_shots(browser, base):
     page.close()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "--no-show", "--port", str(port)],
-                              cwd=HERE.parent)
-    try:
-        time.sleep(4)
-        exe = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=exe, args=ARGS)
-            for name, query, seconds in SHOTS:
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(f"http://127.0.0.1:{port}/{query}")
-                page.wait_for_selector(".tn-weights .noUi-handle", timeout=30_000)
+    with Server() as server, sync_playwright() as p, tempfile.TemporaryDirectory() as home:
+        browser = p.chromium.launch(**launch_options(home, find_chromium()))
+        for name, query, seconds in SHOTS:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{server.url}/{query}")
+            page.wait_for_selector(".tn-weights .noUi-handle", timeout=30_000)
+            time.sleep(1)
+            if seconds:
+                page.locator(".tn-train button").click()
+                time.sleep(seconds)
+                page.locator(".tn-train button").click()
                 time.sleep(1)
-                if seconds:
-                    page.locator(".tn-train button").click()
-                    time.sleep(seconds)
-                    page.locator(".tn-train button").click()
-                    time.sleep(1)
-                page.screenshot(path=HERE / name, full_page=True)
-                page.close()
-                print("wrote", HERE / name)
-            view_shots(browser, f"http://127.0.0.1:{port}")
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(10)
+            page.screenshot(path=HERE / name, full_page=True)
+            page.close()
+            print("wrote", HERE / name)
+        view_shots(browser, server.url)
+        browser.close()
 
 
 if __name__ == "__main__":

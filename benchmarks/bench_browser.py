@@ -30,9 +30,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.conftest import (  # noqa: E402
-    CHROMIUM_ARGS, DEEP_TEXT_JS, find_chromium, free_port, wait_for_http,
-)
+from tools.chromium import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from tools.net import free_port, wait_for_http  # noqa: E402
+from tools.page import DEEP_TEXT_JS  # noqa: E402
 
 TARGETS = {"p50_ms": 20.0, "p95_ms": 35.0, "updates_per_s": 30.0, "frame_ms": 1000 / 60}
 

@@ -1,10 +1,10 @@
 """Soak: one session training at top speed for N minutes; the server's memory must stay flat.
 
 Starts ``python -m app.cli`` on 127.0.0.1 (a subprocess), opens one session over Bokeh's
-websocket protocol (benchmarks/load.py's client), presses Train at speed 10000 epochs/s,
-samples the server's RSS every 10 s, and prints the series and the growth. The app bounds what
-a long run keeps (app/run.py HISTORY_CAP thins the loss history; the landscape path rolls over
-at 3000 points), so after warm-up the RSS should not climb.
+websocket protocol (tools/wsclient.py, as benchmarks/load.py does), presses Train at speed
+10000 epochs/s, samples the server's RSS every 10 s, and prints the series and the growth. The
+app bounds what a long run keeps (app/run.py HISTORY_CAP thins the loss history; the landscape
+path rolls over at 3000 points), so after warm-up the RSS should not climb.
 
     python benchmarks/soak.py                  # 10 minutes
     python benchmarks/soak.py --minutes 3 --json soak.json
@@ -16,8 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import Server, Session, cpu_seconds, rss_mb  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.server import Server, cpu_seconds, rss_mb  # noqa: E402
+from tools.wsclient import Session  # noqa: E402
 
 SAMPLE_S = 10.0
 WARMUP_S = 60.0  # growth is judged from here on: caches, JIT-free imports and pools settle first

@@ -1,68 +1,21 @@
 """Shared fixtures: a headless Chromium for pytest-playwright, one served app, page helpers.
 
 Browser tests are marked ``@pytest.mark.browser`` and never skip: if no Chromium can be found or
-installed, the session fails loudly (see /work/shared/BROWSER.md for the measured recipe).
+installed, the session fails loudly. The Chromium (Debian's, installed with apt when missing and
+we are root, else Playwright's own), its flags, the servers and the page-reading scripts come
+from tools/, which the benchmarks use too.
 """
-import logging
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-log = logging.getLogger("tests.browser")
-
-DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
-# Headless, no sandbox (root in containers), and none of the background traffic Chromium
-# starts on its own (offline it only produces errors and delays).
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run", "--disable-quic",
-]
+from tools.chromium import find_chromium, launch_options
+from tools.page import shadow_text, source_data
+from tools.server import in_process
 
 
-# -- finding a Chromium --------------------------------------------------------------------------
-def _run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess:
-    log.warning("running: %s", " ".join(cmd))
-    print(f"[conftest] running: {' '.join(cmd)}", file=sys.stderr, flush=True)
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
-    print(f"[conftest] exit {done.returncode}: " + " | ".join(tail), file=sys.stderr, flush=True)
-    return done
-
-
-def find_chromium() -> Path | None:
-    """Debian's Chromium (and its chromedriver, for PNG export), installed with apt if we are
-    root; None means Playwright's own browser.
-
-    Raises RuntimeError if neither can be had: a browser test must fail, not skip.
-    """
-    if DEBIAN_CHROMIUM.exists() and (shutil.which("chromedriver") or os.geteuid() != 0):
-        return DEBIAN_CHROMIUM
-    tried = []
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        update = subprocess.run(["apt-get", "update"], capture_output=True, text=True, env=env,
-                                timeout=300)
-        print(f"[conftest] apt-get update: exit {update.returncode}", file=sys.stderr, flush=True)
-        install = _run(["apt-get", "install", "-y", "chromium", "chromium-driver"], timeout=600)
-        if DEBIAN_CHROMIUM.exists():
-            return DEBIAN_CHROMIUM
-        tried.append(f"apt-get install chromium (exit {install.returncode})")
-    done = _run([sys.executable, "-m", "playwright", "install", "chromium"], timeout=600)
-    if done.returncode == 0:
-        return None
-    tried.append(f"playwright install chromium (exit {done.returncode})")
-    raise RuntimeError(f"no Chromium for the browser tests: {DEBIAN_CHROMIUM} is missing and "
-                       + "; ".join(tried) + " failed")
-
-
+# -- a Chromium ----------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def chromium_path() -> Path | None:
     try:
@@ -75,90 +28,18 @@ def chromium_path() -> Path | None:
 def browser_type_launch_args(browser_type_launch_args, chromium_path, tmp_path_factory):
     """pytest-playwright's launch arguments plus our Chromium, flags and a private XDG home."""
     home = tmp_path_factory.mktemp("chromium-home")
-    env = {**os.environ, "XDG_CONFIG_HOME": str(home / "config"),
-           "XDG_CACHE_HOME": str(home / "cache")}
-    args = {**browser_type_launch_args, "args": CHROMIUM_ARGS, "env": env}
-    if chromium_path is not None:
-        args["executable_path"] = str(chromium_path)
-    return args
+    return {**browser_type_launch_args, **launch_options(home, chromium_path)}
 
 
 # -- serving the app -----------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_http(url: str, timeout: float = 20.0) -> None:
-    """Block until ``url`` answers 200 (raises TimeoutError with the last error otherwise)."""
-    deadline, last = time.monotonic() + timeout, None
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError as exc:
-            last = exc
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout} s: {last}")
-
-
 @pytest.fixture(scope="session")
 def app_url():
     """The playground served in this process on a free port: 'http://127.0.0.1:PORT'."""
-    from app.cli import serve
-
-    port = free_port()
-    server = serve(port=port, address="127.0.0.1", show=False, threaded=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/")
+    with in_process() as url:
         yield url
-    finally:
-        server.stop()
 
 
 # -- reading the page ----------------------------------------------------------------------------
-# Panel puts a pane's css_classes on a shadow host and its text in the shadow root under it, so
-# innerText on the host is ''. This walks open shadow roots (skipping <style>/<script>).
-DEEP_TEXT_JS = """
-(el) => {
-  const parts = [];
-  const walk = (node) => {
-    if (node.nodeType === Node.TEXT_NODE) { parts.push(node.textContent); return; }
-    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return;
-    if (node.nodeName === 'STYLE' || node.nodeName === 'SCRIPT') return;
-    if (node.shadowRoot) walk(node.shadowRoot);
-    for (const child of node.childNodes) walk(child);
-  };
-  walk(el);
-  return parts.join(' ').replace(/\\s+/g, ' ').trim();
-}
-"""
-
-SOURCE_DATA_JS = """
-(name) => {
-  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
-  const model = doc && doc.get_model_by_name(name);
-  if (!model) return null;
-  const out = {};
-  for (const [key, column] of Object.entries(model.data)) out[key] = Array.from(column);
-  return out;
-}
-"""
-
-
-def shadow_text(page, css: str) -> str:
-    """The text shown inside the first element matching ``css``, through shadow DOM."""
-    return page.locator(css).first.evaluate(DEEP_TEXT_JS)
-
-
-def source_data(page, name: str) -> dict | None:
-    """A named Bokeh ColumnDataSource's data as the page holds it (None if not there yet)."""
-    return page.evaluate(SOURCE_DATA_JS, name)
-
-
 def wait_until(probe, timeout: float = 10.0, interval: float = 0.05, what: str = "condition",
                page=None):
     """Poll ``probe()`` until it returns something truthy; return it or fail with the last value.

@@ -7,7 +7,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from conftest import free_port, wait_for_http
+from tools.net import free_port, wait_for_http
 
 
 def installed_script() -> str:

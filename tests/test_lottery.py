@@ -219,9 +219,8 @@ PAGE_SETTINGS = {}  # the next session's lottery settings
 @pytest.fixture(scope="module")
 def lottery_page():
     """A page of the loss readout and the lottery, served here; yields (url, views made)."""
-    from conftest import free_port, wait_for_http
-
     from app.views.loss import Readouts
+    from tools.net import free_port, wait_for_http
 
     views = []
 

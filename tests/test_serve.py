@@ -1,7 +1,8 @@
 """Scaling out on one machine: ``tinynet-playground --num-procs 2`` (and Panel's own
 ``panel serve --num-procs 2``) fork two worker processes that share the port, and sessions
-on them render and train. Runs the load benchmark's check (benchmarks/load.py), which speaks
-Bokeh's websocket protocol as a browser does."""
+on them render and train. Runs the load benchmark's check (``benchmarks/load.py
+--num-procs-check``, a subprocess: tests never import the benchmarks), whose client
+(tools/wsclient.py) speaks Bokeh's websocket protocol as a browser does."""
 import json
 import subprocess
 import sys
@@ -106,17 +107,14 @@ def test_closed_tabs_leave_the_shared_count_without_errors(caplog):
     import weakref
 
     from app import loop
-    from benchmarks.load import Session
-    from tests.conftest import free_port, wait_for_http
+    from tools.server import in_process
+    from tools.wsclient import Session
 
-    port = free_port()
-    server = cli.serve(port=port, show=False, threaded=True)
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/")
+    with in_process() as url:
         before = set(loop._training)
 
         async def train_then_close():
-            sessions = [Session(f"http://127.0.0.1:{port}", "?speed=200") for _ in range(3)]
+            sessions = [Session(url, "?speed=200") for _ in range(3)]
             for s in sessions:
                 await s.open()
             readers = [asyncio.create_task(s.read_forever()) for s in sessions]
@@ -155,5 +153,3 @@ def test_closed_tabs_leave_the_shared_count_without_errors(caplog):
         left = [ref() for ref in states if ref() is not None]
         assert not left, f"a closed session's state is still reachable: {holders(left[0])}"
         del left
-    finally:
-        server.stop()

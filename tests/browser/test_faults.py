@@ -4,21 +4,17 @@ The closed-tab and restart tests serve the app the real way, ``python -m app.cli
 subprocess on 127.0.0.1, so they can measure its CPU in /proc and kill and restart it.
 """
 import math
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 import tinynet
-from tests.conftest import DEEP_TEXT_JS, Playground, free_port, wait_for_http
+from tests.conftest import Playground
+from tools.page import DEEP_TEXT_JS
+from tools.server import Server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
 SHOWN = 5e-7  # the loss readout shows 6 decimals
 SPEED = 200  # epochs per second asked for by the link
@@ -134,37 +130,11 @@ def test_width_reset_and_slider_during_training(playground):
 
 
 # -- a server of our own, in a subprocess -------------------------------------------------------
-class AppProcess:
-    """``python -m app.cli`` on 127.0.0.1:port, started and stopped by the test."""
-
-    def __init__(self, port):
-        self.port, self.url, self.proc = port, f"http://127.0.0.1:{port}", None
-
-    def start(self):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "--no-show", "--port", str(self.port)], cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        wait_for_http(self.url + "/", timeout=30)
-        return self
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def cpu_seconds(self):
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def cpu_percent(self, seconds=2.0):
-        c0, t0 = self.cpu_seconds(), time.monotonic()
-        time.sleep(seconds)
-        return 100 * (self.cpu_seconds() - c0) / (time.monotonic() - t0)
-
-
 @pytest.fixture
 def app_process():
-    server = AppProcess(free_port()).start()
+    """``python -m app.cli`` on a free port (tools.server.Server): the test may kill it, start
+    it again on the same port, and read its CPU use."""
+    server = Server().start()
     try:
         yield server
     finally:

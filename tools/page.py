@@ -1,0 +1,42 @@
+"""Reading what a Panel page shows from Playwright: scripts that see through shadow DOM.
+
+Panel puts a pane's css_classes on a shadow host and its text in the shadow root under it, so
+innerText on the host is ''; and a named Bokeh data source is read from the page's document.
+"""
+
+# Walks open shadow roots (skipping <style>/<script>); call as ``locator.evaluate(DEEP_TEXT_JS)``.
+DEEP_TEXT_JS = """
+(el) => {
+  const parts = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) { parts.push(node.textContent); return; }
+    if (node.nodeType !== Node.ELEMENT_NODE && node.nodeType !== Node.DOCUMENT_FRAGMENT_NODE) return;
+    if (node.nodeName === 'STYLE' || node.nodeName === 'SCRIPT') return;
+    if (node.shadowRoot) walk(node.shadowRoot);
+    for (const child of node.childNodes) walk(child);
+  };
+  walk(el);
+  return parts.join(' ').replace(/\\s+/g, ' ').trim();
+}
+"""
+
+SOURCE_DATA_JS = """
+(name) => {
+  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
+  const model = doc && doc.get_model_by_name(name);
+  if (!model) return null;
+  const out = {};
+  for (const [key, column] of Object.entries(model.data)) out[key] = Array.from(column);
+  return out;
+}
+"""
+
+
+def shadow_text(page, css: str) -> str:
+    """The text shown inside the first element matching ``css``, through shadow DOM."""
+    return page.locator(css).first.evaluate(DEEP_TEXT_JS)
+
+
+def source_data(page, name: str) -> dict | None:
+    """A named Bokeh ColumnDataSource's data as the page holds it (None if not there yet)."""
+    return page.evaluate(SOURCE_DATA_JS, name)

@@ -1,0 +1,154 @@
+"""A visitor without a browser: Bokeh's websocket protocol spoken as the page speaks it.
+
+Each ``Session`` does what a browser does: GET the page (the server builds a session and signs
+a token into the HTML), open ``/ws`` with the subprotocols ``["bokeh", token]`` and a
+same-origin ``Origin`` header, send PULL-DOC-REQ, then press Train by sending the PATCH-DOC a
+browser sends (``ModelChanged``: the Train toggle's ``active`` becomes true). It then counts the
+PATCH-DOC messages the server pushes, reads the epoch readout out of them, and acknowledges
+each drawn tick the way the page's script does (so the loop's back-pressure sees a fast page).
+"""
+import asyncio
+import html
+import itertools
+import json
+import re
+import urllib.request
+
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+_ids = itertools.count(1)
+
+
+def find_models(doc_json: dict) -> dict:
+    """Model ids in a PULL-DOC-REPLY: the Train toggle and the epoch readout, found by CSS class."""
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "id" in node:
+                classes = node.get("attributes", {}).get("css_classes") or []
+                for cls in ("tn-train", "tn-epoch", "tn-loss", "tn-beacon", "tn-ack"):
+                    if cls in classes and cls not in found:
+                        found[cls] = node["id"]
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc_json)
+    return found
+
+
+EPOCH_RE = re.compile(r"tn-value\">(\d+)<")
+
+
+class Session:
+    """One visitor: page, websocket, document, then Train; counts what the server pushes."""
+
+    def __init__(self, base_url: str, query: str = ""):
+        self.base_url, self.query = base_url, query
+        self.patches = 0  # PATCH-DOC messages received since training started
+        self.readouts = 0  # of them, those that changed the epoch readout
+        self.epochs: list[tuple[float, int]] = []  # (time, epoch shown)
+        self.models: dict = {}
+        self.doc_bytes = 0
+        self.html = ""
+        self.first_doc = ""
+        self.ws = None
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        url = f"{self.base_url}/{self.query}"
+        self.html = await loop.run_in_executor(
+            None, lambda: urllib.request.urlopen(url, timeout=120).read().decode())
+        token = re.search(r'"token":"([^"]+)"', self.html).group(1)
+        ws_url = self.base_url.replace("http://", "ws://") + "/ws"
+        origin = "/".join(self.base_url.split("/")[:3])  # same-origin, as a browser sends it
+        request = HTTPRequest(ws_url, headers={"Origin": origin}, connect_timeout=120,
+                              request_timeout=120)
+        self.ws = await websocket_connect(request, subprotocols=["bokeh", token],
+                                          max_message_size=64 * 2**20)
+        header, _, _ = await self.receive()
+        assert header["msgtype"] == "ACK", header
+        await self.send("PULL-DOC-REQ", {})
+        while True:
+            header, content, raw = await self.receive()
+            if header["msgtype"] == "PULL-DOC-REPLY":
+                break
+        self.first_doc, self.doc_bytes = raw, len(raw)
+        self.models = find_models(content)
+        assert {"tn-train", "tn-epoch", "tn-beacon", "tn-ack"} <= set(self.models), self.models
+        # the browser announces that it has rendered; Panel starts periodic callbacks only then
+        ready = {"type": "event", "name": "document_ready",
+                 "values": {"type": "map", "entries": []}}
+        await self.send("PATCH-DOC", {"events": [
+            {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": ready}]})
+
+    async def send(self, msgtype: str, content: dict) -> None:
+        header = {"msgid": str(next(_ids)), "msgtype": msgtype}
+        for part in (header, {}, content):
+            await self.ws.write_message(json.dumps(part))
+
+    async def receive(self):
+        """One Bokeh message: header, metadata, content, then two frames per buffer."""
+        header = json.loads(await self.ws.read_message())
+        await self.ws.read_message()  # metadata
+        raw = await self.ws.read_message()
+        for _ in range(2 * header.get("num_buffers", 0)):
+            await self.ws.read_message()
+        content = json.loads(raw) if header["msgtype"] != "PATCH-DOC" else None
+        return header, content, raw
+
+    async def press_train(self) -> None:
+        """What the browser sends when Train is clicked: the toggle's ``active`` becomes true."""
+        event = {"kind": "ModelChanged", "model": {"id": self.models["tn-train"]},
+                 "attr": "active", "new": True}
+        await self.send("PATCH-DOC", {"events": [event]})
+
+    async def acknowledge(self, raw: str) -> None:
+        """What the page's script does once it has applied a drawn tick: copy the beacon's new
+        value into the acknowledgement widget (app/loop.py draws only while the page keeps up)."""
+        for event in json.loads(raw)["events"]:
+            if event.get("model", {}).get("id") == self.models["tn-beacon"] and \
+                    event.get("attr") == "value":
+                await self.send("PATCH-DOC", {"events": [
+                    {"kind": "ModelChanged", "model": {"id": self.models["tn-ack"]},
+                     "attr": "value", "new": event["new"]}]})
+
+    async def read_forever(self) -> None:
+        """Count pushed updates (one reader per session, so no frame is ever lost), and
+        acknowledge each drawn tick as a browser would."""
+        loop = asyncio.get_running_loop()
+        epoch_id, beacon_id = self.models["tn-epoch"], self.models["tn-beacon"]
+        while True:
+            frame = await self.ws.read_message()
+            if frame is None:  # closed
+                return
+            header = json.loads(frame)
+            await self.ws.read_message()
+            raw = await self.ws.read_message()
+            for _ in range(2 * header.get("num_buffers", 0)):
+                await self.ws.read_message()
+            if header["msgtype"] != "PATCH-DOC":
+                continue
+            self.patches += 1
+            if f'"{beacon_id}"' in raw:
+                await self.acknowledge(raw)
+            if f'"{epoch_id}"' in raw:
+                for event in json.loads(raw)["events"]:
+                    if event.get("model", {}).get("id") == epoch_id:
+                        match = EPOCH_RE.search(html.unescape(str(event.get("new", ""))))
+                        if match:
+                            self.readouts += 1
+                            self.epochs.append((loop.time(), int(match.group(1))))
+
+    def reset(self):
+        self.patches = self.readouts = 0
+        self.epochs.clear()
+
+    def close(self):
+        if self.ws is not None:
+            self.ws.close()
+
