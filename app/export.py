@@ -304,6 +304,11 @@ def png_unavailable_reason() -> str:
 
 def plots_png(state: Session) -> bytes:
     """The fit and loss plots as PNG, drawn by headless Chromium; raises PNGUnavailable."""
+    return layout_png(plots(state))
+
+
+def layout_png(layout) -> bytes:
+    """A Bokeh layout as PNG, drawn by headless Chromium; raises PNGUnavailable."""
     reason = png_unavailable_reason()
     if reason:
         raise PNGUnavailable(reason)
@@ -314,11 +319,10 @@ def plots_png(state: Session) -> bytes:
     os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium Manager would phone home
     options = webdriver.ChromeOptions()
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking"):
+                 "--disable-background-networking", "--disable-component-update"):
         options.add_argument(flag)
     options.binary_location = find_chromium()
     service = Service(executable_path=find_chromedriver())
-    layout = plots(state)
     try:
         driver = webdriver.Chrome(options=options, service=service)
     except Exception as err:

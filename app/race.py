@@ -109,28 +109,9 @@ def export(out_dir: Path, epochs: int = 5000) -> list[Path]:
 
 
 def _export_png(layout, path: Path) -> Path:
-    import os
-    import shutil
+    from .export import layout_png
 
-    from bokeh.io import export_png
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium Manager would phone home
-
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update"):
-        options.add_argument(flag)
-    if Path("/usr/bin/chromium").exists():
-        options.binary_location = "/usr/bin/chromium"
-    driver_path = shutil.which("chromedriver")
-    service = Service(executable_path=driver_path) if driver_path else Service()
-    driver = webdriver.Chrome(options=options, service=service)
-    try:
-        export_png(layout, filename=str(path), webdriver=driver)
-    finally:
-        driver.quit()
+    path.write_bytes(layout_png(layout))
     return path
 
 
