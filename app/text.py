@@ -7,9 +7,10 @@ SCIENTIFIC_BELOW, SCIENTIFIC_FROM = 1e-3, 1e5  # fixed notation in between
 MAX_CHARS = 10  # nothing a person reads on the page is wider than this
 
 
-def number(v: float, decimals: int = 6, sign: bool = False) -> str:
+def number(v: float, decimals: int = 6, sign: bool = False,
+           tiny: float = SCIENTIFIC_BELOW) -> str:
     """Every number a person reads: fixed with up to ``decimals`` decimals (fewer as it grows,
-    so it stays within MAX_CHARS), scientific below 0.001 and from 100,000 (5.000e11), and
+    so it stays within MAX_CHARS), scientific below ``tiny`` and from 100,000 (5.000e11), and
     0, nan, inf as such."""
     v = float(v)
     plus = "+" if sign else ""
@@ -19,7 +20,7 @@ def number(v: float, decimals: int = 6, sign: bool = False) -> str:
         return ("+" if sign and v > 0 else "" if v > 0 else "−") + "∞"
     if v == 0:
         return f"{0:{plus}.{decimals}f}"
-    if SCIENTIFIC_BELOW <= abs(v) < SCIENTIFIC_FROM:
+    if tiny <= abs(v) < SCIENTIFIC_FROM:
         room = MAX_CHARS - 2 - int(math.log10(abs(v))) - (v < 0 or sign)  # digits and point
         return f"{v:{plus}.{max(0, min(decimals, room))}f}"
     mantissa, exponent = f"{v:{plus}.{max(0, min(decimals, 3))}e}".split("e")
@@ -33,7 +34,7 @@ def format_loss(loss: float) -> str:
 
 def signed(v: float) -> str:
     """A table cell: four decimals with a sign, scientific when tiny or huge."""
-    return number(v, 4, sign=True)
+    return number(v, 4, sign=True, tiny=1e-4)
 
 
 def html_table(headers, rows, foot=None, title: str = "") -> str:
@@ -46,3 +47,21 @@ def html_table(headers, rows, foot=None, title: str = "") -> str:
     if not title:
         return table
     return f'<div class="tn-table"><div class="tn-table-title">{title}</div>{table}</div>'
+
+
+# the same rule in the browser, for Bokeh widgets and axes that format their own numbers
+NUMBER_JS = f"""
+const a = Math.abs(tick);
+if (a === 0) return (0).toFixed(DECIMALS);
+if (a >= {SCIENTIFIC_BELOW} && a < {SCIENTIFIC_FROM:.0f}) {{
+  const room = {MAX_CHARS} - 2 - Math.floor(Math.log10(a)) - (tick < 0 ? 1 : 0);
+  return tick.toFixed(Math.max(0, Math.min(DECIMALS, room)));
+}}
+const [m, e] = tick.toExponential(Math.min(DECIMALS, 3)).split("e");
+return m + "e" + parseInt(e);
+"""
+
+
+def number_js(decimals: int) -> str:
+    """NUMBER_JS for a CustomJSTickFormatter: ``tick`` formatted with up to ``decimals``."""
+    return NUMBER_JS.replace("DECIMALS", str(decimals))

@@ -6,6 +6,7 @@ import param
 from bokeh.models import ColumnDataSource, LabelSet
 from bokeh.plotting import figure
 
+from ..text import number
 from ..throttle import Throttle
 from .base import View
 
@@ -74,7 +75,7 @@ class NetworkDiagram(View):
                 e["x0"].append(x0), e["y0"].append(y0), e["x1"].append(x1), e["y1"].append(y1)
                 e["width"].append(width(w)), e["color"].append(color(w))
                 e["lx"].append(lx), e["ly"].append(y0 + (y1 - y0) * (lx - x0) / (x1 - x0))
-                e["label"].append(f"{w:+.2f}")
+                e["label"].append(number(w, 2, sign=True, tiny=0))
         self._edges.data = e
         # hidden nodes shade from white (a = 0) to orange (a = 1)
         shade = lambda a: "#%02x%02x%02x" % (255, int(255 - 90 * a), int(255 - 200 * a))  # noqa
@@ -82,8 +83,10 @@ class NetworkDiagram(View):
             "x": [0.0, *[1.0] * h, 2.0],
             "y": [0.0, *ys, 0.0],
             "fill": ["#eeeeee", *[shade(float(np.clip(a, 0, 1))) for a in a1], "#e8f0fa"],
-            "label": [f"x={x:g}", *[f"a={a:.2f}" for a in a1], f"ŷ={y_hat:.2f}"],
-            "sub": ["input", *[f"b₁={b:+.2f}" for b in net.b1], f"b₂={net.b2:+.2f}"],
+            "label": [f"x={x:g}", *[f"a={number(a, 2, tiny=0)}" for a in a1],
+                      f"ŷ={number(y_hat, 2, tiny=0)}"],
+            "sub": ["input", *[f"b₁={number(b, 2, sign=True, tiny=0)}" for b in net.b1],
+                    f"b₂={number(net.b2, 2, sign=True, tiny=0)}"],
         }
 
     def __panel__(self):

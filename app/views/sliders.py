@@ -8,8 +8,10 @@ import math
 import numpy as np
 import panel as pn
 import param
+from bokeh.models import CustomJSTickFormatter
 
 from ..fast import FastFloatSlider, FastHTML
+from ..text import number, number_js
 from ..throttle import Throttle
 from ..session import slot_label, slot_names
 from ..settings import MAX_HIDDEN, slider_number
@@ -42,7 +44,7 @@ class WeightSliders(View):
         self._sliders = {
             slot: FastFloatSlider(
                 start=-self.span, end=self.span, step=0.01, value=0.0, sizing_mode="stretch_width",
-                format="0.000", tooltips=False, css_classes=["tn-weight", f"tn-weight-{slot}"],
+                format=CustomJSTickFormatter(code=number_js(3)), tooltips=False, css_classes=["tn-weight", f"tn-weight-{slot}"],
                 stylesheets=[GHOST_CSS])
             for slot in slot_names(MAX_HIDDEN)
         }
@@ -119,9 +121,10 @@ class WeightSliders(View):
             self._nudges[slot].object = (
                 f'<div class="tn-push" data-push="{push!r}" data-ghost="{next_value!r}" '
                 f'title="−∂L/∂{slot_label(slot, s.hidden)}: gradient descent pushes this weight '
-                f'{"up" if push >= 0 else "down"}; the next step sets it to {next_value:.4f}">'
+                f'{"up" if push >= 0 else "down"}; the next step sets it to '
+                f'{number(next_value, 4)}">'
                 f'<span class="tn-push-bar" style="width:{bar:.0f}px;background:{color}"></span>'
-                f'<span style="color:{color}">{arrow} {push:+.2e}</span></div>')
+                f'<span style="color:{color}">{arrow} {push:+.2e}</span></div>')  # ≤ 9 chars
             pct = 100 * (min(max(next_value, -r), r) + r) / (2 * r)
             self._sliders[slot].set_css_var("--ghost", f"{pct:.3f}%")
 

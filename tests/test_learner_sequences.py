@@ -1,0 +1,142 @@
+"""What a learner can do, in any order, never leaves the page wrong: a stateful property test
+(hypothesis's RuleBasedStateMachine) over the whole app without a browser.
+
+After every action: every weight and the loss are finite and within the weight limit; the
+loss readout shows the loss of the weights the sliders show; every number the page prints
+fits its width; and no view raised on the way (an exception in a watcher fails the test).
+"""
+import math
+import re
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+import tinynet
+from app.main import PlaygroundApp
+from app.session import slot_names
+from app.settings import LEARNING_RATE_BOUNDS, OPTIMIZERS, WEIGHT_LIMIT, WIDTHS
+from app.text import MAX_CHARS, format_loss
+
+MIN_LR, MAX_LR = LEARNING_RATE_BOUNDS
+VALUES = st.one_of(st.sampled_from([WEIGHT_LIMIT, -WEIGHT_LIMIT, 0.0, 40.0, -8.5, 1e-9]),
+                   st.floats(-WEIGHT_LIMIT, WEIGHT_LIMIT, allow_nan=False))
+CELL = re.compile(r"<td>([^<]*)</td>")
+VALUE = re.compile(r'class="tn-value">([^<]*)<')
+
+
+def shown_numbers(app) -> list[str]:
+    """Every number the readouts and the tables print."""
+    texts = [app.readouts._loss.object, app.readouts._epoch.object]
+    cells = [CELL.findall(t.object or "") for t in
+             (app.tables._forward, app.tables._loss, app.tables._grads)]
+    return [v for t in texts for v in VALUE.findall(t)] + [c for row in cells for c in row]
+
+
+class Learner(RuleBasedStateMachine):
+    """One learner's page, and everything they can do to it."""
+
+    def __init__(self):
+        super().__init__()
+        self.app = PlaygroundApp(loop=False)
+        self.s = self.app.state
+
+    # -- what they do -----------------------------------------------------------------------
+    @rule(k=st.integers(0, 12), value=VALUES)
+    def drag_a_weight(self, k, value):
+        names = slot_names(self.s.hidden)
+        self.s.set_values(**{names[k % len(names)]: value})
+
+    @rule(k=st.integers(0, 12), steps=st.integers(-40, 40))
+    def move_a_slider(self, k, steps):
+        names = slot_names(self.s.hidden)
+        slider = self.app.sliders._sliders[names[k % len(names)]]
+        slider.value = min(max(slider.value + 0.01 * steps, slider.start), slider.end)
+
+    @rule(factor=st.floats(1.01, 1.6))
+    def raise_the_learning_rate_a_little(self, factor):
+        self.s.learning_rate = min(self.s.learning_rate * factor, MAX_LR)
+
+    @rule(lr=st.floats(math.log10(MIN_LR), math.log10(MAX_LR)))
+    def set_the_learning_rate(self, lr):
+        self.s.learning_rate = 10**lr
+
+    @rule(hidden=st.sampled_from(WIDTHS))
+    def switch_width(self, hidden):
+        self.s.hidden = hidden
+
+    @rule(optimizer=st.sampled_from(list(OPTIMIZERS.values())))
+    def switch_optimizer(self, optimizer):
+        self.s.optimizer = optimizer
+
+    @rule(activation=st.sampled_from(list(tinynet.ACTIVATIONS)))
+    def switch_activation(self, activation):
+        self.s.activation = activation
+
+    @rule(preset=st.sampled_from(list(tinynet.PRESETS)))
+    def switch_data(self, preset):
+        self.s.preset = preset
+
+    @rule()
+    def step(self):
+        self.s.param.trigger("step")
+
+    @rule()
+    def reset(self):
+        self.s.param.trigger("reset")
+
+    @rule(on=st.booleans())
+    def train_or_pause(self, on):
+        self.s.training = on
+
+    @precondition(lambda self: self.s.training)
+    @rule(epochs=st.sampled_from([1, 5, 40, 400]), light=st.booleans())
+    def tick(self, epochs, light):
+        """What a tick of the Train loop does (app/loop.py)."""
+        result = self.s.advance(epochs)
+        self.s.notify(light=light and not result.diverged)
+
+    # -- what must hold ---------------------------------------------------------------------
+    @invariant()
+    def weights_and_loss_are_finite_and_bounded(self):
+        theta = self.s.net.theta
+        assert np.isfinite(theta).all() and np.max(np.abs(theta)) <= WEIGHT_LIMIT, theta
+        assert math.isfinite(self.s.loss())
+
+    @invariant()
+    def the_loss_shown_is_the_loss_of_the_weights_shown(self):
+        if self.s.training:
+            return  # sliders follow at 15 Hz while training; Pause catches them up
+        names = slot_names(self.s.hidden)
+        shown = np.array([self.app.sliders.value(n) for n in names])
+        np.testing.assert_array_equal(shown, self.s.net.theta)
+        net = tinynet.Network.from_theta(shown, self.s.activation)
+        assert VALUE.findall(self.app.readouts._loss.object) == [
+            format_loss(net.loss(self.s.x, self.s.y))]
+
+    @invariant()
+    def every_number_fits(self):
+        for text in shown_numbers(self.app):
+            assert len(text) <= MAX_CHARS + 1, text  # a sign may come on top
+
+
+TestLearner = Learner.TestCase
+TestLearner.settings = settings(max_examples=40, stateful_step_count=30, deadline=None,
+                                suppress_health_check=[HealthCheck.too_slow])
+
+
+def test_raising_the_learning_rate_in_small_steps_while_training_ends_near_the_start():
+    """The drag-to-10 case: each small raise checkpoints only while training is stable, so the
+    divergence goes back to weights of ordinary size, and says so."""
+    app = PlaygroundApp(loop=False)
+    s = app.state
+    s.training = True
+    lr = 0.5
+    while s.training and lr < MAX_LR:
+        lr = min(lr * 1.1, MAX_LR)
+        s.learning_rate = lr
+        s.notify(light=not s.advance(5).diverged)
+    assert not s.training and s.message.startswith("Training diverged")
+    assert np.max(np.abs(s.net.theta)) < 1e3
+    assert len(VALUE.findall(app.readouts._loss.object)[0]) <= MAX_CHARS
