@@ -9,9 +9,7 @@ from urllib.parse import urlencode
 import panel as pn
 
 from app import urlstate  # absolute: `panel serve app/main.py` runs this file as a script
-from app.fast import (collect_less, enable_cached_references, enable_nodelay,
-                      enable_quick_write_retry, forget_views_when_closed,
-                      freeze_when_loaded)
+from app import patches
 from app.loop import TrainLoop
 from app.race import Race
 from app.state import Playground
@@ -136,14 +134,10 @@ def _sync_url(state: Playground):
 def create_app():
     """A new playground for one browser session."""
     pn.extension(raw_css=[CSS], notifications=True, disconnect_notification=DISCONNECTED)
-    enable_nodelay()
-    enable_quick_write_retry()
-    enable_cached_references()
-    collect_less()
+    patches.install()
     app = PlaygroundApp()
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-        freeze_when_loaded()
-        forget_views_when_closed()
+        patches.install_session()
         notices = _sync_url(app.state)
         app.controls.notice = " ".join(notices)
     return app.__panel__()

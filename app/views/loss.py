@@ -6,7 +6,7 @@ from bokeh.plotting import figure
 
 import tinynet
 
-from ..fast import FastHTML
+from ..patches import HTML as FastHTML
 from ..state import Playground
 
 TINY = 1e-300  # a loss of exactly 0 has no place on a log axis; it is drawn here

@@ -8,7 +8,7 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
-from ..fast import FastFloatSlider, FastHTML
+from ..patches import FloatSlider as FastFloatSlider, HTML as FastHTML
 from . import Throttle
 from ..state import MAX_HIDDEN, Playground, slot_label, slot_names
 

@@ -3,7 +3,7 @@ import numpy as np
 import panel as pn
 import param
 
-from ..fast import FastHTML
+from ..patches import HTML as FastHTML
 from ..state import Playground
 from . import Throttle
 
