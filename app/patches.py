@@ -17,6 +17,8 @@ its public ``styles``), ``quiet_periodic_callback`` is Panel's ``add_periodic_ca
   tab's page stays reachable from Panel's ``Callback.registry`` (Panel 1.9.4's own leak:
   tests/test_serve.py's closed-session test fails under the switch, naming that chain); the
   garbage-collector freeze, whose unfreeze on close is what lets a page go, is off with it;
+- Panel >= 1.9.2 drops a closed session's ``pn.state._views`` entries itself
+  (holoviz/panel#8605): the former ``forget_views_when_closed`` patch is retired;
 - ``offline_resources()`` (the exported snapshot) is not a patch of Panel or Bokeh, only a
   subclass overriding public methods, and works the same in both modes.
 """
@@ -204,21 +206,6 @@ def install_session() -> None:
     if STOCK:
         return
     _freeze_when_loaded()
-    _forget_views_when_closed()
-
-
-def _forget_views_when_closed() -> None:
-    """When this session ends, drop what ``pn.state._views`` still holds of its document
-    (its notification area stayed there under Panel 1.9.4, and with it the whole page)."""
-    doc = pn.state.curdoc
-
-    def forget(context):
-        for ref, view in list(pn.state._views.items()):
-            if view[2] is doc:
-                pn.state._views.pop(ref, None)
-                view[0]._documents.pop(doc, None)
-
-    pn.state.on_session_destroyed(forget)
 
 
 # -- Python's garbage collector -----------------------------------------------------------------
