@@ -48,6 +48,10 @@ def main(argv=None):
         parser.error("--num-procs must be 0 (one per core) or more")
     url = f"http://{args.address}:{args.port}/"
     print(f"tinynet playground at {url}", flush=True)
+    from .patches import STOCK
+    if STOCK:
+        print("TINYNET_STOCK_PANEL=1: Panel and Bokeh as shipped, without app/patches.py",
+              flush=True)
     show = not args.no_show
     procs = {}
     if args.num_procs != 1:

@@ -207,25 +207,6 @@ def plots(state: Session, width: int = 560, height: int = 380):
     return row(fit, loss)
 
 
-def offline_resources():
-    """Bokeh's JS and CSS inlined, and no external files: Panel, once imported, adds its
-    components' script files (e.g. ReactiveESM's es-module-shims) to every Bokeh page, and a
-    static page of plain Bokeh plots needs none of them."""
-    from bokeh.resources import Resources
-
-    class Offline(Resources):
-        def clone(self, *, components=None) -> "Offline":  # Bokeh's clone makes a Resources
-            return Offline(mode="inline", components=components or list(self.components))
-
-        @property
-        def js_files(self) -> list[str]:
-            return []
-
-        @property
-        def css_files(self) -> list[str]:
-            return []
-
-    return Offline(mode="inline")
 
 
 SNAPSHOT_CSS = ("body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}"
@@ -238,6 +219,8 @@ def snapshot_html(state: Session) -> str:
     from bokeh.embed import file_html
     from bokeh.layouts import column
     from bokeh.models import Div
+
+    from .patches import offline_resources  # imports Panel: only when a snapshot is made
     net, x, y = state.net, state.x, state.y
     z1, a1, y_hat = net.forward(x)
     names = tinynet.parameter_names(state.hidden)
@@ -315,6 +298,8 @@ def layout_png(layout) -> bytes:
     from bokeh.io.export import get_screenshot_as_png
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
+    from .patches import offline_resources
 
     os.environ.setdefault("SE_AVOID_STATS", "true")  # Selenium Manager would phone home
     options = webdriver.ChromeOptions()

@@ -26,9 +26,9 @@ import time
 import weakref
 
 import panel as pn
-from panel.links import Callback
 
-from .fast import FastIntInput, quiet_periodic_callback
+from .patches import IntInput as FastIntInput
+from .patches import quiet_periodic_callback, release_jscallbacks
 from .race import Race
 from .session import Session
 
@@ -123,7 +123,7 @@ class TrainLoop:
         class-wide WeakKeyDictionary whose value (holding the ack widget, which leads back
         here and to the beacon, its key) keeps its key alive, and with it the whole page."""
         self._leave()
-        Callback.registry.pop(self._beacon, None)
+        release_jscallbacks(self._beacon)
 
     def _page_keeps_up(self) -> bool:
         if self._beacon.value - self._ack.value < IN_FLIGHT + ACK_EVERY - 1:

@@ -2,6 +2,7 @@
 
 Serve it with ``tinynet-playground`` (app/cli.py) or ``panel serve app/main.py``.
 """
+import logging
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -9,9 +10,7 @@ from urllib.parse import urlencode
 import panel as pn
 
 from app import urlstate  # absolute: `panel serve app/main.py` runs this file as a script
-from app.fast import (collect_less, enable_cached_references, enable_nodelay,
-                      enable_quick_write_retry, forget_views_when_closed,
-                      freeze_when_loaded)
+from app import patches
 from app.loop import TrainLoop
 from app.race import Race
 from app.session import Session
@@ -30,6 +29,11 @@ from app.views.sliders import WeightSliders
 from app.views.tables import Tables
 
 CSS = (Path(__file__).parent / "style.css").read_text()
+FAILED_PAGE = ("<h1>tinynet playground</h1><p>Something went wrong while building this page. "
+               "Try the plain address without anything after it, or reload in a moment.</p>")
+FAILED_ACTION = ("That did not work: something went wrong on the server. The page keeps "
+                 "working; try again, or reload if it keeps happening.")
+log = logging.getLogger("tinynet")
 URL_EVERY_S = 1.0  # while training, the URL is rewritten at most this often
 DISCONNECTED = ("Disconnected from the server: the page no longer trains or updates. Reload "
                 "the page when the server is back; the link keeps your weights and settings.")
@@ -114,7 +118,11 @@ def _sync_url(state: Session):
     """Restore the state from the URL, then keep the URL up to date with the state."""
     location = pn.state.location
     settings, notices = urlstate.parse_query(pn.state.session_args or {})
-    urlstate.apply(state, settings)
+    try:
+        urlstate.apply(state, settings)
+    except Exception:  # parse_query checks every value; this is for what it did not foresee
+        log.exception("could not apply a link's settings: %r", settings)
+        notices.append("Part of this link could not be used; the page shows what could.")
     last = [0.0]
 
     def write(*_):
@@ -129,20 +137,30 @@ def _sync_url(state: Session):
     return notices
 
 
+def report_error(exc: BaseException) -> None:
+    """The one way an error in a callback reaches a person: the detail in the server's log,
+    a short notice in the page (never a traceback or a server path); the session goes on."""
+    log.error("error in a session's callback", exc_info=exc)
+    if pn.state.notifications is not None:
+        pn.state.notifications.error(FAILED_ACTION, duration=8000)
+
+
 def create_app():
-    """A new playground for one browser session."""
+    """A new playground for one browser session; if it cannot be built, a short plain page
+    (the detail goes to the server's log)."""
     pn.extension(raw_css=[CSS], notifications=True, disconnect_notification=DISCONNECTED)
-    enable_nodelay()
-    enable_quick_write_retry()
-    enable_cached_references()
-    collect_less()
-    app = PlaygroundApp()
-    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
-        freeze_when_loaded()
-        forget_views_when_closed()
-        notices = _sync_url(app.state)
-        app.controls.notice = " ".join(notices)
-    return app.__panel__()
+    pn.config.exception_handler = report_error
+    patches.install()
+    try:
+        app = PlaygroundApp()
+        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+            patches.install_session()
+            notices = _sync_url(app.state)
+            app.controls.notice = " ".join(notices)
+        return app.__panel__()
+    except Exception:
+        log.exception("could not build a session's page")
+        return pn.pane.HTML(FAILED_PAGE, css_classes=["tn-failed"], sizing_mode="stretch_width")
 
 
 if __name__.startswith("bokeh"):  # `panel serve app/main.py`

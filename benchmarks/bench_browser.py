@@ -6,10 +6,15 @@ Serves the app the way a person starts it (``python -m app.cli --no-show``, a su
 drives headless Chromium (found as in tests/conftest.py). All times are the page's own clock
 (performance.now()), so Python's polling adds nothing to them.
 
+Two servers run side by side: the app as served (app/patches.py installed) and the same app
+with ``TINYNET_STOCK_PANEL=1`` (Panel and Bokeh as shipped); (a) and (b) measure both.
+
 (a) slider -> plot latency: keydown on the focused w1 slider handle to the moment the
-    ``fit_curve`` data source changes in the page; 50 key presses 200 ms apart.
+    ``fit_curve`` data source changes in the page; 50 key presses 200 ms apart on each
+    server, in rounds that alternate between the two (so both see the same machine load).
 (b) Train at top speed (speed=10000 from the URL): ``loss_history`` updates (stream or
-    replace) reaching the page per second over ~5 s, and epochs per second from the readout.
+    replace) reaching the page per second over ~5 s, and epochs per second from the readout,
+    on each server.
 (c) Landscape recompute on the server, in this process (no browser): ``LossLandscape._draw_map``
     for its 200x200 grid at H=1 and H=2, best and median of 20, against one frame (16.7 ms).
 (d) The race and the playground training together at top speed: ``loss_history`` and
@@ -219,6 +224,43 @@ def race_epoch_of(page):
     return int(text.split("epoch", 1)[1].split()[0])
 
 
+def start_server(port, stock, log):
+    """``python -m app.cli`` on ``port``, with or without TINYNET_STOCK_PANEL=1."""
+    env = {k: v for k, v in os.environ.items() if k != "TINYNET_STOCK_PANEL"}
+    if stock:
+        env["TINYNET_STOCK_PANEL"] = "1"
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "--no-show", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def interleaved_latency(page, bases, steps, gap_ms, rounds=5):
+    """{name: latencies} for ``steps`` presses on each server, in alternating rounds."""
+    out = {name: [] for name in bases}
+    names = list(bases)
+    for r in range(rounds):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            n = steps // rounds + (1 if r < steps % rounds else 0)
+            out[name] += slider_latency(page, bases[name], n, gap_ms)
+    return out
+
+
+def side_by_side(rows, names):
+    """Print rows of (label, {name: text}, note) as columns, one per server."""
+    print("    " + " " * 14 + "".join(f"{name:>12}" for name in names))
+    for label, values, note in rows:
+        print(f"    {label:<14}" + "".join(f"{values[name]:>12}" for name in names) + note)
+
+
+def server_log_summary(name, log):
+    log.seek(0)
+    text = log.read()
+    # a tab closed mid-message logs WebSocketClosedError: noise; any other traceback is not
+    tracebacks = text.count("Traceback (most recent call last)")
+    noise = text.count("tornado.websocket.WebSocketClosedError")
+    print(f"{name} server log {log.name}: {len(text.splitlines())} lines, {tracebacks} "
+          f"tracebacks ({noise} WebSocketClosedError)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50, help="slider key presses (default 50)")
@@ -231,16 +273,19 @@ def main(argv=None):
     landscape = {hidden: landscape_times(hidden, args.landscape_repeats) for hidden in (1, 2)}
 
     chromium = find_chromium()
-    port = free_port()
-    log = tempfile.NamedTemporaryFile("w+", prefix="bench-server-", suffix=".log", delete=False)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "--no-show", "--port", str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    names = ("patched", "stock")
+    logs = {name: tempfile.NamedTemporaryFile("w+", prefix=f"bench-{name}-", suffix=".log",
+                                              delete=False) for name in names}
+    ports = {name: free_port() for name in names}
+    servers = {name: start_server(ports[name], name == "stock", logs[name]) for name in names}
+    bases = {name: f"http://127.0.0.1:{ports[name]}" for name in names}
+    base = bases["patched"]
     try:
         started = time.perf_counter()
-        wait_for_http(base + "/", timeout=30)
-        print(f"server (python -m app.cli) answered after {time.perf_counter() - started:.2f} s")
+        for name in names:
+            wait_for_http(bases[name] + "/", timeout=60)
+        print(f"servers (python -m app.cli, patched and TINYNET_STOCK_PANEL=1) answered after "
+              f"{time.perf_counter() - started:.2f} s")
         with sync_playwright() as pw, tempfile.TemporaryDirectory() as home:
             env = {**os.environ, "XDG_CONFIG_HOME": f"{home}/config",
                    "XDG_CACHE_HOME": f"{home}/cache"}
@@ -250,31 +295,46 @@ def main(argv=None):
             browser = pw.chromium.launch(**launch)
             page = browser.new_page()
 
-            latencies = slider_latency(page, base, args.steps, args.gap_ms)
-            got = [v for v in latencies if v is not None]
-            p50, p95 = percentile(got, 50), percentile(got, 95)
-            print(f"\n(a) slider -> fit_curve latency, {len(got)}/{len(latencies)} presses answered")
-            print(f"    p50 {p50:6.1f} ms  (target <= {TARGETS['p50_ms']:g})  "
-                  f"{verdict(p50 <= TARGETS['p50_ms'])}")
-            print(f"    p95 {p95:6.1f} ms  (target <= {TARGETS['p95_ms']:g})  "
-                  f"{verdict(p95 <= TARGETS['p95_ms'])}")
-            print(f"    min {min(got):.1f}  max {max(got):.1f}  mean {statistics.mean(got):.1f} ms;"
-                  f" over 35 ms: {sum(v > 35 for v in got)}")
+            latencies = interleaved_latency(page, bases, args.steps, args.gap_ms)
+            got = {n: [v for v in latencies[n] if v is not None] for n in names}
+            p50 = {n: percentile(got[n], 50) for n in names}
+            p95 = {n: percentile(got[n], 95) for n in names}
+            print(f"\n(a) slider -> fit_curve latency, {args.steps} presses {args.gap_ms} ms "
+                  "apart on each server, interleaved in 5 rounds (ms)")
+            side_by_side([
+                ("answered", {n: f"{len(got[n])}/{len(latencies[n])}" for n in names}, ""),
+                ("p50", {n: f"{p50[n]:.1f}" for n in names},
+                 (f"   target <= {TARGETS['p50_ms']:g}: patched "
+                  f"{verdict(p50['patched'] <= TARGETS['p50_ms'])}")),
+                ("p95", {n: f"{p95[n]:.1f}" for n in names},
+                 (f"   target <= {TARGETS['p95_ms']:g}: patched "
+                  f"{verdict(p95['patched'] <= TARGETS['p95_ms'])}")),
+                ("mean", {n: f"{statistics.mean(got[n]):.1f}" for n in names}, ""),
+                ("min / max", {n: f"{min(got[n]):.0f} / {max(got[n]):.0f}" for n in names}, ""),
+                ("over 35 ms", {n: str(sum(v > 35 for v in got[n])) for n in names}, ""),
+            ], names)
 
-            page.close()
-            page = browser.new_page()
-            rate, streams, replaces, epochs = training_rate(page, base, args.train_seconds)
-            print(f"\n(b) Train at speed=10000 for {args.train_seconds:g} s")
-            print(f"    loss_history updates {rate:5.1f}/s ({streams} streams, {replaces} replaces)"
-                  f"  (target >= {TARGETS['updates_per_s']:g}, aim 60)  "
-                  f"{verdict(rate >= TARGETS['updates_per_s'])}")
-            print(f"    epochs {epochs:7.0f}/s  (asked for 10000)")
+            rates = {}
+            for name in names:
+                page.close()
+                page = browser.new_page()
+                rates[name] = training_rate(page, bases[name], args.train_seconds)
+            print(f"\n(b) Train at speed=10000 for {args.train_seconds:g} s on each server")
+            side_by_side([
+                ("updates/s", {n: f"{rates[n][0]:.1f}" for n in names},
+                 (f"   target >= {TARGETS['updates_per_s']:g}, aim 60: patched "
+                  f"{verdict(rates['patched'][0] >= TARGETS['updates_per_s'])}")),
+                ("streams", {n: str(rates[n][1]) for n in names}, ""),
+                ("replaces", {n: str(rates[n][2]) for n in names}, ""),
+                ("epochs/s", {n: f"{rates[n][3]:.0f}" for n in names}, "   (asked for 10000)"),
+            ], names)
 
             page.close()
             page = browser.new_page()
             history, race, epochs, race_epochs = race_and_train_rate(page, base,
                                                                      args.train_seconds)
-            print(f"\n(d) the race and Train together at speed=10000 for {args.train_seconds:g} s")
+            print(f"\n(d) the race and Train together at speed=10000 for {args.train_seconds:g} s"
+                  " (patched)")
             print(f"    loss_history updates {history:5.1f}/s  (target >= "
                   f"{TARGETS['updates_per_s']:g})  {verdict(history >= TARGETS['updates_per_s'])}")
             print(f"    race_loss_1 updates  {race:5.1f}/s")
@@ -287,18 +347,15 @@ def main(argv=None):
             got = [v for v in during if v is not None]
             p95 = percentile(got, 95)
             print(f"\n(e) slider -> fit_curve latency while the init lottery draws "
-                  f"({len(got)}/{len(during)} presses answered)")
+                  f"({len(got)}/{len(during)} presses answered; patched)")
             print(f"    p50 {percentile(got, 50):6.1f} ms   p95 {p95:6.1f} ms  (target p95 <= 50)  "
                   f"{verdict(p95 <= 50)}")
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.seek(0)
-        text = log.read()
-        # a tab closed mid-message logs WebSocketClosedError: noise; any other traceback is not
-        tracebacks = text.count("Traceback (most recent call last)")
-        noise = text.count("tornado.websocket.WebSocketClosedError")
+        for server in servers.values():
+            server.terminate()
+        for server in servers.values():
+            server.wait(timeout=10)
         print("\n(c) landscape recompute on the server (LossLandscape._draw_map, 200x200 grid, "
               f"{args.landscape_repeats} runs)")
         for hidden, (whole, grid) in landscape.items():
@@ -307,8 +364,9 @@ def main(argv=None):
                   f"(tinynet.landscape alone: best {min(grid):4.1f}, median "
                   f"{statistics.median(grid):4.1f})  vs one frame {TARGETS['frame_ms']:.1f} ms  "
                   f"{verdict(median <= TARGETS['frame_ms'])}")
-        print(f"\nserver log {log.name}: {len(text.splitlines())} lines, {tracebacks} "
-              f"tracebacks ({noise} WebSocketClosedError)")
+        print()
+        for name in names:
+            server_log_summary(name, logs[name])
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ def test_closed_tabs_leave_the_shared_count_without_errors(caplog):
         assert not any(loop_._callback.running for loop_ in training)
         failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
         assert failures == []
-        # and their pages are freed (and unfrozen: app.fast.freeze_when_loaded), so nothing
+        # and their pages are freed (and unfrozen: app.patches._freeze_when_loaded), so nothing
         # but this test holds their state any more
         states = [weakref.ref(loop_.state) for loop_ in training]
         del training

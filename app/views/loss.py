@@ -6,7 +6,7 @@ from bokeh.plotting import figure
 
 import tinynet
 
-from ..fast import FastHTML
+from ..patches import HTML
 from ..text import format_loss
 from .base import ERROR, PREDICTION, TINY, View, on_log_axis
 from .explain import NO_FLOOR, floor_text, is_article
@@ -17,8 +17,8 @@ class Readouts(View):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._loss = FastHTML("", css_classes=["tn-loss"], margin=(0, 20, 0, 5))
-        self._epoch = FastHTML("", css_classes=["tn-epoch"], margin=(0, 5))
+        self._loss = HTML("", css_classes=["tn-loss"], margin=(0, 20, 0, 5))
+        self._epoch = HTML("", css_classes=["tn-epoch"], margin=(0, 5))
         self._update()
 
     @param.depends("state.version", "state.progress", watch=True)

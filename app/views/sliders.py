@@ -10,7 +10,7 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
-from ..fast import FastFloatSlider, FastHTML
+from ..patches import HTML, FloatSlider
 from ..text import number, number_js
 from ..throttle import Throttle
 from ..session import slot_label, slot_names
@@ -42,7 +42,7 @@ class WeightSliders(View):
     def __init__(self, **params):
         super().__init__(**params)
         self._sliders = {
-            slot: FastFloatSlider(
+            slot: FloatSlider(
                 start=-self.span, end=self.span, step=0.01, value=0.0, sizing_mode="stretch_width",
                 format=CustomJSTickFormatter(code=number_js(3)), tooltips=False, css_classes=["tn-weight", f"tn-weight-{slot}"],
                 stylesheets=[GHOST_CSS])
@@ -50,7 +50,7 @@ class WeightSliders(View):
         }
         for slot, slider in self._sliders.items():
             slider.param.watch(lambda event, slot=slot: self._on_drag(slot, event.new), "value")
-        self._nudges = {slot: FastHTML("", width=96, margin=(22, 0, 0, 0),
+        self._nudges = {slot: HTML("", width=96, margin=(22, 0, 0, 0),
                                        css_classes=["tn-nudge", f"tn-nudge-{slot}"])
                         for slot in self._sliders}
         self._rows = {slot: pn.Row(self._sliders[slot], self._nudges[slot],

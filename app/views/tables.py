@@ -3,7 +3,7 @@ import numpy as np
 import panel as pn
 import param
 
-from ..fast import FastHTML
+from ..patches import HTML
 from ..throttle import Throttle
 from ..text import html_table, signed
 from .base import View
@@ -15,9 +15,9 @@ class Tables(View):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._forward = FastHTML("", css_classes=["tn-forward-table"])
-        self._loss = FastHTML("", css_classes=["tn-loss-table"])
-        self._grads = FastHTML("", css_classes=["tn-gradient-table"])
+        self._forward = HTML("", css_classes=["tn-forward-table"])
+        self._loss = HTML("", css_classes=["tn-loss-table"])
+        self._grads = HTML("", css_classes=["tn-gradient-table"])
         self._throttle = Throttle(hz=8)
         self._update()
 

@@ -1,0 +1,364 @@
+"""The one seam for Panel's and Bokeh's internals (and Python's garbage collector).
+
+No other module of app/ touches a private name of Panel or Bokeh: not an attribute starting
+with ``_``, not a registry, not a replaced method (tests/test_patches.py scans app/ for
+``PRIVATE_NAMES``). ``install()`` applies the process-wide patches once per process;
+``install_session()`` adds the per-session hooks. ``PATCHES`` gives each patch's reason and
+its measured gain, and tests/test_patches.py has a contract per patch that fails naming the
+internal that moved. Checked on the versions in ``CHECKED_ON`` (pinned in pyproject.toml).
+
+``TINYNET_STOCK_PANEL=1`` in the environment, read once at import, runs Panel and Bokeh as
+shipped: ``install()`` and ``install_session()`` do nothing, ``FloatSlider``, ``IntInput``
+and ``HTML`` are Panel's own classes (the slider with a ``set_css_var`` that goes through
+its public ``styles``), ``quiet_periodic_callback`` is Panel's ``add_periodic_callback`` and
+``release_jscallbacks`` does nothing. The page works the same, only slower
+(benchmarks/bench_browser.py prints both). Correctness in stock mode:
+- freeing closed sessions is skipped: ``release_jscallbacks`` does nothing, so each closed
+  tab's page stays reachable from Panel's ``Callback.registry`` (Panel 1.9.4's own leak:
+  tests/test_serve.py's closed-session test fails under the switch, naming that chain); the
+  garbage-collector freeze, whose unfreeze on close is what lets a page go, is off with it;
+- Panel >= 1.9.2 drops a closed session's ``pn.state._views`` entries itself
+  (holoviz/panel#8605): the former ``forget_views_when_closed`` patch is retired;
+- ``offline_resources()`` (the exported snapshot) is not a patch of Panel or Bokeh, only a
+  subclass overriding public methods, and works the same in both modes.
+"""
+import asyncio
+import gc
+import os
+
+import panel as pn
+from bokeh.core.serialization import Deserializer, Serializer
+from bokeh.document import document as _bokeh_document
+from bokeh.protocol.messages.patch_doc import PatchJson
+from bokeh.protocol.messages.patch_doc import patch_doc as _PatchDoc
+from bokeh.resources import Resources
+from panel.io import document as _panel_document
+from panel.io import server as _panel_server
+from panel.links import Callback
+
+STOCK = os.environ.get("TINYNET_STOCK_PANEL") == "1"
+CHECKED_ON = {"panel": "1.9", "bokeh": "3.9"}  # the minor versions the contracts were run on
+
+# name -> why, with its measured gain. Per-call times: the patched against Panel's/Bokeh's own
+# path in one process (2026-12, loaded 2-core machine); slider p50s: bench_browser (a) when the
+# patch was added. All together: bench_browser (a) prints patched and stock side by side.
+PATCHES = {
+    "no_debounce": "Syncable._debounce = 0 on weight sliders and the beacon: Panel waits 50 ms "
+                   "before it handles a browser change (slider p50 ~60 -> ~12 ms)",
+    "not_busy": "_busy__ignore on slider values: Panel marks the session busy around each "
+                "browser event, a watched parameter (~4 ms a step)",
+    "slider_styles": "FastFloatSlider._update_properties/_get_model/_models: no design "
+                     "stylesheets re-derived per change (0.54 -> 0.04 ms a slider, 4-13 a tick)",
+    "html_text_only": "FastHTML._update: a changed HTML pane sends its text only, not every "
+                      "property (1.2 -> 0.06 ms a pane; slider p50 34 -> 20 ms when added)",
+    "nodelay": "WSHandler.open sets TCP_NODELAY: 4-10 % of slider steps stalled ~40 ms "
+               "(Nagle meets delayed ACK; p95 ~16 ms after)",
+    "quick_write_retry": "panel.io.document.asyncio: a parked websocket write retries after "
+                         "1 ms, not 10 (most keyboard steps park one: ~10 ms off each)",
+    "cached_references": "patch_doc.create, Document.apply_json_patch, Deserializer: no map "
+                         "of all 531 models per message (0.45 -> 0.02 ms; p50 20.4 -> 14.5-17)",
+    "quiet_callbacks": "PeriodicCallback._background: no busy flag or log records per Train "
+                       "tick (~12 % of the server's time with 20 sessions training)",
+    "release_jscallbacks": "Callback.registry: its value leads back to its key, so a closed "
+                           "session's page was never freed (10 tabs x 5: +70 MB a round)",
+    "offline_resources": "Resources.clone and js_files/css_files overridden: the exported "
+                         "snapshot opens offline without Panel's script files (correctness)",
+    "gc": "gc thresholds and gc.freeze (not Panel): ~100 -> ~10 ms a second of collection, no "
+          "0.5-1 s full passes with 20 sessions",
+}
+
+# Names that only this module may use (tests/test_patches.py scans the rest of app/ for them).
+# Not listed: ``_update`` (FastHTML's override), because views name their own methods so;
+# its contract test checks Panel's ``_update(ref, model)``.
+PRIVATE_NAMES = (
+    "_debounce", "_busy__ignore", "_update_properties", "_get_model", "_models",
+    "_transform_object", "_process_param_change", "_rerender_params", "_background",
+    "_views", "_documents", "_dispatch_msgs", "_references", "_new_models", "registry",
+    "apply_json_patch", "set_nodelay", "WSHandler", "Deserializer", "Serializer",
+    "DocumentModelManager", "panel.io.document", "panel.io.server", "bokeh.document.document",
+    "bokeh.protocol", "bokeh.core.serialization", "panel.links", "clone",
+)
+
+
+class FastFloatSlider(pn.widgets.FloatSlider):
+    """A FloatSlider whose browser-side changes are processed at once (no 50 ms debounce),
+    and whose CSS custom properties can be set cheaply (see ``set_css_var``)."""
+
+    _debounce = 0
+    # a slider step is too small to be worth Panel's busy indicator (see PATCHES["not_busy"])
+    _busy__ignore = ["value", "value_throttled"]
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._css_vars: dict[str, str] = {}
+
+    def _update_properties(self, *events, doc):
+        # Panel's version asks the design for its stylesheets on every change; they only
+        # matter when the stylesheets are what changed
+        if any(event.name in ("stylesheets", "design") for event in events):
+            return super()._update_properties(*events, doc=doc)
+        return self._process_param_change({event.name: event.new for event in events})
+
+    def set_css_var(self, name: str, value: str) -> None:
+        """Set ``--name: value`` on the slider's element in every view of it (and later ones)."""
+        self._css_vars[name] = value
+        for model, _ in self._models.values():
+            model.styles = {**model.styles, name: value}
+
+    def _get_model(self, doc, root=None, parent=None, comm=None):
+        model = super()._get_model(doc, root, parent, comm)
+        if self._css_vars:
+            model.styles = {**model.styles, **self._css_vars}
+        return model
+
+
+class FastIntInput(pn.widgets.IntInput):
+    """An IntInput whose browser-side changes are processed at once (no 50 ms debounce)."""
+
+    _debounce = 0
+    _busy__ignore = ["value"]
+
+
+class FastHTML(pn.pane.HTML):
+    """An HTML pane that sends only the new ``text`` when its object changes.
+
+    ``_update`` runs when one of ``_rerender_params`` (object, sanitize_html, sanitize_hook)
+    changes, and for HTML those decide nothing but the text; other parameters (visible,
+    styles, ...) still go through Panel's own path.
+    """
+
+    def _update(self, ref, model):
+        if self.enable_streaming:
+            return super()._update(ref, model)
+        model.update(text=self._transform_object(self.object)["object"])
+
+
+class StockFloatSlider(pn.widgets.FloatSlider):
+    """Panel's FloatSlider with ``set_css_var`` through the public ``styles`` (stock mode)."""
+
+    def set_css_var(self, name: str, value: str) -> None:
+        """Set ``--name: value`` on the slider's element."""
+        self.styles = {**self.styles, name: value}
+
+
+# What the app builds its widgets from: the patched classes, or Panel's own when stock
+FloatSlider = StockFloatSlider if STOCK else FastFloatSlider
+IntInput = pn.widgets.IntInput if STOCK else FastIntInput
+HTML = pn.pane.HTML if STOCK else FastHTML
+
+
+def quiet_periodic_callback(callback, period: int):
+    """``pn.state.add_periodic_callback(callback, period, start=False)`` without the busy
+    indicator's bookkeeping or the start/end log records around every run."""
+    cb = pn.state.add_periodic_callback(callback, period=period, start=False)
+    if not STOCK:
+        cb._background = True
+        cb.log = False
+    return cb
+
+
+def release_jscallbacks(widget) -> None:
+    """Drop ``widget``'s jscallbacks from Panel's class-wide registry, when its session ends.
+
+    ``Callback.registry`` is a WeakKeyDictionary whose value (the callback, holding its
+    ``args`` widgets, which lead back to ``widget``) keeps its key alive, and with it the
+    whole page. Skipped in stock mode (Panel's leak then stays: see the module notes).
+    """
+    if not STOCK:
+        Callback.registry.pop(widget, None)
+
+
+def offline_resources() -> Resources:
+    """Bokeh's JS and CSS inlined, and no external files: Panel, once imported, adds its
+    components' script files (e.g. ReactiveESM's es-module-shims) to every Bokeh page, and a
+    static page of plain Bokeh plots needs none of them. The same in stock mode."""
+
+    class Offline(Resources):
+        def clone(self, *, components=None) -> "Offline":  # Bokeh's clone makes a Resources
+            return Offline(mode="inline", components=components or list(self.components))
+
+        @property
+        def js_files(self) -> list[str]:
+            return []
+
+        @property
+        def css_files(self) -> list[str]:
+            return []
+
+    return Offline(mode="inline")
+
+
+# -- installing ---------------------------------------------------------------------------------
+_installed = [False]
+
+
+def install() -> None:
+    """Apply the process-wide patches, once per process (nothing when stock)."""
+    if STOCK or _installed[0]:
+        return
+    _installed[0] = True
+    _enable_nodelay()
+    _enable_quick_write_retry()
+    _enable_cached_references()
+    _collect_less()
+
+
+def install_session() -> None:
+    """Hooks for the session being built (call from inside it; nothing when stock)."""
+    if STOCK:
+        return
+    _freeze_when_loaded()
+
+
+# -- Python's garbage collector -----------------------------------------------------------------
+GC_THRESHOLDS = (50_000, 20, 10)  # Python's defaults are (700, 10, 10)
+
+
+def _collect_less() -> None:
+    """Run the garbage collector less often: it scanned the youngest objects every 700
+    allocations, and with 20 sessions (~300 MB of objects) took ~100 ms a second."""
+    if gc.get_threshold()[0] < GC_THRESHOLDS[0]:
+        gc.set_threshold(*GC_THRESHOLDS)
+
+
+_garbage_pending = [False]  # a session ended since the last freeze
+
+
+def _freeze_when_loaded() -> None:
+    """Once this session's page has loaded, move every object Python has so far out of the
+    full collections' way (``gc.freeze``): with 20 sessions a full collection took 0.5-1 s,
+    every 10-20 s while they trained, and stalled them all. When a session ends, everything
+    is unfrozen so that it can be freed; the next page load then collects fully before it
+    freezes again (a stall on a page load after a close, not while training)."""
+    def freeze():
+        if _garbage_pending[0]:
+            _garbage_pending[0] = False
+            gc.collect()
+        else:
+            gc.collect(1)  # the young garbage first, so it is not kept
+        gc.freeze()
+
+    def unfreeze(context):
+        _garbage_pending[0] = True
+        gc.unfreeze()
+
+    pn.state.onload(freeze)
+    pn.state.on_session_destroyed(unfreeze)
+
+
+# -- the websocket ------------------------------------------------------------------------------
+class _QuickRetryAsyncio:
+    """Stands in for ``asyncio`` inside panel.io.document: the same, but sleeps at most 1 ms."""
+
+    def __getattr__(self, name):
+        return getattr(asyncio, name)
+
+    @staticmethod
+    async def sleep(delay, *args, **kwargs):
+        return await asyncio.sleep(min(delay, 0.001), *args, **kwargs)
+
+
+def _enable_quick_write_retry() -> None:
+    """Retry a parked websocket write after 1 ms instead of Panel's 10 ms: when a batch is
+    ready while Bokeh acknowledges the browser's previous message (a keyboard step always
+    sends value + value_throttled), Panel parks it behind ``asyncio.sleep(0.01)``."""
+    if not isinstance(_panel_document.asyncio, _QuickRetryAsyncio):
+        _panel_document.asyncio = _QuickRetryAsyncio()
+
+
+def _enable_nodelay() -> None:
+    """Send websocket frames immediately (TCP_NODELAY) on every new Bokeh server connection."""
+    handler = _panel_server.WSHandler
+    if getattr(handler, "_tinynet_nodelay", False):
+        return
+    original_open = handler.open
+
+    def open(self, *args, **kwargs):
+        self.set_nodelay(True)
+        return original_open(self, *args, **kwargs)
+
+    handler.open = open
+    handler._tinynet_nodelay = True
+
+
+# -- Bokeh messages without a map of every model ------------------------------------------------
+def _synced_refs(models) -> dict:
+    """{id(model): model.ref} of a document's synced models (what ``Serializer`` builds from
+    ``synced_references``), remade only when the document's set of models changes."""
+    current = models._models  # Bokeh replaces this dict whenever it recomputes the models
+    cache = getattr(models, "_tinynet_refs", None)
+    if cache is None or cache[0] is not current or cache[1] != len(current):
+        cache = (current, len(current), {id(m): m.ref for m in current.values()})
+        models._tinynet_refs = cache
+    refs = dict(cache[2])
+    for model in models._new_models:  # not synced yet: sent in full, as Bokeh does
+        refs.pop(id(model), None)
+    return refs
+
+
+_bokeh_create_patch = _PatchDoc.create.__func__  # Bokeh's own, kept for the tests
+
+
+def _create_patch(cls, events, **metadata):
+    """``patch_doc.create`` with the references map from ``_synced_refs``."""
+    header = cls.create_header()
+    if not events:
+        raise ValueError("PATCH-DOC message requires at least one event")
+    docs = {event.document for event in events}
+    if len(docs) != 1:
+        raise ValueError("PATCH-DOC message configured with events for more than one document")
+    [doc] = docs
+    serializer = Serializer()
+    serializer._references = _synced_refs(doc.models)
+    patch_json = PatchJson(events=serializer.encode(events))
+    doc.models.flush_synced(lambda model: not serializer.has_ref(model))
+    msg = cls(header, metadata, patch_json)
+    msg.add_buffers(*serializer.buffers)
+    return msg
+
+
+_applying = []  # the model managers of the documents whose patch is being applied
+
+
+class _DocumentDeserializer(Deserializer):
+    """Takes the document's own {id: model} map instead of rebuilding it from a list."""
+
+    def __init__(self, references=None, *, setter=None):
+        super().__init__(None, setter=setter)
+        models = _applying[-1] if _applying else None
+        if models is not None and references is not None and len(references) == len(models):
+            self._references = dict(models._models)
+        else:
+            self._references = {obj.id: obj for obj in references or []}
+
+
+def _enable_cached_references() -> None:
+    """Build and apply Bokeh messages without mapping every model each time: every message
+    Bokeh builds or applies first maps each model of the document to its reference."""
+    if getattr(_PatchDoc, "_tinynet_cached", False):
+        return
+    _PatchDoc.create = classmethod(_create_patch)
+    _PatchDoc._tinynet_cached = True
+    document = _bokeh_document.Document
+    original_apply = document.apply_json_patch
+
+    def apply_json_patch(self, patch_json, *, setter=None):
+        _applying.append(self.models)
+        try:
+            return original_apply(self, patch_json, setter=setter)
+        finally:
+            _applying.pop()
+
+    document.apply_json_patch = apply_json_patch
+    _bokeh_document.Deserializer = _DocumentDeserializer
+    # the cache holds every model of its document: drop it with the document's models (a
+    # closed session's Document can outlive it briefly, e.g. in the context of a pending
+    # timer, and must not keep the whole page alive through the cache)
+    manager = _bokeh_document.DocumentModelManager
+    original_destroy = manager.destroy
+
+    def destroy(self):
+        self.__dict__.pop("_tinynet_refs", None)
+        return original_destroy(self)
+
+    manager.destroy = destroy

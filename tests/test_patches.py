@@ -1,0 +1,389 @@
+"""app/patches.py is the one seam for Panel/Bokeh internals: each patch's contract (the internal
+it relies on is still there, shaped as assumed; a failure names it), no other module of app/
+uses the seam's private names, the installed versions are those checked, and
+TINYNET_STOCK_PANEL=1 leaves Panel and Bokeh untouched."""
+import asyncio
+import inspect
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tokenize
+import weakref
+from importlib.metadata import version
+from pathlib import Path
+
+import panel as pn
+import pytest
+
+from app import patches
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def params_of(function) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def require(condition, internal: str, detail: str = "") -> None:
+    """Fail naming the internal of Panel or Bokeh that moved."""
+    assert condition, f"{internal} moved (checked on {patches.CHECKED_ON}): {detail}"
+
+
+# -- one contract per patch ---------------------------------------------------------------------
+def contract_no_debounce():
+    from panel.reactive import Syncable
+
+    require(getattr(Syncable, "_debounce", None) == 50, "panel.reactive.Syncable._debounce",
+            "expected Panel's 50 ms wait on browser-side changes")
+    require("_debounce" in inspect.getsource(Syncable), "panel.reactive.Syncable._debounce",
+            "Syncable no longer reads it")
+    assert patches.FastFloatSlider._debounce == 0 and patches.FastIntInput._debounce == 0
+    assert issubclass(patches.FastFloatSlider, pn.widgets.FloatSlider)
+
+
+def contract_not_busy():
+    from panel.reactive import Syncable
+
+    require(isinstance(getattr(Syncable, "_busy__ignore", None), list),
+            "panel.reactive.Syncable._busy__ignore", "expected a class-level list")
+    require("self._busy__ignore" in inspect.getsource(Syncable._process_events),
+            "panel.reactive.Syncable._process_events", "no longer consults _busy__ignore")
+
+
+def contract_slider_styles():
+    from panel.reactive import Reactive
+
+    require(params_of(Reactive._update_properties) == ["self", "events", "doc"],
+            "panel.reactive.Reactive._update_properties(self, *events, doc)")
+    require(params_of(pn.widgets.FloatSlider._get_model)[:5]
+            == ["self", "doc", "root", "parent", "comm"],
+            "panel.widgets.FloatSlider._get_model(doc, root, parent, comm)")
+    require(params_of(Reactive._process_param_change) == ["self", "params"],
+            "panel.reactive.Reactive._process_param_change(self, params)")
+    slider = patches.FastFloatSlider(start=0, end=1, value=0.5)
+    slider.set_css_var("--ghost", "10%")
+    model = slider.get_root()
+    require(isinstance(slider._models, dict) and all(
+        isinstance(v, tuple) and len(v) == 2 and v[0] is model for v in slider._models.values()),
+        "panel.reactive.Syncable._models", "expected {ref: (model, parent)}")
+    assert model.styles.get("--ghost") == "10%"  # a new view gets the variable
+    slider.set_css_var("--ghost", "20%")
+    assert model.styles.get("--ghost") == "20%"  # and a shown one is updated
+    slider.value = 0.7
+    assert model.value == 0.7  # changes still reach the model through the short path
+
+
+def contract_html_text_only():
+    require(params_of(pn.pane.HTML._update) == ["self", "ref", "model"],
+            "panel.pane.HTML._update(self, ref, model)")
+    require("object" in pn.pane.HTML._rerender_params, "panel.pane.HTML._rerender_params",
+            "'object' no longer re-renders through _update")
+    pane = patches.FastHTML("<b>a</b>")
+    model = pane.get_root()
+    require(pane._transform_object("<i>x</i>").get("object") is not None,
+            "panel.pane.HTML._transform_object", "expected a dict with 'object'")
+    pane.object = "<b>c</b>"
+    assert "c" in model.text
+
+
+def contract_nodelay():
+    from panel.io import server
+
+    handler = getattr(server, "WSHandler", None)
+    require(handler is not None and callable(getattr(handler, "open", None)),
+            "panel.io.server.WSHandler.open")
+    require(callable(getattr(handler, "set_nodelay", None)),
+            "tornado WebSocketHandler.set_nodelay")
+    patches._enable_nodelay()
+    patches._enable_nodelay()  # idempotent
+    calls = []
+
+    class Fake:
+        def set_nodelay(self, value):
+            calls.append(value)
+
+    assert handler._tinynet_nodelay and handler.open.__closure__  # wraps the original
+    try:
+        handler.open(Fake())
+    except Exception:
+        pass  # the real open needs a live connection; the socket option must come first
+    assert calls == [True]
+
+
+def contract_quick_write_retry():
+    from panel.io import document
+
+    source = inspect.getsource(document)
+    require(isinstance(getattr(document, "asyncio", None), (type(asyncio),
+                                                            patches._QuickRetryAsyncio)),
+            "panel.io.document.asyncio", "the module no longer imports asyncio by name")
+    require(source.count("asyncio.sleep(") == 1, "panel.io.document._dispatch_msgs",
+            "the patch assumes its asyncio.sleep is the module's only one")
+    require("await asyncio.sleep(0.01)" in inspect.getsource(document._dispatch_msgs),
+            "panel.io.document._dispatch_msgs", "no longer parks a write for 10 ms")
+    patches._enable_quick_write_retry()
+    assert isinstance(document.asyncio, patches._QuickRetryAsyncio)
+    assert document.asyncio.ensure_future is asyncio.ensure_future
+
+
+def contract_cached_references():
+    """The patched PATCH-DOC create and the document's deserializer give what Bokeh's own do,
+    also after the document's set of models changes (a new model is sent in full)."""
+    from bokeh.core.serialization import Deserializer, Serializer
+    from bokeh.document import Document
+    from bokeh.document import document as bokeh_document
+    from bokeh.document.events import ModelChangedEvent
+    from bokeh.models import ColumnDataSource, Div
+    from bokeh.protocol import Protocol
+    from bokeh.protocol.messages.patch_doc import patch_doc
+
+    require(params_of(patches._bokeh_create_patch) == ["cls", "events", "metadata"],
+            "bokeh.protocol.messages.patch_doc.create(cls, events, **metadata)")
+    require(params_of(Deserializer.__init__) == ["self", "references", "setter"],
+            "bokeh.core.serialization.Deserializer.__init__(references, *, setter)")
+    require("_references" in inspect.getsource(Serializer.__init__),
+            "bokeh.core.serialization.Serializer._references")
+    require(getattr(bokeh_document, "Deserializer", None) is not None,
+            "bokeh.document.document.Deserializer", "apply_json_patch no longer uses it")
+    require(params_of(bokeh_document.DocumentModelManager.destroy) == ["self"],
+            "bokeh.document.models.DocumentModelManager.destroy(self)")
+    doc = Document()
+    require(params_of(Document.apply_json_patch)[:2] == ["self", "patch_json"],
+            "bokeh.document.Document.apply_json_patch(self, patch_json, *, setter)")
+    require(isinstance(getattr(doc.models, "_models", None), dict)
+            and isinstance(getattr(doc.models, "_new_models", None), set),
+            "bokeh.document.models.DocumentModelManager._models/_new_models")
+    div, other = Div(text="a"), Div(text="b")
+    doc.add_root(div)
+    doc.add_root(other)
+
+    def both(event):
+        """(ours, Bokeh's) message content; each starts from the same not-yet-synced models."""
+        new = set(doc.models._new_models)
+        ours = patches._create_patch(patch_doc, [event]).content
+        doc.models._new_models = new
+        return ours, patches._bokeh_create_patch(patch_doc, [event]).content
+
+    doc.models.flush_synced()
+    div.text = "c"
+    ours, theirs = both(ModelChangedEvent(doc, div, "text", "c"))
+    assert ours == theirs and ours["events"][0]["model"] == {"id": div.id}
+    # a model added to the document is not synced yet: it goes out in full, then as a ref
+    source = ColumnDataSource({"x": [1, 2]})
+    div.tags = [source]
+    assert source in doc.models._new_models
+    ours, theirs = both(ModelChangedEvent(doc, div, "tags", [source]))
+    assert ours == theirs and "attributes" in str(ours)
+    assert source not in doc.models._new_models
+    ours, theirs = both(ModelChangedEvent(doc, div, "tags", [source]))
+    assert ours == theirs and "attributes" not in str(ours)
+
+    patches._enable_cached_references()
+    assert bokeh_document.Deserializer is patches._DocumentDeserializer
+    msg = Protocol().create("PATCH-DOC", [ModelChangedEvent(doc, other, "text", "z")])
+    other.text = "b"
+    msg.apply_to_document(doc)
+    assert other.text == "z"
+
+
+def contract_quiet_callbacks():
+    from panel.io.callbacks import PeriodicCallback
+
+    callback = patches.quiet_periodic_callback(lambda: None, 100)
+    require(isinstance(callback, PeriodicCallback) and isinstance(callback._background, bool),
+            "panel.io.callbacks.PeriodicCallback._background", "expected a bool attribute")
+    source = inspect.getsource(PeriodicCallback._periodic_callback)
+    require("if not self._background:" in source,
+            "panel.io.callbacks.PeriodicCallback._background",
+            "_periodic_callback no longer skips the busy flag for it")
+    assert not callback.running
+    assert callback._background is not patches.STOCK and callback.log is patches.STOCK
+
+
+def contract_release_jscallbacks():
+    from panel.links import Callback
+
+    require(isinstance(getattr(Callback, "registry", None), weakref.WeakKeyDictionary),
+            "panel.links.Callback.registry", "expected a class-wide WeakKeyDictionary")
+    beacon, ack = pn.widgets.IntInput(), pn.widgets.IntInput()
+    beacon.jscallback(value="ack.value = cb_obj.value", args={"ack": ack})
+    require(beacon in Callback.registry, "panel.links.Callback.registry",
+            "jscallback no longer registers its source widget")
+    patches.release_jscallbacks(beacon)
+    if patches.STOCK:  # Panel's own behaviour: the entry, and its page, stay
+        assert beacon in Callback.registry
+        return
+    assert beacon not in Callback.registry
+    ref = weakref.ref(beacon)
+    del beacon
+    import gc
+
+    gc.collect()
+    assert ref() is None
+
+
+def contract_offline_resources():
+    from bokeh.resources import Resources
+
+    require(params_of(Resources.clone) == ["self", "components"],
+            "bokeh.resources.Resources.clone(self, *, components)")
+    for name in ("js_files", "css_files"):
+        require(isinstance(inspect.getattr_static(Resources, name), property),
+                f"bokeh.resources.Resources.{name}", "expected a property")
+    resources = patches.offline_resources()
+    assert resources.mode == "inline" and resources.js_files == [] == resources.css_files
+    clone = resources.clone(components=["bokeh"])
+    assert type(clone) is type(resources) and clone.js_files == [] and clone.components == [
+        "bokeh"]
+
+
+def contract_gc():
+    import gc
+
+    for name in ("freeze", "unfreeze", "get_freeze_count", "set_threshold"):
+        assert callable(getattr(gc, name, None)), f"gc.{name}"
+    for name in ("onload", "on_session_destroyed"):
+        require(callable(getattr(pn.state, name, None)), f"panel.state.{name}")
+
+
+CONTRACTS = {name[len("contract_"):]: fn for name, fn in globals().items()
+             if name.startswith("contract_")}
+
+
+def test_every_patch_has_a_contract_and_a_reason():
+    assert set(CONTRACTS) == set(patches.PATCHES)
+    for name, reason in patches.PATCHES.items():
+        assert "(" in reason and "\n" not in reason, f"{name}: a one-line reason with its gain"
+
+
+@pytest.mark.parametrize("name", sorted(patches.PATCHES))
+def test_contract(name):
+    CONTRACTS[name]()
+
+
+# -- the seam is the only place -----------------------------------------------------------------
+def code_lines(path: Path) -> dict[int, str]:
+    """{line: its code without comments or strings}, imports written as dotted paths
+    (``from panel.io import document`` reads ``panel.io.document``)."""
+    lines: dict[int, list[str]] = {}
+    tokens = tokenize.generate_tokens(io.StringIO(path.read_text()).readline)
+    for tok in tokens:
+        if tok.type in (tokenize.NAME, tokenize.OP, tokenize.NUMBER):
+            lines.setdefault(tok.start[0], []).append(tok.string)
+    out = {}
+    for number, parts in lines.items():
+        text = " ".join(parts).replace(" . ", ".")
+        m = re.match(r"from ([\w.]+) import (.*)", text)
+        if m:
+            names = [n.split(" as ")[0].strip(" ()") for n in m.group(2).split(",")]
+            text += " " + " ".join(f"{m.group(1)}.{n}" for n in names if n)
+        out[number] = text
+    return out
+
+
+def test_no_module_but_patches_touches_the_seams_private_names():
+    found = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        if path.name == "patches.py" and path.parent.name == "app":
+            continue
+        for number, text in code_lines(path).items():
+            for name in patches.PRIVATE_NAMES:
+                if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)|\.{re.escape(name)}(?!\w)",
+                             text):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {name}")
+    assert not found, "Panel/Bokeh internals outside app/patches.py:\n" + "\n".join(found)
+
+
+def test_the_scan_finds_what_it_looks_for(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("from panel.io import document\nx = 1  # _debounce in a comment\n"
+                     "class S:\n    _debounce = 0\nCallback.registry.pop(w)\n")
+    hits = {n: [name for name in patches.PRIVATE_NAMES
+                if re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)|\.{re.escape(name)}(?!\w)", t)]
+            for n, t in code_lines(probe).items()}
+    assert hits == {1: ["panel.io.document"], 2: [], 3: [], 4: ["_debounce"], 5: ["registry"]}
+
+
+# -- versions -----------------------------------------------------------------------------------
+def test_installed_versions_are_the_checked_ones():
+    installed = {name: version(name) for name in patches.CHECKED_ON}
+    print(f"installed {installed}, patches checked on {patches.CHECKED_ON}")
+    for name, minor in patches.CHECKED_ON.items():
+        assert installed[name].split(".")[:2] == minor.split("."), (
+            f"{name} {installed[name]} is installed; app/patches.py was checked on {minor}: "
+            "run tests/test_patches.py's contracts and update CHECKED_ON and pyproject.toml")
+    pins = (ROOT / "pyproject.toml").read_text()
+    for name, minor in patches.CHECKED_ON.items():
+        major, low = minor.split(".")
+        assert re.search(rf'"{name}>={major}\.{low}(\.\d+)?,<{major}\.{int(low) + 1}"', pins), (
+            f"pyproject.toml must pin {name} to {minor}.x")
+
+
+# -- stock mode ---------------------------------------------------------------------------------
+SNAPSHOT = """
+import gc, json, sys
+import panel as pn
+from bokeh.document import document as bd
+from bokeh.protocol.messages.patch_doc import patch_doc
+from panel.io import document as pd, server as ps
+
+def snapshot():
+    return {
+        "WSHandler.open": id(ps.WSHandler.open), "panel.io.document.asyncio": id(pd.asyncio),
+        "patch_doc.create": id(patch_doc.__dict__["create"]),
+        "Document.apply_json_patch": id(bd.Document.apply_json_patch),
+        "bokeh.document.document.Deserializer": id(bd.Deserializer),
+        "DocumentModelManager.destroy": id(bd.DocumentModelManager.destroy),
+        "gc thresholds": list(gc.get_threshold()),
+    }
+
+before = snapshot()
+from app import patches
+patches.install()
+if patches.STOCK:  # a no-op then; patched, it needs a session
+    patches.install_session()
+after = snapshot()
+print(json.dumps({"stock": patches.STOCK, "changed": sorted(k for k in before
+                  if before[k] != after[k]),
+                  "classes": [patches.FloatSlider is patches.StockFloatSlider,
+                              patches.IntInput is pn.widgets.IntInput,
+                              patches.HTML is pn.pane.HTML]}))
+"""
+
+
+def run_snapshot(stock: bool) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "TINYNET_STOCK_PANEL"}
+    if stock:
+        env["TINYNET_STOCK_PANEL"] = "1"
+    done = subprocess.run([sys.executable, "-c", SNAPSHOT], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_stock_panel_leaves_panel_and_bokeh_untouched():
+    stock = run_snapshot(stock=True)
+    assert stock["stock"] is True
+    assert stock["changed"] == [], f"TINYNET_STOCK_PANEL=1 but install() changed {stock}"
+    assert stock["classes"] == [True, True, True]  # Panel's own widgets (+ set_css_var)
+    assert patches.StockFloatSlider.__bases__ == (pn.widgets.FloatSlider,)
+
+    class Plain(pn.widgets.FloatSlider):
+        """What any subclass of FloatSlider has."""
+
+    added = set(vars(patches.StockFloatSlider)) - set(vars(Plain))
+    assert added == {"set_css_var"}, f"StockFloatSlider adds more than set_css_var: {added}"
+
+
+def test_patched_install_changes_what_the_snapshot_watches():
+    """The other side of the stock test: without the switch, each watched object changes."""
+    patched = run_snapshot(stock=False)
+    assert patched["stock"] is False
+    assert patched["changed"] == ["Document.apply_json_patch", "DocumentModelManager.destroy",
+                                  "WSHandler.open", "bokeh.document.document.Deserializer",
+                                  "gc thresholds", "panel.io.document.asyncio",
+                                  "patch_doc.create"]
+    assert patched["classes"] == [False, False, False]
