@@ -9,16 +9,18 @@ from urllib.parse import urlencode
 
 import panel as pn
 
-from app import urlstate  # absolute: `panel serve app/main.py` runs this file as a script
-from app import patches
+from app import (
+    patches,
+    urlstate,  # absolute: `panel serve app/main.py` runs this file as a script
+)
 from app.loop import TrainLoop
 from app.race import Race
 from app.session import Session
 from app.views.challenge import Challenge
 from app.views.controls import Controls
 from app.views.diagram import NetworkDiagram
-from app.views.export import ExportView
 from app.views.explain import GRADIENTS, RACE, Header, LandscapeNote, WhyPanel
+from app.views.export import ExportView
 from app.views.fit import FitPlot
 from app.views.landscape import LossLandscape
 from app.views.loss import LossPlot, Readouts
@@ -76,39 +78,59 @@ class PlaygroundApp(pn.viewable.Viewer):
             return pn.pane.HTML(f"<h2>{title}</h2>", css_classes=["tn-section"],
                                 sizing_mode="stretch_width")
 
-        sidebar = pn.Column(
-            self.controls,
-            pn.Card(self.settings, title="optimizer · activation · start · data",
-                    collapsed=True, sizing_mode="stretch_width", css_classes=["tn-settings-card"],
-                    margin=(6, 10)),
-            pn.Card(self.export, title="export · load weights", collapsed=True,
-                    sizing_mode="stretch_width", css_classes=["tn-export-card"], margin=(6, 10)),
-            pn.pane.HTML('<span class="tn-label">weights</span> <span class="tn-hint">'
-                         "▶/◀ which way the next step pushes each weight; the red tick on "
-                         "the track is where it will land</span>", margin=(10, 10, 0, 10)),
-            self.sliders, width=360, css_classes=["tn-sidebar"])
-        main = pn.Column(
-            self.readouts,
-            pn.Row(self.fit, self.loss_plot, sizing_mode="stretch_width"),
-            self.why,
-            self.challenge,
-            sizing_mode="stretch_width")
+        def block(name, *objects, **kwargs):
+            return pn.Column(*objects, css_classes=[f"tn-block-{name}"], margin=0,
+                             **{"sizing_mode": "stretch_width", **kwargs})
+
+        # The page's parts by name: what a teacher's link (?show=...) and a lesson choose from.
+        self.blocks = {
+            "controls": block("controls", self.controls),
+            "settings": block("settings", pn.Card(
+                self.settings, title="optimizer · activation · start · data", collapsed=True,
+                sizing_mode="stretch_width", css_classes=["tn-settings-card"], margin=(6, 10))),
+            "export": block("export", pn.Card(
+                self.export, title="export · load weights", collapsed=True,
+                sizing_mode="stretch_width", css_classes=["tn-export-card"], margin=(6, 10))),
+            "sliders": block("sliders", pn.pane.HTML(
+                '<span class="tn-label">weights</span> <span class="tn-hint">▶/◀ which way the '
+                "next step pushes each weight; the red tick on the track is where it will "
+                "land</span>", margin=(10, 10, 0, 10)), self.sliders),
+            "readouts": block("readouts", self.readouts),
+            "fit": block("fit", self.fit),
+            "loss": block("loss", self.loss_plot),
+            "why": block("why", self.why),
+            "challenge": block("challenge", self.challenge),
+            "tables": block("tables", self.tables),
+            "diagram": block("diagram", section("Inside the network"),
+                             self.diagram, note(GRADIENTS)),
+            "landscape": block("landscape", self.landscape, self.landscape_note),
+            "race": block("race", section("One neuron against two"), note(RACE),
+                          self.race_view),
+            "lottery": block("lottery", section("The init lottery"), self.lottery_view),
+        }
+        b = self.blocks
+        sidebar = pn.Column(b["controls"], b["settings"], b["export"], b["sliders"], width=360,
+                            css_classes=["tn-sidebar"])
+        main = pn.Column(b["readouts"], pn.Row(b["fit"], b["loss"], sizing_mode="stretch_width"),
+                         b["why"], b["challenge"], sizing_mode="stretch_width")
         self._layout = pn.Column(
             self.header,
             pn.Row(sidebar, main, sizing_mode="stretch_width"),
-            self.tables,
-            section("Inside the network"),
-            pn.Row(pn.Column(self.diagram, note(GRADIENTS), sizing_mode="stretch_width"),
-                   pn.Column(self.landscape, self.landscape_note, sizing_mode="stretch_width"),
-                   sizing_mode="stretch_width"),
-            section("One neuron against two"),
-            note(RACE),
-            self.race_view,
-            section("The init lottery"),
-            self.lottery_view,
+            b["tables"],
+            pn.Row(b["diagram"], b["landscape"], sizing_mode="stretch_width"),
+            b["race"],
+            b["lottery"],
             *([self.loop] if self.loop is not None else []),  # its hidden acknowledgement widgets
             sizing_mode="stretch_width", css_classes=["tn-page"],
         )
+
+    def show(self, names) -> None:
+        """Show only these parts of the page (all of them if ``names`` is None); the readouts
+        come with the loss plot, the Train controls always."""
+        names = None if names is None else {*names, "controls"} | (
+            {"readouts"} if "loss" in names else set())
+        for name, part in self.blocks.items():
+            part.visible = names is None or name in names
 
     def __panel__(self):
         return self._layout
