@@ -5,7 +5,6 @@ network and data and prints the loss), snapshot.html (a static, offline Bokeh pa
 plots.png (the same plots drawn by a headless Chromium). Import: ``parse_weights_json`` checks
 a weights.json and says what is wrong; ``apply_weights`` loads it as the current start.
 """
-import html
 import io
 import json
 import os
@@ -224,7 +223,8 @@ def snapshot_html(state: Session) -> str:
     net, x, y = state.net, state.x, state.y
     z1, a1, y_hat = net.forward(x)
     names = tinynet.parameter_names(state.hidden)
-    weights = html_table(["weight", "value"], [[n, repr(float(v))] for n, v in zip(names, net.theta)])
+    weights = html_table(["weight", "value"],
+                         [[n, repr(float(v))] for n, v in zip(names, net.theta)])
     h = state.hidden
     sub = (lambda s: [s]) if h == 1 else (lambda s: [f"{s}[{j}]" for j in range(1, h + 1)])
     per_point = html_table(
@@ -240,7 +240,8 @@ def snapshot_html(state: Session) -> str:
         f"<b class='tn-snapshot-loss'>{state.loss()!r}</b></p>"), stylesheets=[SNAPSHOT_CSS])
     tables = Div(text=(f"<h2>Weights</h2>{weights}<h2>Forward pass and loss per point</h2>"
                        f"{per_point}"), stylesheets=[SNAPSHOT_CSS])
-    return file_html(column(header, plots(state), tables), offline_resources(), "tinynet playground snapshot")
+    return file_html(column(header, plots(state), tables), offline_resources(),
+                     "tinynet playground snapshot")
 
 
 class PNGUnavailable(RuntimeError):

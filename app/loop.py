@@ -16,10 +16,11 @@ a person's slider step still waits behind several: with 20 sessions training, 0.
 real browser's slider p50 98 ms and 0.5 gave 30-43 ms; benchmarks/load.py --browser-check).
 
 A full tick redraws every view (~5 ms of server time); a light tick only the loss curve and
-the readouts (~1 ms; both measured with py-spy on a server with 20 sessions training). While one full tick per session per period fits in the share, every tick
-is full; under load each session redraws everything ``full_hz`` times a second (full ticks
-taking at most ``FULL_SHARE`` of the share, never fewer than ``MIN_FULL_HZ``) and ticks light
-in between, so the loss keeps streaming at a rate a learner reads as live.
+the readouts (~1 ms; both measured with py-spy on a server with 20 sessions training). While
+one full tick per session per period fits in the share, every tick is full; under load each
+session redraws everything ``full_hz`` times a second (full ticks taking at most ``FULL_SHARE``
+of the share, never fewer than ``MIN_FULL_HZ``) and ticks light in between, so the loss keeps
+streaming at a rate a learner reads as live.
 """
 import math
 import time

@@ -72,7 +72,8 @@ def race_figure(epochs: int = 5000):
     x, y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
     loss_fig = figure(width=520, height=380, y_axis_type="log", x_axis_label="epoch",
                       y_axis_label="mean loss", toolbar_location=None,
-                      title=f"Loss: one neuron plateaus, two keep falling ({epochs} epochs, lr 0.5)")
+                      title=f"Loss: one neuron plateaus, two keep falling "
+                            f"({epochs} epochs, lr 0.5)")
     fit_fig = figure(width=520, height=380, x_axis_label="x", y_axis_label="y",
                      toolbar_location=None, title="Fits after training")
     loss_fig.add_layout(Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width",

@@ -64,7 +64,7 @@ class Run:
         return result
 
     def rebuild(self, x, y, optimizer: Optimizer, activation, label: str) -> None:
-        """Keep the weights and the epoch count; train from here on new data/optimizer/activation."""
+        """Keep the weights and epoch count; train from here on new data/optimizer/activation."""
         epoch = self.epoch
         self.net.activation = activation
         self.trainer = Trainer(self.net, x, y, optimizer)

@@ -2,7 +2,6 @@
 import html
 import math
 
-
 SCIENTIFIC_BELOW, SCIENTIFIC_FROM = 1e-3, 1e5  # fixed notation in between
 MAX_CHARS = 10  # nothing a person reads on the page is wider than this
 

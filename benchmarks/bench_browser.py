@@ -200,7 +200,7 @@ def slider_latency_during_lottery(page, base, rounds=4, presses=12, gap_ms=70):
     page.evaluate(WATCH_SLIDER_JS)
     draw = page.locator(".tn-lottery-run button")
     handle = page.locator(".tn-weights .noUi-handle").first
-    keys, changes = [], []
+    keys, _changes = [], []
     for r in range(rounds):
         draw.click()
         page.wait_for_timeout(100)  # the worker has started

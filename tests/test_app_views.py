@@ -128,7 +128,8 @@ def test_landscape_recomputes_when_another_weight_changes(app):
     # one cell, checked against tinynet directly
     i, j = 37, 151
     w1, b1 = np.linspace(x0, x0 + dw, 200)[i], np.linspace(y0, y0 + dh, 200)[j]
-    assert after[j, i] == pytest.approx(tinynet.Network([w1], [b1], [1.5], 0.2).loss(X, Y), rel=1e-6)
+    assert after[j, i] == pytest.approx(tinynet.Network([w1], [b1], [1.5], 0.2).loss(X, Y),
+                                        rel=1e-6)
     assert net.loss(X, Y) == pytest.approx(s.loss())
 
 
@@ -155,7 +156,8 @@ def test_all_views_agree_after_reset_width_switch_and_link(app):
         curve = source(app.fit, "fit_curve").data
         np.testing.assert_allclose(curve["y"], in_frame(s.net.predict(curve["x"])))
         assert [app.sliders.value(n) for n in slot_names(s.hidden)] == theta.tolist()
-        assert f"{s.loss():.6f}"[:6] in app.readouts._loss.object or "e" in app.readouts._loss.object
+        shown = app.readouts._loss.object
+        assert f"{s.loss():.6f}"[:6] in shown or "e" in shown
         assert shown_push_and_ghost(app, "b2")[0] == pytest.approx(-s.net.gradient(X, Y)[-1])
 
     tick(s, 300)
@@ -166,7 +168,8 @@ def test_all_views_agree_after_reset_width_switch_and_link(app):
     agree()
     s.hidden = 1
     agree()
-    found, _ = urlstate.parse_query({"hidden": "2", "w1": "1,3", "b1": "0,-5", "w2": "2,-2", "b2": "0.5"})
+    found, _ = urlstate.parse_query(
+        {"hidden": "2", "w1": "1,3", "b1": "0,-5", "w2": "2,-2", "b2": "0.5"})
     urlstate.apply(s, found)
     agree()
 

@@ -184,7 +184,7 @@ def test_200_points_are_accepted():
     assert s.x.size == tinynet.MAX_POINTS and math.isfinite(s.loss())
 
 
-# -- nothing from a link is evaluated ---------------------------------------------------------------
+# -- nothing from a link is evaluated --------------------------------------------------------------
 PAYLOADS = ["__import__('os').system('touch {marker}')", "open('{marker}','w')",
             "1+1", "2*3", "exec('x=1')", "{{}}.__class__", "lambda: 0", "1e3 if True else 0"]
 

@@ -1,4 +1,4 @@
-"""The library's surface: errors that say what is wrong, presets, the landscape, imports, the CLI."""
+"""The library's surface: errors that say what's wrong, presets, the landscape, imports, the CLI."""
 import json
 import subprocess
 import sys

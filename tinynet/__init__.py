@@ -6,13 +6,21 @@
     0.1267
 """
 from .activations import ACTIVATIONS, Activation, get_activation, relu, sigmoid, tanh
-from .data import (ARTICLE_X, ARTICLE_Y, MAX_POINTS, PRESETS, DataError, monotonic_floor,
-                   preset, validate)
+from .data import (
+                   ARTICLE_X,
+                   ARTICLE_Y,
+                   MAX_POINTS,
+                   PRESETS,
+                   DataError,
+                   monotonic_floor,
+                   preset,
+                   validate,
+)
 from .init import ARTICLE, BUMP, SCHEMES, default_scheme, starting_network, starting_theta
 from .network import Forward, Network, parameter_names
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, Optimizer, make_optimizer
 from .sweeps import SweepResult, batch_losses, landscape, train_many
-from .train import TrainResult, Trainer
+from .train import Trainer, TrainResult
 
 ONE_NEURON_FLOOR = 1 / 12  # the best mean loss a monotonic curve can reach on the article's data
 

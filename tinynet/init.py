@@ -19,11 +19,13 @@ SCHEMES = ("article", "bump", "xavier", "he")
 def _fixed(weights, hidden, models):
     theta = np.concatenate([weights["w1"], weights["b1"], weights["w2"], [weights["b2"]]])
     if (theta.size - 1) // 3 != hidden:
-        raise ValueError(f"this start is for {(theta.size - 1) // 3} hidden neuron(s), not {hidden}")
+        raise ValueError(
+            f"this start is for {(theta.size - 1) // 3} hidden neuron(s), not {hidden}")
     return theta if models is None else np.repeat(theta[:, None], models, axis=1)
 
 
-def starting_theta(scheme: str, hidden: int, seed: int = 0, models: int | None = None) -> np.ndarray:
+def starting_theta(scheme: str, hidden: int, seed: int = 0,
+                   models: int | None = None) -> np.ndarray:
     """Starting weights by scheme name.
 
     'article' (H=1) and 'bump' (H=2) are fixed; 'xavier' draws weights from N(0, 2/(fan_in+fan_out))

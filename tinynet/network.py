@@ -24,7 +24,7 @@ class Forward(NamedTuple):
 
 
 def parameter_names(hidden: int) -> list[str]:
-    """Names of theta's entries: w1_1..w1_H, b1_1..b1_H, w2_1..w2_H, b2 (w1, b1, w2, b2 when H=1)."""
+    """Names of theta's entries: w1_1..w1_H, b1_1..b1_H, w2_1..w2_H, b2 (w1, b1, w2, b2 if H=1)."""
     if hidden == 1:
         return ["w1", "b1", "w2", "b2"]
     return [f"{p}_{j}" for p in ("w1", "b1", "w2") for j in range(1, hidden + 1)] + ["b2"]
@@ -35,7 +35,8 @@ def _as_weights(name, value, hidden=None):
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D list of numbers, got shape {w.shape}")
     if hidden is not None and w.size != hidden:
-        raise ValueError(f"{name} has {w.size} values but w1 has {hidden}: give one per hidden neuron")
+        raise ValueError(
+            f"{name} has {w.size} values but w1 has {hidden}: give one per hidden neuron")
     if not np.all(np.isfinite(w)):
         raise ValueError(f"{name} must be finite, got {w.tolist()}")
     return w

@@ -89,7 +89,8 @@ class Momentum(Optimizer):
 
 
 class Adam(Optimizer):
-    """m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;  theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)"""
+    """m <- b1 m + (1-b1) g;  v <- b2 v + (1-b2) g^2;
+    theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)"""
 
     name = "adam"
 
@@ -136,5 +137,6 @@ def make_optimizer(name: str = "gd", **settings) -> Optimizer:
     try:
         cls = OPTIMIZERS[name]
     except (KeyError, TypeError):
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}") from None
+        raise ValueError(
+            f"unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}") from None
     return cls(**settings)

@@ -124,7 +124,8 @@ def report(r: dict) -> str:
     """The figures as text, section by section."""
     grads = r["gradients"] + [{"x": "mean", **r["mean_gradient"]}]
     out = [
-        f"Start (H=1): {weights_line(r['start'])}; learning rate {r['learning_rate']:g}, full batch.",
+        f"Start (H=1): {weights_line(r['start'])}; "
+        f"learning rate {r['learning_rate']:g}, full batch.",
         "", "Forward pass:", table(r["forward"]),
         "", "Loss per point, 0.5 * (y_hat - y)^2:", table(r["loss"], signed=("error",)),
         f"Mean loss: {fmt(r['mean_loss'])}",
@@ -147,7 +148,8 @@ def report(r: dict) -> str:
         "  One sigmoid neuron makes y_hat = w2 * sigmoid(w1 x + b1) + b2, a sigmoid stretched and",
         "  shifted: it only rises or only falls as x grows. The data 0, 1, 1, 0 rises then falls.",
         "  The closest monotonic values (pool the points that break the order into their mean)",
-        f"  are {', '.join(fmt(v) for v in fit)}; they miss by {', '.join(fmt(v) for v in misses)},",
+        f"  are {', '.join(fmt(v) for v in fit)}; "
+        f"they miss by {', '.join(fmt(v) for v in misses)},",
         "  that is 0, 1/3, 1/3 and 2/3, so the mean loss is",
         "  (0.5 / 4) * (0 + 1/9 + 1/9 + 4/9) = 1/12. A sigmoid only approaches that step shape,",
         "  so training creeps toward 1/12 and never reaches it; two neurons can make a bump.",

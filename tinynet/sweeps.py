@@ -83,7 +83,8 @@ def batch_losses(theta, x, y, activation="sigmoid", block: int = BLOCK) -> np.nd
     with np.errstate(all="ignore"):
         for start in range(0, theta.shape[1], block):
             th = np.ascontiguousarray(theta[:, start : start + block])
-            out[start : start + th.shape[1]] = _Block(x, y, h, th.shape[1], act).loss_and_gradient(th)
+            out[start : start + th.shape[1]] = _Block(
+                x, y, h, th.shape[1], act).loss_and_gradient(th)
     return out
 
 
@@ -122,7 +123,9 @@ def train_many(theta, x, y, epochs: int, optimizer: Optimizer | None = None,
 
 
 def landscape(net: Network, x, y, p: str | int, q: str | int, p_values, q_values) -> np.ndarray:
-    """Loss over a grid of two parameters of ``net``, the others held fixed: (len(q_values), len(p_values)).
+    """Loss over a grid of two parameters of ``net``, the others held fixed.
+
+    Returns an array of shape (len(q_values), len(p_values)).
 
     ``p`` and ``q`` are parameter names (e.g. 'w1', 'b1_2') or indices into theta.
     """

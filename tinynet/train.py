@@ -95,7 +95,8 @@ class Trainer:
         return loss_and_gradient
 
     def run(self, epochs: int) -> TrainResult:
-        """Take up to ``epochs`` optimizer steps; stop early, at the last finite weights, on divergence."""
+        """Take up to ``epochs`` optimizer steps; stop early, at the last finite weights, on
+        divergence."""
         epochs = check_epochs(epochs)
         losses = np.empty(epochs)
         theta, g, prev = self.net.theta, self._g, self._prev

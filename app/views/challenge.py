@@ -2,9 +2,7 @@
 import panel as pn
 import param
 
-import tinynet
 from .base import View
-
 
 GOAL = 0.01
 # A start with no bump: both neurons rise together and the output is a gentle slope.

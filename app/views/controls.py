@@ -5,8 +5,8 @@ import panel as pn
 import param
 
 from ..settings import setting
-from .widgets import widget_for
 from .base import View
+from .widgets import widget_for
 
 
 class Controls(View):
@@ -23,7 +23,8 @@ class Controls(View):
         self._step = pn.widgets.Button.from_param(
             s.param.step, label="Step", color="primary", css_classes=["tn-step"], width=80)
         self._reset = pn.widgets.Button.from_param(
-            s.param.reset, label="Reset", color="primary", variant="outline", css_classes=["tn-reset"], width=80)
+            s.param.reset, label="Reset", color="primary", variant="outline",
+            css_classes=["tn-reset"], width=80)
         self._width = widget_for(s, setting("hidden"), css_classes=["tn-width"],
                                  sizing_mode="stretch_width")
         self._lr = widget_for(s, setting("learning_rate"), sizing_mode="stretch_width")

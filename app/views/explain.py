@@ -8,9 +8,7 @@ import param
 import tinynet
 
 from ..text import number
-
 from .base import View
-
 
 SHAPES = {"sigmoid": ("σ", "S-shaped step", "only ever rises"),
           "tanh": ("tanh", "S-shaped step", "only ever rises"),

@@ -3,7 +3,6 @@ PNG) and load weights back; each download is made when its button is clicked."""
 import io
 
 import panel as pn
-import param
 
 from .. import export
 from .base import View

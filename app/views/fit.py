@@ -8,7 +8,6 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.models import ColumnDataSource, PointDrawTool
-
 from bokeh.plotting import figure
 
 import tinynet

@@ -10,8 +10,14 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Pan, Tap
-from bokeh.models import (ColorBar, ColumnDataSource, FixedTicker, LogColorMapper,
-                          PrintfTickFormatter, Range1d)
+from bokeh.models import (
+    ColorBar,
+    ColumnDataSource,
+    FixedTicker,
+    LogColorMapper,
+    PrintfTickFormatter,
+    Range1d,
+)
 from bokeh.palettes import Viridis256
 from bokeh.plotting import figure
 from bokeh.plotting.contour import contour_data
@@ -51,7 +57,6 @@ class LossLandscape(View):
 
     def __init__(self, **params):
         super().__init__(**params)
-        s = self.state
         with param.discard_events(self):
             self._offer_weights()
         self._image = ColumnDataSource({"image": [], "x": [], "y": [], "dw": [], "dh": []},
@@ -158,8 +163,8 @@ class LossLandscape(View):
         low, high = max(float(loss.min()), 1e-12), max(float(loss.max()), 1e-11)
         self._mapper.update(low=low, high=high)
         self._ticks.ticks = [float(f"{t:.2g}") for t in np.geomspace(low, high, 6)]
-        self._image.data = {"image": [np.minimum(loss, 1e38).astype(np.float32)], "x": [x0], "y": [y0],
-                            "dw": [x1 - x0], "dh": [y1 - y0]}
+        self._image.data = {"image": [np.minimum(loss, 1e38).astype(np.float32)],
+                            "x": [x0], "y": [y0], "dw": [x1 - x0], "dh": [y1 - y0]}
         levels = np.geomspace(low, high, LEVELS + 2)[1:-1]
         flat = not np.all(np.diff(levels) > 0)  # a flat map (e.g. far out) has no contours
         self._contours.visible = not flat

@@ -11,6 +11,7 @@ from ..text import format_loss
 from .base import ERROR, PREDICTION, TINY, View, on_log_axis
 from .explain import NO_FLOOR, floor_text, is_article
 
+
 class Readouts(View):
     """The current mean loss and epoch, in large type."""
 

@@ -5,8 +5,14 @@ import math
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import (ColumnDataSource, FixedTicker, HoverTool, PrintfTickFormatter,
-                          Range1d, Span)
+from bokeh.models import (
+    ColumnDataSource,
+    FixedTicker,
+    HoverTool,
+    PrintfTickFormatter,
+    Range1d,
+    Span,
+)
 from bokeh.plotting import figure
 from panel.io.state import set_curdoc
 
@@ -84,7 +90,8 @@ class LotteryView(View):
         lot = self.lottery
         self._hist = ColumnDataSource({k: [] for k in EMPTY}, name="lottery_hist")
         fig = figure(height=330, sizing_mode="stretch_width", x_axis_type="log",
-                     x_range=Range1d(1e-3, 1.0), toolbar_location=None, x_axis_label="final mean loss (log scale)",
+                     x_range=Range1d(1e-3, 1.0), toolbar_location=None,
+                     x_axis_label="final mean loss (log scale)",
                      y_axis_label="runs", title="The init lottery: final losses per width")
         fig.quad(left="left", right="right", top="top", bottom=0, source=self._hist,
                  fill_color="color", line_color="color", fill_alpha=0.6, legend_field="label")
@@ -205,7 +212,8 @@ class LotteryView(View):
             f"<td>{format_loss(float(d.losses.min()))}</td>"
             f"<td>{format_loss(float(np.median(d.losses)))}</td>"
             f"<td>{int(d.diverged.sum())}</td></tr>" for h, d in sorted(lot.results.items()))
-        return (f"<table class='tn-lottery-table' style='border-spacing: 10px 2px'><tr><th>width</th><th>{found}</th>"
+        return (f"<table class='tn-lottery-table' style='border-spacing: 10px 2px'>"
+                f"<tr><th>width</th><th>{found}</th>"
                 f"<th>best loss</th><th>median</th><th>diverged</th></tr>{rows}</table>"
                 f"<p class='tn-hint'>{found}: final loss &lt; {lot.threshold:g}. "
                 f"Drawn with {plan.describe()}.</p>")

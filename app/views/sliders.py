@@ -11,10 +11,10 @@ import param
 from bokeh.models import CustomJSTickFormatter
 
 from ..patches import HTML, FloatSlider
-from ..text import number, number_js
-from ..throttle import Throttle
 from ..session import slot_label, slot_names
 from ..settings import MAX_HIDDEN, slider_number
+from ..text import number, number_js
+from ..throttle import Throttle
 from .base import ERROR, GOOD, View
 
 SLIDER_HZ = 15  # while training, the sliders follow the network this often; the plots and
@@ -44,7 +44,8 @@ class WeightSliders(View):
         self._sliders = {
             slot: FloatSlider(
                 start=-self.span, end=self.span, step=0.01, value=0.0, sizing_mode="stretch_width",
-                format=CustomJSTickFormatter(code=number_js(3)), tooltips=False, css_classes=["tn-weight", f"tn-weight-{slot}"],
+                format=CustomJSTickFormatter(code=number_js(3)), tooltips=False,
+                css_classes=["tn-weight", f"tn-weight-{slot}"],
                 stylesheets=[GHOST_CSS])
             for slot in slot_names(MAX_HIDDEN)
         }

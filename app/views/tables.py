@@ -4,8 +4,8 @@ import panel as pn
 import param
 
 from ..patches import HTML
-from ..throttle import Throttle
 from ..text import html_table, signed
+from ..throttle import Throttle
 from .base import View
 
 
@@ -29,7 +29,8 @@ class Tables(View):
         net, x, y = s.net, s.x, s.y
         z1, a1, y_hat = net.forward(x)
         h = net.hidden
-        sub = (lambda name: [name]) if h == 1 else (lambda name: [f"{name}[{j}]" for j in range(1, h + 1)])
+        sub = ((lambda name: [name]) if h == 1
+               else (lambda name: [f"{name}[{j}]" for j in range(1, h + 1)]))
         self._forward.object = html_table(
             ["x", *sub("z₁"), *sub("a₁"), "ŷ", "y"],
             [[f"{xi:g}", *map(signed, z1[i]), *map(signed, a1[i]), signed(y_hat[i]), f"{y[i]:g}"]

@@ -39,7 +39,8 @@ def test_dragging_a_point_refits_to_the_new_data(playground):
     x, y = data["x"], data["y"]
     assert x[:3] == [1.0, 2.0, 3.0] and abs(x[3] - 4.0) < 0.05 and 0.7 < y[3] < 0.9
     expected = tinynet.Network([0.5], [-0.1], [0.3], 0.2).loss(x, y)
-    playground.wait(lambda: abs(playground.loss() - expected) < 5e-7, what="the loss for the new data")
+    playground.wait(lambda: abs(playground.loss() - expected) < 5e-7,
+                    what="the loss for the new data")
     curve = playground.source("fit_curve")
     assert curve["y"][0] == pytest.approx(
         tinynet.Network([0.5], [-0.1], [0.3], 0.2).predict([curve["x"][0]])[0])

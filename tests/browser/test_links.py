@@ -1,4 +1,4 @@
-"""Links and mistakes in headless Chromium: shared links restore, bad ones and divergence are explained."""
+"""Links and mistakes in headless Chromium: shared links restore; bad ones, divergence explained."""
 import math
 
 import pytest

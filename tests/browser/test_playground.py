@@ -1,4 +1,4 @@
-"""The playground in headless Chromium: what a person does, checked against what tinynet computes."""
+"""The playground in headless Chromium: what a person does, checked against tinynet's numbers."""
 import numpy as np
 import pytest
 
