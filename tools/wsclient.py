@@ -20,15 +20,19 @@ from tornado.websocket import websocket_connect
 _ids = itertools.count(1)
 
 
-def find_models(doc_json: dict) -> dict:
-    """Model ids in a PULL-DOC-REPLY: the Train toggle and the epoch readout, found by CSS class."""
+CLASSES = ("tn-train", "tn-epoch", "tn-loss", "tn-beacon", "tn-ack")
+
+
+def find_models(doc_json: dict, classes=CLASSES) -> dict:
+    """Model ids in a PULL-DOC-REPLY, found by CSS class (the first model of each class): by
+    default the Train toggle, the readouts and the page's acknowledgement widgets."""
     found = {}
 
     def walk(node):
         if isinstance(node, dict):
             if node.get("type") == "object" and "id" in node:
                 classes = node.get("attributes", {}).get("css_classes") or []
-                for cls in ("tn-train", "tn-epoch", "tn-loss", "tn-beacon", "tn-ack"):
+                for cls in classes:
                     if cls in classes and cls not in found:
                         found[cls] = node["id"]
             for v in node.values():
@@ -56,6 +60,7 @@ class Session:
         self.doc_bytes = 0
         self.html = ""
         self.first_doc = ""
+        self.doc: dict = {}
         self.ws = None
 
     async def open(self) -> None:
@@ -78,6 +83,7 @@ class Session:
             if header["msgtype"] == "PULL-DOC-REPLY":
                 break
         self.first_doc, self.doc_bytes = raw, len(raw)
+        self.doc = content
         self.models = find_models(content)
         assert {"tn-train", "tn-epoch", "tn-beacon", "tn-ack"} <= set(self.models), self.models
         # the browser announces that it has rendered; Panel starts periodic callbacks only then
@@ -106,6 +112,17 @@ class Session:
         event = {"kind": "ModelChanged", "model": {"id": self.models["tn-train"]},
                  "attr": "active", "new": True}
         await self.send("PATCH-DOC", {"events": [event]})
+
+    async def click(self, css_class: str) -> None:
+        """What the browser sends when a button (found by its CSS class in the first document)
+        is clicked: a ``button_click`` event of its model."""
+        model = find_models(self.doc, (css_class,)).get(css_class)
+        if model is None:
+            raise LookupError(f"no model of CSS class {css_class!r} in the page's document")
+        click = {"type": "event", "name": "button_click",
+                 "values": {"type": "map", "entries": [["model", {"id": model}]]}}
+        await self.send("PATCH-DOC", {"events": [
+            {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": click}]})
 
     async def acknowledge(self, raw: str) -> None:
         """What the page's script does once it has applied a drawn tick: copy the beacon's new
