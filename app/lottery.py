@@ -86,6 +86,7 @@ Train = Callable[..., tinynet.SweepResult]  # tinynet.train_many's signature, on
 NICENESS = 10  # the background process yields the CPU to the server and the browser
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_stopping = False
 
 
 PARENT_POLL_S = 0.5  # how often the background process checks that its server is alive
@@ -111,25 +112,36 @@ def _background_pool() -> ProcessPoolExecutor:
     """The one background process of this server, started (spawned) on first use."""
     global _pool
     with _pool_lock:
+        if _stopping:
+            raise RuntimeError("the server is stopping")
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=1, initializer=_background_init,
                                         initargs=(os.getpid(),),
                                         mp_context=multiprocessing.get_context("spawn"))
             atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+            if threading.current_thread() is threading.main_thread():
+                # start it now, deaf to Ctrl-C from its first instruction: an ignored signal
+                # stays ignored across exec, and Python then sets no KeyboardInterrupt handler
+                previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+                try:
+                    _pool.submit(int)
+                finally:
+                    signal.signal(signal.SIGINT, previous)
         return _pool
 
 
 def stop_background() -> None:
-    """End the background process now, abandoning a draw in it: the server is stopping.
+    """End the background process now, abandoning a draw in it, and start no other: the
+    server is stopping.
 
     ``ProcessPoolExecutor.shutdown`` would wait for the running block (and Python's exit
     waits for it too), so the process is terminated; the draws waiting on it fail and their
     sessions are gone anyway. Its multiprocessing resource tracker then sees its last client
     gone and ends. This server starts no other multiprocessing children than this pool's.
     """
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
+    global _pool, _stopping
+    with _pool_lock:  # and no draw starts a new one
+        pool, _pool, _stopping = _pool, None, True
     if pool is None:
         return
     pool.shutdown(wait=False, cancel_futures=True)
@@ -248,6 +260,7 @@ class Lottery(param.Parameterized):
         if schedule is None:
             self._finish(plan, *self._compute(plan, self._progress), time.perf_counter() - began)
             return None
+        _background_pool()  # started from the server's thread (see there), not the worker's
 
         def work():
             def progress(done, total):
