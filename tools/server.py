@@ -194,3 +194,13 @@ def descendants(pid: int) -> dict[int, str]:
 def running(pids) -> list[int]:
     """Those of ``pids`` that still run (not gone, not a zombie)."""
     return [pid for pid in pids if (fields := _stat(pid)) is not None and fields[0] != "Z"]
+
+
+def all_closed(log: Path, timeout: float = 20.0) -> None:
+    """Wait until a playground server's log shows every session it opened closed (app.capacity
+    logs both; a page whose websocket never came is closed after FIRST_CONNECT_S)."""
+    deadline = time.monotonic() + timeout
+    while (text := Path(log).read_text()).count(" opened") > text.count(" closed"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"sessions still open after {timeout} s in {log}")
+        time.sleep(0.2)

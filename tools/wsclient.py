@@ -14,6 +14,7 @@ import json
 import re
 import urllib.request
 
+from bokeh.util.token import get_session_id
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -61,18 +62,22 @@ class Session:
         self.html = ""
         self.first_doc = ""
         self.doc: dict = {}
+        self.cookies: dict[str, str] = {}
+        self.session_id = ""  # the Bokeh session the page was made for
         self.ws = None
 
-    async def open(self) -> None:
+    async def open(self, delay: float = 0.0) -> None:
+        """Load the page, then (``delay`` seconds later: a slow network) open the websocket and
+        pull the document."""
         loop = asyncio.get_running_loop()
-        url = f"{self.base_url}/{self.query}"
-        self.html = await loop.run_in_executor(
-            None, lambda: urllib.request.urlopen(url, timeout=120).read().decode())
+        self.html = await loop.run_in_executor(None, self.get_page)
+        await asyncio.sleep(delay)
         token = re.search(r'"token":"([^"]+)"', self.html).group(1)
+        self.session_id = get_session_id(token)
         ws_url = self.base_url.replace("http://", "ws://") + "/ws"
         origin = "/".join(self.base_url.split("/")[:3])  # same-origin, as a browser sends it
-        request = HTTPRequest(ws_url, headers={"Origin": origin}, connect_timeout=120,
-                              request_timeout=120)
+        request = HTTPRequest(ws_url, headers={"Origin": origin, **self.cookie_header()},
+                              connect_timeout=120, request_timeout=120)
         self.ws = await websocket_connect(request, subprotocols=["bokeh", token],
                                           max_message_size=64 * 2**20)
         header, _, _ = await self.receive()
@@ -92,6 +97,22 @@ class Session:
         await self.send("PATCH-DOC", {"events": [
             {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": ready}]})
 
+    def get_page(self) -> str:
+        """GET the page, keeping the cookies it sets (a proxy's sticky key among them)."""
+        request = urllib.request.Request(f"{self.base_url}/{self.query}",
+                                         headers=self.cookie_header())
+        with urllib.request.urlopen(request, timeout=120) as response:
+            for cookie in response.headers.get_all("Set-Cookie") or []:
+                name, _, value = cookie.split(";")[0].partition("=")
+                self.cookies[name.strip()] = value.strip()
+            return response.read().decode()
+
+    def cookie_header(self) -> dict:
+        """The Cookie header a browser would send back, if any cookie was set."""
+        if not self.cookies:
+            return {}
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+
     async def send(self, msgtype: str, content: dict) -> None:
         header = {"msgid": str(next(_ids)), "msgtype": msgtype}
         for part in (header, {}, content):
@@ -107,10 +128,11 @@ class Session:
         content = json.loads(raw) if header["msgtype"] != "PATCH-DOC" else None
         return header, content, raw
 
-    async def press_train(self) -> None:
-        """What the browser sends when Train is clicked: the toggle's ``active`` becomes true."""
+    async def press_train(self, active: bool = True) -> None:
+        """What the browser sends when Train is clicked: the toggle's ``active`` becomes true
+        (false: training stops)."""
         event = {"kind": "ModelChanged", "model": {"id": self.models["tn-train"]},
-                 "attr": "active", "new": True}
+                 "attr": "active", "new": active}
         await self.send("PATCH-DOC", {"events": [event]})
 
     async def click(self, css_class: str) -> None:
