@@ -66,9 +66,11 @@ class Session:
         self.session_id = ""  # the Bokeh session the page was made for
         self.ws = None
 
-    async def open(self, delay: float = 0.0) -> None:
+    async def open(self, delay: float = 0.0,
+                   require=("tn-train", "tn-epoch", "tn-beacon", "tn-ack")) -> None:
         """Load the page, then (``delay`` seconds later: a slow network) open the websocket and
-        pull the document."""
+        pull the document, which must hold models of the ``require`` classes (the
+        playground's; none for another app)."""
         loop = asyncio.get_running_loop()
         self.html = await loop.run_in_executor(None, self.get_page)
         await asyncio.sleep(delay)
@@ -90,7 +92,7 @@ class Session:
         self.first_doc, self.doc_bytes = raw, len(raw)
         self.doc = content
         self.models = find_models(content)
-        assert {"tn-train", "tn-epoch", "tn-beacon", "tn-ack"} <= set(self.models), self.models
+        assert set(require) <= set(self.models), self.models
         # the browser announces that it has rendered; Panel starts periodic callbacks only then
         ready = {"type": "event", "name": "document_ready",
                  "values": {"type": "map", "entries": []}}
