@@ -1,23 +1,47 @@
-"""``tinynet-playground``: serve the playground (and open a browser unless --no-show)."""
+"""``tinynet-playground``: serve the playground (and open a browser unless --no-show).
+
+SIGTERM or Ctrl-C stops it quietly, with every process it started: the init lottery's
+background process (and its multiprocessing resource tracker), and with ``--num-procs`` the
+forked workers, which the parent stops and waits for (a worker whose parent dies anyhow,
+even by SIGKILL, gets SIGTERM from the kernel and stops too).
+"""
 import argparse
+import logging
+import os
+import signal
+import sys
 import threading
+import time
 import webbrowser
+from pathlib import Path
 
 SESSION_CHECK_MS = 1000  # how often the server looks for closed tabs, and how long it waits
 
 
 MAX_MESSAGE_BYTES = 1 << 20  # a browser message (an upload among them) over 1 MiB is refused
+# Open sessions per server process before a new arrival gets the "busy" page. A class of 30
+# fits in one process; past ~20 training sessions a process gives each fewer than 15 updates/s
+# on this 2-core machine (README, Reliability), so a class runs one process per core.
+MAX_SESSIONS = 30
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+STOP_WAIT_S = 4.0  # how long the parent of --num-procs waits for its workers to stop
 
 
-def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(), **kwargs):
+def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
+          max_sessions=0, **kwargs):
     """Serve the playground at http://address:port/. Returns the server (a thread if threaded).
 
     Only pages loaded from ``address:port``, ``localhost:port`` or one of ``origins`` (the
-    host names a public deployment is reached by) may open the websocket.
+    host names a public deployment is reached by) may open the websocket. Past
+    ``max_sessions`` open sessions (0: no cap) a new arrival gets a small "busy" page (503).
+    Static files and pages are sent gzip-compressed to browsers that accept it.
     """
     import panel as pn
 
+    from .capacity import log_sessions, session_cap_settings
     from .main import create_app
+
+    log_sessions()
 
     allowed = [f"localhost:{port}", *origins]
     if address not in ("0.0.0.0", "::"):
@@ -27,8 +51,98 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
         title="tinynet playground", websocket_origin=allowed,
         websocket_max_message_size=MAX_MESSAGE_BYTES,
         check_unused_sessions_milliseconds=SESSION_CHECK_MS,
-        unused_session_lifetime_milliseconds=SESSION_CHECK_MS, **kwargs,
+        unused_session_lifetime_milliseconds=SESSION_CHECK_MS,
+        compress_response=True,  # a Tornado setting: gzip for text, JS, CSS and JSON
+        **session_cap_settings(max_sessions), **kwargs,
     )
+
+
+def run(server) -> None:
+    """Serve until SIGTERM or Ctrl-C, then stop the server and the lottery's background
+    process (a draw in progress is abandoned)."""
+    from .lottery import stop_background
+
+    loop = server.io_loop
+
+    def stop(signum, frame):
+        loop.asyncio_loop.call_soon_threadsafe(loop.stop)
+
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, stop)
+    server.start()
+    try:
+        loop.start()
+    finally:
+        stop_background()
+        server.stop()
+
+
+# -- --num-procs: the parent and its forked workers ---------------------------------------------
+def _forked_workers() -> list[int]:
+    """This process's children that are forks of it (same command line): the workers of
+    --num-procs, not a browser it opened. Linux (/proc); elsewhere none are known, and the
+    workers stop by themselves when the parent is gone (see ``_follow_parent``)."""
+    me = os.getpid()
+    try:
+        mine = Path(f"/proc/{me}/cmdline").read_bytes()
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return []
+    found = []
+    for pid in pids:
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == me and Path(f"/proc/{pid}/cmdline").read_bytes() == mine:
+                found.append(pid)
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _stop_parent(signum, frame):
+    """SIGTERM or Ctrl-C before serving, or in the parent of --num-procs: stop the forked
+    workers (SIGTERM; Ctrl-C reached them already), wait for them, then exit quietly."""
+    workers = _forked_workers()
+    for pid in workers:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + STOP_WAIT_S
+    while workers and time.monotonic() < deadline:
+        for pid in list(workers):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                workers.remove(pid)
+        time.sleep(0.05)
+    for pid in workers:  # still there: end them the hard way
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    raise SystemExit(0)
+
+
+def _follow_parent(parent: int) -> None:
+    """In a forked worker: get SIGTERM when the parent dies (Linux), else poll for it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGTERM, 0, 0, 0) != 0:  # 1 = PR_SET_PDEATHSIG
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+    if os.getppid() != parent:  # the parent died while we were forked
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def main(argv=None):
@@ -43,10 +157,17 @@ def main(argv=None):
     parser.add_argument("--num-procs", type=int, default=1, metavar="N",
                         help="server processes sharing the port, e.g. one per core for a "
                              "class (default 1; 0 = one per core)")
+    parser.add_argument("--max-sessions", type=int, default=MAX_SESSIONS, metavar="N",
+                        help="open sessions per process before a new arrival gets a 'busy, "
+                             f"try again in a moment' page (default {MAX_SESSIONS}; 0 = no cap)")
     args = parser.parse_args(argv)
     if args.num_procs < 0:
         parser.error("--num-procs must be 0 (one per core) or more")
+    if args.max_sessions < 0:
+        parser.error("--max-sessions must be 0 (no cap) or more")
     url = f"http://{args.address}:{args.port}/"
+    logging.basicConfig(format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    logging.getLogger("tinynet").setLevel(logging.INFO)  # a line per session; others: warnings
     print(f"tinynet playground at {url}", flush=True)
     from .patches import STOCK
     if STOCK:
@@ -59,9 +180,15 @@ def main(argv=None):
         if show:  # each forked worker would open its own tab; the parent opens one instead
             threading.Timer(2.0, webbrowser.open, [url]).start()
             show = False
-    serve(port=args.port, address=args.address, show=show, origins=args.allow_websocket_origin,
-          **procs)
+        parent = os.getpid()
+        os.register_at_fork(after_in_child=lambda: _follow_parent(parent))
+    for sig in STOP_SIGNALS:  # until serving starts, and in the parent of --num-procs
+        signal.signal(sig, _stop_parent)
+    # with --num-procs this returns in each forked worker; the parent stays inside, waiting
+    server = serve(port=args.port, address=args.address, show=show, start=False,
+                   origins=args.allow_websocket_origin, max_sessions=args.max_sessions, **procs)
+    run(server)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -7,11 +7,14 @@ results back to the session's event loop, or runs it right here when not served 
 Served, the numpy work itself goes to one shared background process at lower priority (see
 ``background_train``): in a thread of the server it would hold Python's lock for up to 5 ms at a
 time between numpy calls, and every slider step of every session would wait behind it
-(benchmarks/bench_browser.py (e): slider -> plot p95 83 ms in a thread).
+(benchmarks/bench_browser.py (e): slider -> plot p95 83 ms in a thread). The process ignores
+Ctrl-C (the server stops it), ends itself when the server is gone, and ``stop_background``
+ends it at once when the server stops (``app.cli``).
 """
 import atexit
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -83,21 +86,70 @@ Train = Callable[..., tinynet.SweepResult]  # tinynet.train_many's signature, on
 NICENESS = 10  # the background process yields the CPU to the server and the browser
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_stopping = False
 
 
-def _lower_priority():
+PARENT_POLL_S = 0.5  # how often the background process checks that its server is alive
+
+
+def _background_init(parent: int):
+    """In the background process: lower priority, no Ctrl-C (the terminal sends it to the
+    whole process group, and the server stops this process itself, without a traceback), and
+    end when the server is gone, however it ended (even SIGKILL)."""
     os.nice(NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-server",
+                     daemon=True).start()
+
+
+def _exit_with(parent: int):
+    while os.getppid() == parent:  # orphaned: reparented to init or a subreaper
+        time.sleep(PARENT_POLL_S)
+    os._exit(0)
 
 
 def _background_pool() -> ProcessPoolExecutor:
     """The one background process of this server, started (spawned) on first use."""
     global _pool
     with _pool_lock:
+        if _stopping:
+            raise RuntimeError("the server is stopping")
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, initializer=_lower_priority,
+            _pool = ProcessPoolExecutor(max_workers=1, initializer=_background_init,
+                                        initargs=(os.getpid(),),
                                         mp_context=multiprocessing.get_context("spawn"))
             atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
+            if threading.current_thread() is threading.main_thread():
+                # start it now, deaf to Ctrl-C from its first instruction: an ignored signal
+                # stays ignored across exec, and Python then sets no KeyboardInterrupt handler
+                previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+                try:
+                    _pool.submit(int)
+                finally:
+                    signal.signal(signal.SIGINT, previous)
         return _pool
+
+
+def stop_background() -> None:
+    """End the background process now, abandoning a draw in it, and start no other: the
+    server is stopping.
+
+    ``ProcessPoolExecutor.shutdown`` would wait for the running block (and Python's exit
+    waits for it too), so the process is terminated; the draws waiting on it fail and their
+    sessions are gone anyway. Its multiprocessing resource tracker then sees its last client
+    gone and ends. This server starts no other multiprocessing children than this pool's.
+    """
+    global _pool, _stopping
+    with _pool_lock:  # and no draw starts a new one
+        pool, _pool, _stopping = _pool, None, True
+    if pool is None:
+        return
+    pool.shutdown(wait=False, cancel_futures=True)
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(2)
 
 
 def background_train(*args, **kwargs) -> tinynet.SweepResult:
@@ -208,6 +260,7 @@ class Lottery(param.Parameterized):
         if schedule is None:
             self._finish(plan, *self._compute(plan, self._progress), time.perf_counter() - began)
             return None
+        _background_pool()  # started from the server's thread (see there), not the worker's
 
         def work():
             def progress(done, total):

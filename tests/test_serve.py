@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from bokeh.util.token import get_session_id
+
 from app import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +29,11 @@ def test_two_server_processes_serve_and_train(tmp_path):
 
 
 def test_num_procs_reaches_the_server_and_one_tab_opens(monkeypatch):
-    called, timers = {}, []
+    called, timers, forks = {}, [], []
     monkeypatch.setattr(cli, "serve", lambda **kw: called.update(kw))
+    monkeypatch.setattr(cli, "run", lambda server: None)
+    monkeypatch.setattr(cli.signal, "signal", lambda *a: None)  # not this test process's
+    monkeypatch.setattr(cli.os, "register_at_fork", lambda **kw: forks.append(1))
 
     class Timer:  # stands in for threading.Timer: records what would open the browser
         def __init__(self, delay, fn, args):
@@ -41,9 +47,11 @@ def test_num_procs_reaches_the_server_and_one_tab_opens(monkeypatch):
     # the workers must not each open a tab: the parent opens one
     assert called["num_procs"] == 2 and called["show"] is False
     assert timers == [(cli.webbrowser.open, ["http://127.0.0.1:8124/"])]
+    assert forks == [1]  # the forked workers will stop with the parent
     called.clear()
     cli.main(["--no-show"])
     assert "num_procs" not in called  # one process: Panel's own path, unchanged
+    assert called["max_sessions"] == cli.MAX_SESSIONS and forks == [1]
 
 
 def run_on_own_thread(coroutine_function):
@@ -153,3 +161,158 @@ def test_closed_tabs_leave_the_shared_count_without_errors(caplog):
         left = [ref() for ref in states if ref() is not None]
         assert not left, f"a closed session's state is still reachable: {holders(left[0])}"
         del left
+
+
+# -- stopping: every process the server started ends with it --------------------------------------
+def stop_while_the_lottery_draws(server, stop, seconds: float = 5.0):
+    """Open a session, start the init lottery in it (its Run button, over the websocket), wait
+    until the background process and its resource tracker run, call ``stop()``, and wait up
+    to ``seconds`` for the server and every process below it to end. Returns the process tree
+    seen before ``stop()`` (pid -> command line) and the command lines of those left."""
+    import asyncio
+    import time
+
+    from tools.server import descendants, running
+    from tools.wsclient import Session
+
+    async def scenario():
+        session = Session(server.url)
+        await session.open()
+        await session.click("tn-lottery-run")
+        deadline, commands = time.monotonic() + 60, ""
+        while "multiprocessing.spawn" not in commands or "resource_tracker" not in commands:
+            assert time.monotonic() < deadline, f"no lottery process started: {commands}"
+            await asyncio.sleep(0.2)
+            tree = descendants(server.proc.pid)
+            commands = " | ".join(tree.values())
+        stop()
+        deadline = time.monotonic() + seconds
+        while running([server.proc.pid, *tree]) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        session.close()
+        return tree, [tree.get(pid, "the server") for pid in running([server.proc.pid, *tree])]
+
+    return run_on_own_thread(scenario)
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_sigterm_ends_the_server_its_workers_and_the_lottery_process(procs, tmp_path):
+    import os
+    import signal
+
+    from tools.server import cli_server
+
+    log = tmp_path / "server.log"
+    with open(log, "w") as out, cli_server(procs, log=out) as server:
+        # the parent only, as systemd or kill would
+        tree, left = stop_while_the_lottery_draws(
+            server, lambda: os.kill(server.proc.pid, signal.SIGTERM))
+        assert left == [], f"still running 5 s after SIGTERM: {left}"
+        assert server.proc.wait(1) == 0
+    workers = [pid for pid, cmd in tree.items() if "app.cli" in cmd]
+    assert len(workers) == (procs if procs > 1 else 0), tree
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_ctrl_c_stops_everything_quietly(procs, tmp_path):
+    import os
+    import signal
+
+    from tools.server import cli_server
+
+    log = tmp_path / "server.log"
+    with open(log, "w") as out, cli_server(procs, log=out) as server:
+        # a terminal's Ctrl-C: SIGINT to the whole process group
+        tree, left = stop_while_the_lottery_draws(
+            server, lambda: os.killpg(server.proc.pid, signal.SIGINT))
+        assert left == [], f"still running 5 s after Ctrl-C: {left}"
+        assert server.proc.wait(1) == 0
+    text = log.read_text()
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+
+
+# -- the session cap ----------------------------------------------------------------------------
+def page(url: str):
+    """GET a page: (status, headers, body), for error statuses too."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def test_past_the_session_cap_a_new_arrival_gets_the_busy_page_until_one_ends(tmp_path):
+    import asyncio
+    import time
+
+    from app.capacity import RETRY_AFTER_S
+    from tools.server import all_closed, cli_server
+    from tools.wsclient import Session
+
+    log = tmp_path / "server.log"
+    with open(log, "w") as out, cli_server(1, "--max-sessions", "2", log=out) as server:
+        all_closed(log)  # the start-up probe's page made a session: the server drops it unused
+
+        async def scenario():
+            first, second = Session(server.url), Session(server.url)
+            await first.open()
+            await second.open()
+            status, headers, body = page(server.url + "/")
+            busy = (status, headers.get("Retry-After"), headers.get("Content-Type"), body)
+            first.close()
+            closed = time.monotonic()
+            while time.monotonic() < closed + 15:  # the server notices within about 2 s
+                await asyncio.sleep(0.5)
+                status, _, after = page(server.url + "/")
+                if status == 200:
+                    break
+            second.close()
+            return busy, (status, after, time.monotonic() - closed)
+
+        busy, (status, after, waited) = run_on_own_thread(scenario)
+    code, retry, kind, body = busy
+    assert code == 503 and retry == str(RETRY_AFTER_S) and kind.startswith("text/html")
+    assert "busy" in body and "Try again in a moment" in body and len(body) < 2000
+    assert "http" not in body.replace('http-equiv', '')  # offline: nothing to fetch
+    assert status == 200 and '"token":' in after, "the next arrival did not get in"
+    assert waited < 10  # noticed in about 2 s, then a page built (seconds on a busy machine)
+    assert "busy: 2 sessions open (cap 2)" in log.read_text()
+
+
+def test_a_page_whose_websocket_comes_late_keeps_its_session(tmp_path):
+    """A page's session outlives the 1 s Bokeh gives unused sessions until its websocket comes
+    (app/capacity.py): it is not built twice, and its stylesheets stay local (a rebuilt
+    session would send links to a CDN, unreachable offline). A page whose websocket never
+    comes is dropped after FIRST_CONNECT_S."""
+    import re
+    import time
+
+    from app.capacity import FIRST_CONNECT_S
+    from tools.server import cli_server
+    from tools.wsclient import Session
+
+    log = tmp_path / "server.log"
+    with open(log, "w") as out, cli_server(1, log=out) as server:
+        _, _, html = page(server.url + "/")  # a page alone: a link preview, a closed tab
+        abandoned = Session(server.url)
+        abandoned.session_id = get_session_id(re.search(r'"token":"([^"]+)"', html).group(1))
+
+        async def late():
+            session = Session(server.url)
+            await session.open(delay=3.0)  # three of Bokeh's session checks pass meanwhile
+            session.close()
+            return session
+
+        session = run_on_own_thread(late)
+        deadline = time.monotonic() + FIRST_CONNECT_S + 5
+        while f"session {abandoned.session_id} closed" not in log.read_text():
+            assert time.monotonic() < deadline, "a page without websocket is kept for ever"
+            time.sleep(0.5)
+    assert log.read_text().count(f"session {session.session_id} opened") == 1, log.read_text()
+    assert "cdn.holoviz.org" not in session.first_doc
+    assert "static/extensions/panel" in session.first_doc
+    assert "Traceback" not in log.read_text()

@@ -11,12 +11,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout: float = 20.0) -> None:
-    """Block until ``url`` answers 200 (raises TimeoutError with the last error otherwise)."""
+def wait_for_http(url: str, timeout: float = 30.0, each: float = 15.0) -> None:
+    """Block until ``url`` answers 200 (raises TimeoutError with the last error otherwise),
+    giving each try ``each`` seconds (a page of the app builds a session: on a busy machine
+    that takes seconds, and a try given up on still costs the server its session)."""
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=each) as response:
                 if response.status == 200:
                     return
         except OSError as exc:

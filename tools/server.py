@@ -38,21 +38,24 @@ class Server:
         self.log = log or open(os.devnull, "w")
         self.proc = None
 
-    def start(self) -> "Server":
-        """Start the process and wait until the app answers 200 (30 s at most)."""
+    def start(self, timeout: float = 60.0) -> "Server":
+        """Start the process and wait until the app answers 200 (``timeout`` s at most; on a
+        busy machine one page can take seconds, and each try builds a session). A server that
+        does not answer in time is stopped."""
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}: {self.cmd}")
             try:
-                with urllib.request.urlopen(self.url + "/", timeout=2) as r:
+                with urllib.request.urlopen(self.url + "/", timeout=15) as r:
                     if r.status == 200:
                         return self
             except OSError:
                 time.sleep(0.2)
-        raise TimeoutError(f"{self.url} did not answer within 30 s")
+        self.stop()
+        raise TimeoutError(f"{self.url} did not answer within {timeout:g} s")
 
     def stop(self) -> None:
         """SIGTERM to the process group (--num-procs forks workers), SIGKILL after 10 s."""
@@ -96,11 +99,12 @@ class Server:
         return 100 * (cpu_seconds(self.proc.pid) - c0) / (time.monotonic() - t0)
 
 
-def cli_server(procs: int = 1) -> Server:
-    """``python -m app.cli`` (the console script), with ``--num-procs`` when procs > 1."""
+def cli_server(procs: int = 1, *args: str, log=None) -> Server:
+    """``python -m app.cli`` (the console script), with ``--num-procs`` when procs > 1 and
+    further command-line ``args``."""
     port = free_port()
-    return Server(port=port, cmd=[sys.executable, "-m", "app.cli", "--no-show", "--port",
-                                  str(port), "--num-procs", str(procs)])
+    return Server(port=port, log=log, cmd=[sys.executable, "-m", "app.cli", "--no-show", "--port",
+                                           str(port), "--num-procs", str(procs), *args])
 
 
 ENTRY = f"""# by tools/server.py: `panel serve app/main.py` fails on main.py's relative imports
@@ -158,3 +162,45 @@ def cpu_seconds(pid: int) -> float:
 def rss_mb(pid: int) -> float:
     """Resident memory of a process, in MB."""
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 2**20
+
+
+def _stat(pid: int) -> list[str] | None:
+    """A process's /proc stat fields after its name (state first), None if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every running process below ``pid`` (children, their children, ...): pid -> command
+    line. Zombies (ended, not yet reaped) are left out."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat(int(entry))) is not None and fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = {}, list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        try:
+            found[child] = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")\
+                .decode(errors="replace").strip()
+        except OSError:
+            continue
+        todo.extend(children.get(child, []))
+    return found
+
+
+def running(pids) -> list[int]:
+    """Those of ``pids`` that still run (not gone, not a zombie)."""
+    return [pid for pid in pids if (fields := _stat(pid)) is not None and fields[0] != "Z"]
+
+
+def all_closed(log: Path, timeout: float = 20.0) -> None:
+    """Wait until a playground server's log shows every session it opened closed (app.capacity
+    logs both; a page whose websocket never came is closed after FIRST_CONNECT_S)."""
+    deadline = time.monotonic() + timeout
+    while (text := Path(log).read_text()).count(" opened") > text.count(" closed"):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"sessions still open after {timeout} s in {log}")
+        time.sleep(0.2)

@@ -14,21 +14,26 @@ import json
 import re
 import urllib.request
 
+from bokeh.util.token import get_session_id
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 _ids = itertools.count(1)
 
 
-def find_models(doc_json: dict) -> dict:
-    """Model ids in a PULL-DOC-REPLY: the Train toggle and the epoch readout, found by CSS class."""
+CLASSES = ("tn-train", "tn-epoch", "tn-loss", "tn-beacon", "tn-ack")
+
+
+def find_models(doc_json: dict, classes=CLASSES) -> dict:
+    """Model ids in a PULL-DOC-REPLY, found by CSS class (the first model of each class): by
+    default the Train toggle, the readouts and the page's acknowledgement widgets."""
     found = {}
 
     def walk(node):
         if isinstance(node, dict):
             if node.get("type") == "object" and "id" in node:
                 classes = node.get("attributes", {}).get("css_classes") or []
-                for cls in ("tn-train", "tn-epoch", "tn-loss", "tn-beacon", "tn-ack"):
+                for cls in classes:
                     if cls in classes and cls not in found:
                         found[cls] = node["id"]
             for v in node.values():
@@ -56,18 +61,25 @@ class Session:
         self.doc_bytes = 0
         self.html = ""
         self.first_doc = ""
+        self.doc: dict = {}
+        self.cookies: dict[str, str] = {}
+        self.session_id = ""  # the Bokeh session the page was made for
         self.ws = None
 
-    async def open(self) -> None:
+    async def open(self, delay: float = 0.0,
+                   require=("tn-train", "tn-epoch", "tn-beacon", "tn-ack")) -> None:
+        """Load the page, then (``delay`` seconds later: a slow network) open the websocket and
+        pull the document, which must hold models of the ``require`` classes (the
+        playground's; none for another app)."""
         loop = asyncio.get_running_loop()
-        url = f"{self.base_url}/{self.query}"
-        self.html = await loop.run_in_executor(
-            None, lambda: urllib.request.urlopen(url, timeout=120).read().decode())
+        self.html = await loop.run_in_executor(None, self.get_page)
+        await asyncio.sleep(delay)
         token = re.search(r'"token":"([^"]+)"', self.html).group(1)
+        self.session_id = get_session_id(token)
         ws_url = self.base_url.replace("http://", "ws://") + "/ws"
         origin = "/".join(self.base_url.split("/")[:3])  # same-origin, as a browser sends it
-        request = HTTPRequest(ws_url, headers={"Origin": origin}, connect_timeout=120,
-                              request_timeout=120)
+        request = HTTPRequest(ws_url, headers={"Origin": origin, **self.cookie_header()},
+                              connect_timeout=120, request_timeout=120)
         self.ws = await websocket_connect(request, subprotocols=["bokeh", token],
                                           max_message_size=64 * 2**20)
         header, _, _ = await self.receive()
@@ -78,13 +90,30 @@ class Session:
             if header["msgtype"] == "PULL-DOC-REPLY":
                 break
         self.first_doc, self.doc_bytes = raw, len(raw)
+        self.doc = content
         self.models = find_models(content)
-        assert {"tn-train", "tn-epoch", "tn-beacon", "tn-ack"} <= set(self.models), self.models
+        assert set(require) <= set(self.models), self.models
         # the browser announces that it has rendered; Panel starts periodic callbacks only then
         ready = {"type": "event", "name": "document_ready",
                  "values": {"type": "map", "entries": []}}
         await self.send("PATCH-DOC", {"events": [
             {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": ready}]})
+
+    def get_page(self) -> str:
+        """GET the page, keeping the cookies it sets (a proxy's sticky key among them)."""
+        request = urllib.request.Request(f"{self.base_url}/{self.query}",
+                                         headers=self.cookie_header())
+        with urllib.request.urlopen(request, timeout=120) as response:
+            for cookie in response.headers.get_all("Set-Cookie") or []:
+                name, _, value = cookie.split(";")[0].partition("=")
+                self.cookies[name.strip()] = value.strip()
+            return response.read().decode()
+
+    def cookie_header(self) -> dict:
+        """The Cookie header a browser would send back, if any cookie was set."""
+        if not self.cookies:
+            return {}
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
 
     async def send(self, msgtype: str, content: dict) -> None:
         header = {"msgid": str(next(_ids)), "msgtype": msgtype}
@@ -101,11 +130,23 @@ class Session:
         content = json.loads(raw) if header["msgtype"] != "PATCH-DOC" else None
         return header, content, raw
 
-    async def press_train(self) -> None:
-        """What the browser sends when Train is clicked: the toggle's ``active`` becomes true."""
+    async def press_train(self, active: bool = True) -> None:
+        """What the browser sends when Train is clicked: the toggle's ``active`` becomes true
+        (false: training stops)."""
         event = {"kind": "ModelChanged", "model": {"id": self.models["tn-train"]},
-                 "attr": "active", "new": True}
+                 "attr": "active", "new": active}
         await self.send("PATCH-DOC", {"events": [event]})
+
+    async def click(self, css_class: str) -> None:
+        """What the browser sends when a button (found by its CSS class in the first document)
+        is clicked: a ``button_click`` event of its model."""
+        model = find_models(self.doc, (css_class,)).get(css_class)
+        if model is None:
+            raise LookupError(f"no model of CSS class {css_class!r} in the page's document")
+        click = {"type": "event", "name": "button_click",
+                 "values": {"type": "map", "entries": [["model", {"id": model}]]}}
+        await self.send("PATCH-DOC", {"events": [
+            {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": click}]})
 
     async def acknowledge(self, raw: str) -> None:
         """What the page's script does once it has applied a drawn tick: copy the beacon's new

@@ -1,0 +1,124 @@
+"""A server process's sessions: a log line for each one opened and closed, a page's session kept
+until its websocket connects, and the session cap.
+
+Bokeh drops a session nobody is connected to after ``unused_session_lifetime_milliseconds``
+(1 s here, so a closed tab stops costing CPU at once, ``app.cli``), and counts a page's session
+from when it was built: when the page, its 3 MB of scripts and the websocket take longer than
+that to arrive (a busy server, a class on a slow network), the session was dropped and is built
+again from the page's token, without the page's local stylesheet links (the page then asks a
+CDN for them). So a page's session is kept until its websocket connects (``FIRST_CONNECT_S``
+at most).
+
+Past the cap of open sessions in a process, a new arrival gets a small offline "busy, try
+again in a moment" page (HTTP 503 with Retry-After; the page itself retries after that long)
+instead of a session, so nothing already open slows down. Once a session ends (the server
+notices a closed tab within about two seconds, ``app.cli.SESSION_CHECK_MS``), the next arrival
+gets in. The cap is per process: with ``--num-procs N`` each worker counts its own.
+"""
+import logging
+
+from tornado.ioloop import IOLoop
+
+log = logging.getLogger("tinynet")
+
+SETTING = "tinynet_max_sessions"  # the Tornado application setting that carries the cap
+RETRY_AFTER_S = 10
+FIRST_CONNECT_S = 10  # how long a page's session waits for its websocket at most
+BUSY_PAGE = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="{RETRY_AFTER_S}">
+<title>tinynet playground: busy</title>
+<style>body{{font:18px/1.5 system-ui,sans-serif;max-width:34em;margin:15vh auto;padding:0 1em;
+color:#222}}h1{{font-size:1.4em}}</style></head>
+<body><h1>The playground is busy</h1>
+<p>Every seat on this server is taken. Try again in a moment: this page reloads itself in
+{RETRY_AFTER_S} seconds.</p></body></html>
+"""
+
+_logging_sessions = False
+
+
+def log_sessions() -> None:
+    """Log every session this process opens and closes (logger ``tinynet``), once per process."""
+    global _logging_sessions
+    if _logging_sessions:
+        return
+    _logging_sessions = True
+    import panel as pn
+
+    pn.state.on_session_created(lambda context: log.info("session %s opened", context.id))
+    pn.state.on_session_destroyed(lambda context: log.info("session %s closed", context.id))
+
+
+def session_cap_settings(max_sessions: int) -> dict:
+    """Keyword arguments for ``pn.serve`` that cap open sessions at ``max_sessions`` (0: none)
+    and keep a page's session until its websocket connects."""
+    _install_page_handler()
+    return {SETTING: int(max_sessions)} if max_sessions else {}
+
+
+class PageSessions:
+    """Mixed into the page handler: past the cap, the busy page instead of a new session; a
+    new session is kept until its page's websocket connects."""
+
+    admitting = 0  # page requests of this process let in whose session is not built yet
+
+    async def get(self, *args, **kwargs):
+        cap = self.settings.get(SETTING, 0)
+        if not cap:
+            return await super().get(*args, **kwargs)
+        open_now = len(list(self.application_context.sessions)) + PageSessions.admitting
+        if open_now >= cap:
+            log.info("busy: %d sessions open (cap %d), a new arrival gets the busy page",
+                     open_now, cap)
+            self.set_status(503)
+            self.set_header("Retry-After", str(RETRY_AFTER_S))
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(BUSY_PAGE)
+            return None
+        PageSessions.admitting += 1
+        try:
+            return await super().get(*args, **kwargs)
+        finally:
+            PageSessions.admitting -= 1
+
+    async def get_session(self):
+        session = await super().get_session()
+        session.block_expiration()
+        loop = IOLoop.current()
+        deadline = loop.time() + FIRST_CONNECT_S
+
+        def release():
+            if session.connection_count > 0 or loop.time() > deadline:
+                session.unblock_expiration()
+            else:
+                loop.call_later(0.25, release)
+
+        loop.call_later(0.25, release)
+        return session
+
+
+# -- private names of Bokeh and Panel: touched here only ----------------------------------------
+def _install_page_handler() -> None:
+    """Put ``PageSessions`` in front of the page handler of every app served from now on.
+
+    PRIVATE: ``bokeh.server.urls.per_app_patterns``, the undocumented table of per-app routes
+    that Bokeh's server reads when it is built (Panel replaces its entries with its own
+    handlers on import, the same way). Neither Bokeh nor Panel offers a public hook that can
+    answer a page request before a session is built, with a status and headers of its own.
+    The cap is off unless the Tornado setting ``SETTING`` is set. Checked on Bokeh 3.9,
+    Panel 1.9.
+    """
+    import panel.io.server  # noqa: F401  (Panel's handlers are in the table first)
+    from bokeh.server import urls
+
+    for i, (route, handler, *rest) in enumerate(urls.per_app_patterns):
+        if route == r"/?":
+            if not issubclass(handler, PageSessions):
+                mixed = type(f"Tinynet{handler.__name__}", (PageSessions, handler), {})
+                urls.per_app_patterns[i] = (route, mixed, *rest)
+            return
+    raise RuntimeError("no page handler (route '/?') in bokeh.server.urls.per_app_patterns: "
+                       "app/capacity.py needs updating for this Bokeh")
