@@ -54,7 +54,9 @@ def log_sessions() -> None:
 def session_cap_settings(max_sessions: int) -> dict:
     """Keyword arguments for ``pn.serve`` that cap open sessions at ``max_sessions`` (0: none)
     and keep a page's session until its websocket connects."""
-    _install_page_handler()
+    from .patches import wrap_page_handler
+
+    wrap_page_handler(PageSessions)
     return {SETTING: int(max_sessions)} if max_sessions else {}
 
 
@@ -98,27 +100,3 @@ class PageSessions:
 
         loop.call_later(0.25, release)
         return session
-
-
-# -- private names of Bokeh and Panel: touched here only ----------------------------------------
-def _install_page_handler() -> None:
-    """Put ``PageSessions`` in front of the page handler of every app served from now on.
-
-    PRIVATE: ``bokeh.server.urls.per_app_patterns``, the undocumented table of per-app routes
-    that Bokeh's server reads when it is built (Panel replaces its entries with its own
-    handlers on import, the same way). Neither Bokeh nor Panel offers a public hook that can
-    answer a page request before a session is built, with a status and headers of its own.
-    The cap is off unless the Tornado setting ``SETTING`` is set. Checked on Bokeh 3.9,
-    Panel 1.9.
-    """
-    import panel.io.server  # noqa: F401  (Panel's handlers are in the table first)
-    from bokeh.server import urls
-
-    for i, (route, handler, *rest) in enumerate(urls.per_app_patterns):
-        if route == r"/?":
-            if not issubclass(handler, PageSessions):
-                mixed = type(f"Tinynet{handler.__name__}", (PageSessions, handler), {})
-                urls.per_app_patterns[i] = (route, mixed, *rest)
-            return
-    raise RuntimeError("no page handler (route '/?') in bokeh.server.urls.per_app_patterns: "
-                       "app/capacity.py needs updating for this Bokeh")

@@ -63,6 +63,9 @@ PATCHES = {
                            "session's page was never freed (10 tabs x 5: +70 MB a round)",
     "offline_resources": "Resources.clone and js_files/css_files overridden: the exported "
                          "snapshot opens offline without Panel's script files (correctness)",
+    "page_handler": "bokeh.server.urls.per_app_patterns: the page handler answers 503 past "
+                    "the session cap and keeps a page's session until its websocket connects "
+                    "(correctness: a slow page's session was built twice, CDN links the second)",
     "gc": "gc thresholds and gc.freeze (not Panel): ~100 -> ~10 ms a second of collection, no "
           "0.5-1 s full passes with 20 sessions",
 }
@@ -76,7 +79,7 @@ PRIVATE_NAMES = (
     "_views", "_documents", "_dispatch_msgs", "_references", "_new_models", "registry",
     "apply_json_patch", "set_nodelay", "WSHandler", "Deserializer", "Serializer",
     "DocumentModelManager", "panel.io.document", "panel.io.server", "bokeh.document.document",
-    "bokeh.protocol", "bokeh.core.serialization", "panel.links", "clone",
+    "bokeh.protocol", "bokeh.core.serialization", "panel.links", "clone", "per_app_patterns",
 )
 
 
@@ -190,6 +193,30 @@ def offline_resources() -> Resources:
 
 # -- installing ---------------------------------------------------------------------------------
 _installed = [False]
+
+
+def wrap_page_handler(mixin: type) -> None:
+    """Put ``mixin`` (app/capacity.py's ``PageSessions``) in front of the page handler of
+    every app served from now on; nothing with TINYNET_STOCK_PANEL=1 (no session cap then).
+
+    ``bokeh.server.urls.per_app_patterns`` is the undocumented table of per-app routes that
+    Bokeh's server reads when it is built (Panel replaces its entries with its own handlers on
+    import, the same way): neither offers a public hook that answers a page request, with a
+    status and headers of its own, before a session is built.
+    """
+    if STOCK:
+        return
+    import panel.io.server  # noqa: F401  (Panel's handlers are in the table first)
+    from bokeh.server import urls
+
+    for i, (route, handler, *rest) in enumerate(urls.per_app_patterns):
+        if route == r"/?":
+            if not issubclass(handler, mixin):
+                mixed = type(f"Tinynet{handler.__name__}", (mixin, handler), {})
+                urls.per_app_patterns[i] = (route, mixed, *rest)
+            return
+    raise RuntimeError("no page handler (route '/?') in bokeh.server.urls.per_app_patterns: "
+                       "app/patches.py needs updating for this Bokeh")
 
 
 def install() -> None:

@@ -11,9 +11,9 @@ subprocess on 127.0.0.1 that this script starts and stops; every phase has a fix
 
     python benchmarks/load.py                       # N = 1, 5, 10, 20; 10 s each
     python benchmarks/load.py --sessions 1 20 --seconds 5
-    python benchmarks/load.py --procs 2             # the same against `tinynet-playground --num-procs 2`
+    python benchmarks/load.py --procs 2             # the same, `tinynet-playground --num-procs 2`
     python benchmarks/load.py --query "?speed=10000"  # every session at top speed
-    python benchmarks/load.py --num-procs-check     # --num-procs 2 (ours and panel serve's): 4 sessions train
+    python benchmarks/load.py --num-procs-check     # --num-procs 2, ours and panel serve's: 4 train
     python benchmarks/load.py --page-check          # no paths or secrets in the page
     python benchmarks/load.py --browser-check 20    # a real browser's slider while 20 train
     python benchmarks/load.py --json results.json   # also write the figures as JSON

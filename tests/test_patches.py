@@ -249,6 +249,21 @@ def contract_gc():
         require(callable(getattr(pn.state, name, None)), f"panel.state.{name}")
 
 
+def contract_page_handler():
+    import panel.io.server  # noqa: F401
+    from bokeh.server import urls
+    from panel.io.server import DocHandler
+
+    require(isinstance(getattr(urls, "per_app_patterns", None), list),
+            "bokeh.server.urls.per_app_patterns", "expected a list of (route, handler) rows")
+    pages = [row for row in urls.per_app_patterns if row[0] == r"/?"]
+    require(len(pages) == 1 and issubclass(pages[0][1], DocHandler),
+            "bokeh.server.urls.per_app_patterns", "expected Panel's DocHandler at route '/?'")
+    for name in ("get", "get_session"):
+        require(inspect.iscoroutinefunction(inspect.unwrap(getattr(DocHandler, name, None))),
+                f"panel.io.server.DocHandler.{name}", "expected a coroutine method")
+
+
 CONTRACTS = {name[len("contract_"):]: fn for name, fn in globals().items()
              if name.startswith("contract_")}
 
