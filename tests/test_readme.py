@@ -12,3 +12,10 @@ def test_ci_runs_the_readme_test_command():
                             'pip install ".[test]" && python -m pytest']
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()
     assert ci[-1] == commands[1]
+
+
+def test_the_readme_states_the_learning_rates_bounds_the_app_uses():
+    from app.settings import LEARNING_RATE_BOUNDS
+
+    lo, hi = LEARNING_RATE_BOUNDS
+    assert f"learning rate\n  (log scale, {lo:g}–{hi:g})" in (ROOT / "README.md").read_text()

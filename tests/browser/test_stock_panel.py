@@ -21,7 +21,8 @@ from tests.browser.test_playground import (  # noqa: F401
     test_w1_slider_moved_with_the_keyboard,
     test_width_two_then_back_to_one,
 )
-from tests.conftest import Playground, free_port
+from tests.conftest import Playground
+from tools.net import free_port
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
