@@ -16,6 +16,16 @@ import webbrowser
 from pathlib import Path
 
 SESSION_CHECK_MS = 1000  # how often the server looks for closed tabs, and how long it waits
+STOCK_SESSION_LIFETIME_MS = 15000  # Bokeh's default: without app/patches.py's page handler
+# a page's session is not kept until its websocket connects, and 1 s drops a slow page's
+
+
+def _session_lifetime_ms() -> int:
+    """How long a session nobody is connected to lives: 1 s (a closed tab stops costing CPU
+    at once), or Bokeh's default 15 s when served stock (TINYNET_STOCK_PANEL=1)."""
+    from .patches import STOCK
+
+    return STOCK_SESSION_LIFETIME_MS if STOCK else SESSION_CHECK_MS
 
 
 MAX_MESSAGE_BYTES = 1 << 20  # a browser message (an upload among them) over 1 MiB is refused
@@ -51,7 +61,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
         title="tinynet playground", websocket_origin=allowed,
         websocket_max_message_size=MAX_MESSAGE_BYTES,
         check_unused_sessions_milliseconds=SESSION_CHECK_MS,
-        unused_session_lifetime_milliseconds=SESSION_CHECK_MS,
+        unused_session_lifetime_milliseconds=_session_lifetime_ms(),
         compress_response=True,  # a Tornado setting: gzip for text, JS, CSS and JSON
         **session_cap_settings(max_sessions), **kwargs,
     )

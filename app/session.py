@@ -137,8 +137,7 @@ class Session(param.Parameterized):
         for run in self._runs.values():
             run.optimizer.learning_rate = self.learning_rate
             run.checkpoint_if_stable()
-        self.message = ""
-        self.notify()
+        self.notify()  # a divergence message stays until the learner trains or steps again
 
     @param.depends("optimizer", "momentum", "beta1", "beta2", "activation", watch=True)
     def _on_training_settings(self):

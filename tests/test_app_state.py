@@ -159,10 +159,12 @@ def test_divergence_stops_with_a_message_and_finite_weights(app):
     assert source(app.loss_plot, "loss_history").data["epoch"][-1] == 100
     assert math.isfinite(s.loss()) and app.sliders.span == 8.0
     assert app.sliders.value("w1_1") == before[0]
-    s.learning_rate = 0.5  # the session keeps working
+    s.learning_rate = 0.5  # the session keeps working; the message stays until it trains again
+    assert s.message.startswith("Training diverged")
+    s.param.trigger("step")
     assert s.message == "" and not app.controls._alert.visible
     s.advance(10)
-    assert s.epoch == 110
+    assert s.epoch == 111
 
 
 def test_weights_past_the_slider_range_widen_it(app):

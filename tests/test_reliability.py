@@ -234,7 +234,19 @@ def test_no_eval_exec_or_pickle_in_the_code():
 
 
 # -- how the server is exposed ---------------------------------------------------------------------
-def test_cli_binds_loopback_by_default(monkeypatch):
+@pytest.fixture
+def no_serving(monkeypatch):
+    """cli.main without a server, leaving this process's signal handlers as they were."""
+    import signal
+
+    handlers = {sig: signal.getsignal(sig) for sig in cli.STOP_SIGNALS}
+    monkeypatch.setattr(cli, "run", lambda server: None)
+    yield
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+
+
+def test_cli_binds_loopback_by_default(monkeypatch, no_serving):
     called = {}
     monkeypatch.setattr(cli, "serve", lambda **kw: called.update(kw))
     cli.main(["--no-show"])
@@ -260,7 +272,7 @@ def test_serve_passes_address_and_restricts_websocket_origins(monkeypatch):
     assert called["websocket_max_message_size"] <= 1 << 20  # uploads are capped on the wire too
 
 
-def test_a_public_deployment_names_its_origins(monkeypatch):
+def test_a_public_deployment_names_its_origins(monkeypatch, no_serving):
     import panel as pn
 
     called = {}

@@ -12,7 +12,7 @@ from bokeh.models import CustomJSTickFormatter
 
 from ..patches import HTML, FloatSlider
 from ..session import slot_label, slot_names
-from ..settings import MAX_HIDDEN, slider_number
+from ..settings import MAX_HIDDEN, WEIGHT_LIMIT, slider_number
 from ..text import number, number_js
 from ..throttle import Throttle
 from .base import ERROR, GOOD, View
@@ -71,7 +71,8 @@ class WeightSliders(View):
 
     def _on_drag(self, slot: str, value: float):
         if not self._setting and slot in slot_names(self.state.hidden):
-            self.state.set_values(**{slot: slider_number(value)})
+            limit = WEIGHT_LIMIT  # the span is a power of two: it may reach past the limit
+            self.state.set_values(**{slot: min(max(slider_number(value), -limit), limit)})
 
     @param.depends("state.hidden", watch=True)
     def _show_width(self):

@@ -110,4 +110,4 @@ def test_url_follows_a_step(playground):
     wanted = {"w1": repr(float(net.w1[0])), "b2": repr(float(net.b2))}
     playground.wait(lambda: all(f"{k}={v}" in page.url for k, v in wanted.items()),
                     what=f"the URL to hold {wanted}")
-    assert "hidden=1" in page.url
+    assert "epoch=1" in page.url and "hidden=" not in page.url  # defaults are left out
