@@ -23,7 +23,7 @@ def _vector(values) -> str:
     return ", ".join(number(v, 4) for v in np.atleast_1d(values))
 
 
-def _plain(v: float) -> str:
+def plain(v: float) -> str:
     """An input or target as the data gives it: 1, 2.5 (the one formatter, trailing 0s off)."""
     text = number(v, 4)
     return text.rstrip("0").rstrip(".") if "." in text and "e" not in text else text
@@ -123,16 +123,16 @@ class SlowMotion:
         p = backprop.per_point(net, x, y)
         if self.phase == 0:
             return ["Each point goes through the network, input to output:"] + [
-                f"x = {_plain(xi)}: z₁ = {_vector(p['z1'][i])}, a₁ = {_vector(p['a1'][i])}, "
+                f"x = {plain(xi)}: z₁ = {_vector(p['z1'][i])}, a₁ = {_vector(p['a1'][i])}, "
                 f"ŷ = {number(p['y_hat'][i], 4)}" for i, xi in enumerate(x)]
         if self.phase == 1:
             return ["Each point's loss is ½(ŷ − y)²:"] + [
-                f"x = {_plain(xi)}: ½({number(p['y_hat'][i], 4)} − {_plain(y[i])})² = "
+                f"x = {plain(xi)}: ½({number(p['y_hat'][i], 4)} − {plain(y[i])})² = "
                 f"{number(p['L'][i], 4)}" for i, xi in enumerate(x)] + [
                 f"mean loss = {number(p['L'].mean(), 6)}"]
         if self.phase < 2 + self.points:
             i = self.phase - 2
-            return [f"Point {i + 1} (x = {_plain(x[i])}): gradients flow from L back to "
+            return [f"Point {i + 1} (x = {plain(x[i])}): gradients flow from L back to "
                     "each weight, output to input:",
                     f"∂L/∂ŷ = ŷ − y = {signed(p['dy'][i])}",
                     f"∂L/∂a₁ = (ŷ − y) · w₂ = {_vector(p['da1'][i])}",
@@ -149,7 +149,7 @@ class SlowMotion:
     def _update_lines(self, names, g) -> list[str]:
         opt = self.session.trainer.optimizer
         lr = opt.learning_rate
-        settings = ", ".join(f"{k.replace('learning_rate', 'lr')} = {_plain(v)}"
+        settings = ", ".join(f"{k.replace('learning_rate', 'lr')} = {plain(v)}"
                              for k, v in opt.settings().items())
         lines = [f"{RULES.get(opt.name, opt.name)}   ({settings})"]
         move = {"gd": "g", "momentum": "v", "adam": "m̂ / (√v̂ + ε)"}.get(opt.name, "step")
@@ -157,6 +157,6 @@ class SlowMotion:
             old, new = self.old[k], self.new[k]
             moved = "" if opt.name == "gd" else f", {move} = {signed((old - new) / lr)}"
             lines.append(f"{pretty(n)}: g = {signed(g[k])}{moved};  {number(old, 4)} − "
-                         f"{_plain(lr)} · {move} = {number(new, 4)}")
+                         f"{plain(lr)} · {move} = {number(new, 4)}")
         return lines + [f"The network is now where Step puts it: mean loss "
                         f"{number(self.session.loss(), 6)}."]
