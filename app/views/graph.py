@@ -24,10 +24,10 @@ gradient after it times the local derivative on the edge between them (the chain
 point to follow one point, or the mean, which is what a step uses; pick a weight to see its
 gradient written out and checked by nudging the weight both ways (finite differences).
 """
-ROW = 1.6  # vertical distance between hidden neurons, in plot units
+ROW = 1.9  # vertical distance between hidden neurons, in plot units
 BOX_W, BOX_H = 1.2, 0.44
-COLUMN = {"x": 0.0, "w1": 1.5, "b1": 1.5, "z1": 3.0, "a1": 4.5, "w2": 6.0, "y_hat": 7.5,
-          "b2": 7.5, "L": 9.0}
+COLUMN = {"x": 0.0, "w1": 2.0, "b1": 2.0, "z1": 2.0, "a1": 4.0, "w2": 5.75, "y_hat": 7.5,
+          "b2": 7.5, "L": 9.7}  # w1 sits above its z1, b1 below it
 FILL = {"x": "#eeeeee", "z1": "#fdebd3", "a1": "#fdd9b0", "y_hat": "#dbe8f6", "L": "#f6d5d1",
         "weight": "#ffffff"}
 LIT = "#fff176"  # what the current slow-motion phase works on
@@ -44,7 +44,7 @@ def layout(labels: list[str], hidden: int) -> tuple[list[float], list[float]]:
         row = rows[int(j) - 1] if j.isdigit() else rows[0] if hidden == 1 else 0.0
         if base == "y" or base == "x" or base == "L":
             row = 0.0
-        offset = {"w1": 0.32, "b1": -0.32, "w2": 0.0, "b2": -0.75}.get(base, 0.0)
+        offset = {"w1": 0.64, "b1": -0.64, "w2": 0.0, "b2": -0.75}.get(base, 0.0)
         if base == "w2":  # beside the a1 -> y_hat edge, above it
             row, offset = row / 2, 0.36
         xs.append(COLUMN["y_hat" if base == "y" else base])
@@ -74,7 +74,7 @@ class BackpropView(View):
         self._edges = ColumnDataSource({k: [] for k in (
             "x0", "y0", "x1", "y1", "lx", "ly", "text")}, name="graph_edges")
         fig = figure(height=260, sizing_mode="stretch_width", toolbar_location=None, tools="",
-                     x_range=(-0.75, 9.75), y_range=(-1.2, 1.0))
+                     x_range=(-0.7, 10.4), y_range=(-1.2, 1.0))
         fig.axis.visible = fig.grid.visible = False
         fig.outline_line_alpha = 0
         fig.title.text_font_size = "10pt"
@@ -178,20 +178,25 @@ class BackpropView(View):
         e = {k: [] for k in self._edges.data}
         for edge in g.edges:
             (x0, y0), (x1, y1) = where[edge.source], where[edge.target]
-            e["x0"].append(x0 + BOX_W / 2), e["y0"].append(y0)
-            e["x1"].append(x1 - BOX_W / 2), e["y1"].append(y1)
+            if x0 == x1:  # a leaf above or below its node: from edge to edge, vertically
+                half = np.sign(y1 - y0) * BOX_H / 2
+                e["x0"].append(x0), e["y0"].append(y0 + half)
+                e["x1"].append(x1), e["y1"].append(y1 - half)
+            else:
+                e["x0"].append(x0 + BOX_W / 2), e["y0"].append(y0)
+                e["x1"].append(x1 - BOX_W / 2), e["y1"].append(y1)
             e["lx"].append((x0 + x1) / 2), e["ly"].append((y0 + y1) / 2)
             e["text"].append(edge.symbol if edge.symbol == "1"
                              else f"{edge.symbol} = {number(edge.value, 3)}")
         self._edges.data = e
         s = self.state
-        at = ("mean over the points" if g.point == MEAN else
+        at = ("the mean over the points" if g.point == MEAN else
               f"point {g.point + 1}: x = {plain(s.x[g.point])}, y = {plain(s.y[g.point])}")
         self._figure.title.text = (f"Computation graph at {at}   ·   each node: value | ∂L/∂node"
                                    "   ·   each edge: its local derivative")
-        top, bottom = max(ys) + 0.5, min(ys) - 0.45
+        top, bottom = max(ys) + 0.35, min(ys) - 0.35
         self._figure.y_range.update(start=bottom, end=top)
-        self._figure.height = int(70 + 95 * (top - bottom))
+        self._figure.height = int(40 + 85 * (top - bottom))
 
     def _explain(self, c: backprop.Chain) -> str:
         s = self.state
@@ -211,7 +216,7 @@ class BackpropView(View):
             lines.append(f"= <b>{signed(c.result)}</b>")
         slope, formula = backprop.SLOPE_SYMBOL[s.net.activation.name]
         if any(slope.split("(")[0] in sym for sym in c.symbols):
-            lines.append(f"<span class='tn-hint'>{slope} = {formula}</span>")
+            lines.append(f"where {slope} = {formula}")
         eps = number(c.epsilon, 0)
         lines.append(f"check: (L({w} + ε) − L({w} − ε)) / 2ε with ε = {eps}: "
                      f"{number(c.finite_difference, 8)}, backprop {number(c.result, 8)}: "
@@ -233,7 +238,8 @@ class BackpropView(View):
     def __panel__(self):
         return pn.Column(
             pn.Row(self._point_select, self._why_select, self._start),
-            pn.pane.Bokeh(self._figure, sizing_mode="stretch_width", css_classes=["tn-graph"]),
+            pn.Column(pn.pane.Bokeh(self._figure, sizing_mode="stretch_width"),
+                      css_classes=["tn-graph"], sizing_mode="stretch_width"),
             pn.Row(self._phase, self._back, self._next),
             self._phase_text, self._chain, sizing_mode="stretch_width")
 
