@@ -38,6 +38,7 @@ class SlowMotion:
         self.phase = 0
         self.old = self.new = None  # theta before and after the step (the last phase)
         self._snapshot = None
+        self._stepping = False
 
     # -- the phases ------------------------------------------------------------------------------
     @property
@@ -84,11 +85,15 @@ class SlowMotion:
         if self.phase == self.last:
             self.stop()
             return
-        self.phase += 1
-        if self.phase == self.last:
+        if self.phase + 1 == self.last:
             self.old = self.session.net.theta.copy()
-            self.session.param.trigger("step")  # the Step button's own path
+            self._stepping = True  # the views redraw during the step: not a change under us
+            try:
+                self.session.param.trigger("step")  # the Step button's own path
+            finally:
+                self._stepping = False
             self.new = self.session.net.theta.copy()
+        self.phase += 1
 
     def back(self) -> None:
         """The previous phase; the step, once taken, is not undone."""
@@ -100,7 +105,7 @@ class SlowMotion:
 
     def refresh(self) -> None:
         """The session changed under us (a slider, new data): show the phases on it now."""
-        if self.active and self.phase < self.last and self._stale():
+        if self.active and not self._stepping and self.phase < self.last and self._stale():
             self._take_snapshot()
             self.phase = min(self.phase, self.last - 1)
 

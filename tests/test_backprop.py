@@ -181,3 +181,18 @@ def test_the_view_follows_the_width_and_a_link():
     assert view.why == "w2_1" and "z1_2" in view._nodes.data["label"]
     assert view.selection() == {"why": "w2_1"}
     assert view.select({"why": "b7"})  # a notice
+
+
+def test_slow_motion_through_the_view():
+    from app.views.graph import BackpropView
+    s = Session()
+    view = BackpropView(state=s)
+    view._move(view.slowmo.start)
+    assert "Phase 1 of 8: forward pass" in view._phase.object
+    while view.slowmo.phase < view.slowmo.last:
+        view._move(view.slowmo.next)
+    assert "Phase 8 of 8: update" in view._phase.object
+    assert "0.5000 − 0.5 · g = 0.5078" in view._phase_text.object
+    assert view._nodes.data["value"][-4:] == s.net.theta.tolist() and s.epoch == 1
+    view._move(view.slowmo.next)
+    assert not view._phase.visible and not view.slowmo.active
