@@ -1,6 +1,5 @@
 """Backpropagation written out (app/backprop.py), its view (app/views/graph.py) and one step in
 slow motion (app/slowmo.py): every number equals tinynet's, and slow motion ends where Step does."""
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,7 +100,7 @@ def test_a_link_selects_a_weight_and_a_point():
     assert found == {} and len(notices) == 2 and "why=" in notices[0] and "point=" in notices[1]
 
 
-# -- slow motion ------------------------------------------------------------------------------------
+# -- slow motion ------------------------------------------------------------
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
 def test_slow_motion_ends_where_step_ends(optimizer):
     stepped, slow = Session(optimizer=optimizer), Session(optimizer=optimizer)
@@ -143,11 +142,7 @@ def test_slow_motion_from_the_articles_start():
     assert mo.phase == mo.last  # the step, once taken, stays
 
 
-# -- the view, without a browser ----------------------------------------------------------------------
-def numbers_in(text: str) -> list[str]:
-    return re.findall(r"[-+]?\d+\.\d+(?:e-?\d+)?", text)
-
-
+# -- the view, without a browser --------------------------------------------------
 @pytest.mark.parametrize("hidden", [1, 2, 3, 4])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_the_view_shows_tinynets_numbers(hidden, activation):
