@@ -227,13 +227,15 @@ class BackpropView(View):
         mo = self.slowmo
         for part in (self._back, self._next, self._phase, self._phase_text):
             part.visible = mo.active
-        self._start.disabled = mo.active
+        self._start.disabled = self._point_select.disabled = mo.active  # the phase picks
         if not mo.active:
             return
         self._phase.object = (f"<b>Phase {mo.phase + 1} of {len(mo.phases)}: {mo.name}</b>")
         self._back.disabled = not 0 < mo.phase < mo.last
         self._next.label = "Done" if mo.phase == mo.last else "Next ▶"
-        self._phase_text.object = "<br>".join(html.escape(line) for line in mo.lines())
+        self._phase_text.object = ("<div class='tn-phase-text-box'>"
+                                   + "<br>".join(html.escape(line) for line in mo.lines())
+                                   + "</div>")
 
     def __panel__(self):
         return pn.Column(
