@@ -43,7 +43,7 @@ def main():
         page.close()
 
         page = open_page(browser, f"{url}/?why=w1&point=2")
-        shoot(page.locator(".tn-chain").first, HERE / "backprop-chain.png")
+        shoot(page.locator(".tn-chain .tn-chain-text").first, HERE / "backprop-chain.png")
         page.close()
 
         page = open_page(browser, f"{url}/")
