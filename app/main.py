@@ -22,6 +22,8 @@ from app.views.diagram import NetworkDiagram
 from app.views.explain import GRADIENTS, RACE, Header, LandscapeNote, WhyPanel
 from app.views.export import ExportView
 from app.views.fit import FitPlot
+from app.views.graph import NOTE as BACKPROP
+from app.views.graph import BackpropView
 from app.views.landscape import LossLandscape
 from app.views.loss import LossPlot, Readouts
 from app.views.lottery import LotteryView
@@ -59,6 +61,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.sliders = WeightSliders(state=s)
         self.challenge = Challenge(state=s)
         self.tables = Tables(state=s)
+        self.backprop = BackpropView(state=s)
         self.export = ExportView(state=s)
         self.why = WhyPanel(state=s)
         self.header = Header(state=s)
@@ -101,6 +104,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             "why": block("why", self.why),
             "challenge": block("challenge", self.challenge),
             "tables": block("tables", self.tables),
+            "graph": block("graph", section("Backpropagation, step by step"), note(BACKPROP),
+                           self.backprop),
             "diagram": block("diagram", section("Inside the network"),
                              self.diagram, note(GRADIENTS)),
             "landscape": block("landscape", self.landscape, self.landscape_note),
@@ -117,6 +122,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.header,
             pn.Row(sidebar, main, sizing_mode="stretch_width"),
             b["tables"],
+            b["graph"],
             pn.Row(b["diagram"], b["landscape"], sizing_mode="stretch_width"),
             b["race"],
             b["lottery"],
@@ -136,8 +142,9 @@ class PlaygroundApp(pn.viewable.Viewer):
         return self._layout
 
 
-def _sync_url(state: Session):
-    """Restore the state from the URL, then keep the URL up to date with the state."""
+def _sync_url(state: Session, backprop: BackpropView | None = None):
+    """Restore the state from the URL, then keep the URL up to date with the state (and with
+    what the backprop view explains: why, point)."""
     location = pn.state.location
     settings, notices = urlstate.parse_query(pn.state.session_args or {})
     try:
@@ -145,6 +152,8 @@ def _sync_url(state: Session):
     except Exception:  # parse_query checks every value; this is for what it did not foresee
         log.exception("could not apply a link's settings: %r", settings)
         notices.append("Part of this link could not be used; the page shows what could.")
+    if backprop is not None:  # after the width and data: why names a weight of that width
+        notices += backprop.select(pn.state.session_args or {})
     last = [0.0]
 
     def write(*_):
@@ -152,9 +161,14 @@ def _sync_url(state: Session):
         if state.training and now - last[0] < URL_EVERY_S:
             return
         last[0] = now
-        location.search = "?" + urlencode(urlstate.to_query(state), safe=",:")
+        query = urlstate.to_query(state)
+        if backprop is not None:
+            query.update(backprop.selection())
+        location.search = "?" + urlencode(query, safe=",:")
 
     state.param.watch(write, urlstate.watched())
+    if backprop is not None:
+        backprop.param.watch(write, ["why", "point"])
     write()
     return notices
 
@@ -177,7 +191,7 @@ def create_app():
         app = PlaygroundApp()
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             patches.install_session()
-            notices = _sync_url(app.state)
+            notices = _sync_url(app.state, app.backprop)
             app.controls.notice = " ".join(notices)
         return app.__panel__()
     except Exception:

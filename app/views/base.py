@@ -2,8 +2,10 @@
 that puts a loss of 0 on a log axis."""
 import panel as pn
 import param
+from bokeh.models import CustomJSHover
 
 from ..session import Session
+from ..text import number_js
 
 # the palette: one colour per meaning, used by every view and by the exports
 INK = "#222222"  # the data
@@ -15,6 +17,12 @@ WIDTH_COLORS = {1: "#c0392b", 2: "#1e8449", 3: "#8e44ad", 4: "#2471a3"}  # race 
 
 Y_RANGE = (-0.6, 1.6)  # the fit's y axis: the data's 0 and 1 with room for the curve
 TINY = 1e-300  # a loss of exactly 0 has no place on a log axis; it is drawn here
+
+
+def number_hover(decimals: int = 6) -> CustomJSHover:
+    """A hover tooltip's number written as app/text.py writes numbers (its rule in the browser):
+    use as ``@column{custom}`` with ``formatters={"@column": number_hover()}``."""
+    return CustomJSHover(code="const tick = value;\n" + number_js(decimals))
 
 
 def on_log_axis(losses) -> list[float]:

@@ -7,13 +7,13 @@ validation; an edit it refuses is undone on the plot and the reason shown.
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, PointDrawTool
+from bokeh.models import ColumnDataSource, HoverTool, PointDrawTool
 from bokeh.plotting import figure
 
 import tinynet
 
 from ..settings import point_number
-from .base import ERROR, INK, NEURON_COLORS, PREDICTION, Y_RANGE, View
+from .base import ERROR, INK, NEURON_COLORS, PREDICTION, Y_RANGE, View, number_hover
 
 
 def in_frame(y: np.ndarray, lo: float = Y_RANGE[0], hi: float = Y_RANGE[1]) -> np.ndarray:
@@ -50,11 +50,26 @@ def fit_data(net, x, y) -> dict[str, dict]:
         "parts": {"xs": [grid] * net.hidden, "ys": [in_frame(part) for part in parts.T],
                   "color": NEURON_COLORS[: net.hidden],
                   "label": [f"neuron {j + 1}: w₂·σ(w₁x+b₁)" for j in range(net.hidden)]},
-        # the points' error bars and y-hat markers, held inside the frame (at its edge if off it)
+        # the points' error bars and y-hat markers, held inside the frame (at its edge if off it);
+        # the exact ŷ and each neuron's share w2_j * a1_j for the hover
         "points": {"x": x.tolist(), "y": np.clip(y, *Y_RANGE).tolist(),
-                   "y_hat": np.clip(net.predict(x), *Y_RANGE).tolist()},
+                   "y_hat": np.clip(net.predict(x), *Y_RANGE).tolist(),
+                   "y_exact": y.tolist(), "y_hat_exact": net.predict(x).tolist(),
+                   **{f"share_{j + 1}": col.tolist()
+                      for j, col in enumerate(net.contributions(x).T)}},
         "data": {"x": x.tolist(), "y": y.tolist()},
     }
+
+
+def point_tooltips(hidden: int) -> list[tuple[str, str]]:
+    """The hover of a ŷ marker: the point, ŷ there and each neuron's share of it."""
+    return [("x", "@x{custom}"), ("y", "@y_exact{custom}"), ("ŷ", "@y_hat_exact{custom}"),
+            *[(f"neuron {j}: w₂·σ(w₁x+b₁)", f"@share_{j}{{custom}}") for j in range(1, hidden + 1)]]
+
+
+def _point_formatters(hidden: int) -> dict:
+    columns = ["@x", "@y_exact", "@y_hat_exact", *[f"@share_{j}" for j in range(1, hidden + 1)]]
+    return {c: number_hover() for c in columns}
 
 
 def fit_figure(sources: dict[str, ColumnDataSource], **size):
@@ -71,10 +86,15 @@ def fit_figure(sources: dict[str, ColumnDataSource], **size):
                    line_alpha=0.35, line_dash="dashed", legend_field="label", **top)
     fig.segment("x", "y", "x", "y_hat", source=sources["points"], line_color=ERROR,
                 line_width=2, line_alpha=0.7, legend_label="error ŷ − y", **top)
-    fig.line("x", "y", source=sources["curve"], line_color=PREDICTION, line_width=3,
-             legend_label="prediction ŷ(x)", **top)
-    fig.scatter("x", "y_hat", source=sources["points"], size=14, fill_color=None,
-                line_color=PREDICTION, line_width=2, legend_label="ŷ at each point", **top)
+    curve = fig.line("x", "y", source=sources["curve"], line_color=PREDICTION, line_width=3,
+                     legend_label="prediction ŷ(x)", **top)
+    marks = fig.scatter("x", "y_hat", source=sources["points"], size=14, fill_color=None,
+                        line_color=PREDICTION, line_width=2, legend_label="ŷ at each point", **top)
+    fig.add_tools(HoverTool(renderers=[curve], mode="vline", tooltips=[
+        ("x", "@x{custom}"), ("ŷ", "@y{custom}")],
+        formatters={"@x": number_hover(4), "@y": number_hover()}))
+    fig.add_tools(HoverTool(renderers=[marks], tooltips=point_tooltips(1),
+                            formatters=_point_formatters(1), name="fit_point_hover"))
     data = fig.scatter("x", "y", source=sources["data"], size=12, color=INK,
                        legend_label="data y (drag me)")
     legend = fig.legend[0]
@@ -108,6 +128,7 @@ class FitPlot(View):
         fig.toolbar.logo = None
         self._data.on_change("data", self._on_edit)
         self._figure = fig
+        self._point_hover = fig.select_one({"name": "fit_point_hover"})
         self._shown = None  # (x from, x to, width) the sources were last built for
         self._update()
 
@@ -120,6 +141,8 @@ class FitPlot(View):
             self._shown = (grid[0], grid[-1], s.net.hidden)
             self._curve.data = new["curve"]
             self._parts.data = new["parts"]
+            self._point_hover.update(tooltips=point_tooltips(s.net.hidden),
+                                     formatters=_point_formatters(s.net.hidden))
         else:  # the same x: send only the new predictions
             self._curve.data["y"] = new["curve"]["y"]
             self._parts.data["ys"] = new["parts"]["ys"]

@@ -14,6 +14,7 @@ from bokeh.models import (
     ColorBar,
     ColumnDataSource,
     FixedTicker,
+    HoverTool,
     LogColorMapper,
     PrintfTickFormatter,
     Range1d,
@@ -25,7 +26,7 @@ from bokeh.plotting.contour import contour_data
 import tinynet
 
 from ..session import slot_label, slot_names
-from .base import View
+from .base import View, number_hover
 
 GRID = 200  # cells per axis
 LEVELS = 14  # contour lines, log-spaced
@@ -67,7 +68,12 @@ class LossLandscape(View):
         fig = figure(height=380, sizing_mode="stretch_width", toolbar_location=None, tools="",
                      title="Loss landscape: click or drag to set the two weights",
                      x_range=Range1d(0, 1), y_range=Range1d(0, 1))
-        fig.image("image", "x", "y", "dw", "dh", source=self._image, color_mapper=self._mapper)
+        image = fig.image("image", "x", "y", "dw", "dh", source=self._image,
+                          color_mapper=self._mapper)
+        # the two weights under the cursor and the map's loss there (one cell of the grid)
+        self._hover = HoverTool(renderers=[image], tooltips=self._tooltips(), formatters={
+            "$x": number_hover(4), "$y": number_hover(4), "@image": number_hover()})
+        fig.add_tools(self._hover)
         self._contours = fig.contour([0, 1], [0, 1], np.zeros((2, 2)), levels=[0.5],
                                      line_color="white", line_alpha=0.45, line_width=1)
         self._contours.fill_renderer.visible = False  # lines only: the image is the fill
@@ -96,6 +102,11 @@ class LossLandscape(View):
         self._update()
 
     # -- what is on the axes -----------------------------------------------------------------
+    def _tooltips(self):
+        h = self.state.hidden
+        return [(slot_label(self.x_weight, h), "$x{custom}"),
+                (slot_label(self.y_weight, h), "$y{custom}"), ("loss", "@image{custom}")]
+
     def _axes(self):
         names = slot_names(self.state.hidden)
         if self.x_weight not in names or self.y_weight not in names:  # the width just changed
@@ -175,6 +186,7 @@ class LossLandscape(View):
         f.y_range.update(start=y0, end=y1)
         f.xaxis.axis_label = slot_label(self.x_weight, s.hidden)
         f.yaxis.axis_label = slot_label(self.y_weight, s.hidden)
+        self._hover.tooltips = self._tooltips()
 
     def __panel__(self):
         return pn.Column(pn.Row(self._x_select, self._y_select),

@@ -1,14 +1,14 @@
 """Loss: the readouts (mean loss, epoch) and the loss-vs-epoch plot on a log axis."""
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Label, LabelSet, Span
+from bokeh.models import ColumnDataSource, HoverTool, Label, LabelSet, Span
 from bokeh.plotting import figure
 
 import tinynet
 
 from ..patches import HTML
 from ..text import format_loss
-from .base import ERROR, PREDICTION, TINY, View, on_log_axis
+from .base import ERROR, PREDICTION, TINY, View, number_hover, on_log_axis
 from .explain import NO_FLOOR, floor_text, is_article
 
 
@@ -39,7 +39,9 @@ def loss_figure(source: ColumnDataSource, **size):
     the page and the exports both draw it here."""
     fig = figure(y_axis_type="log", title="Loss while training (log scale)",
                  x_axis_label="epoch", y_axis_label="mean loss", toolbar_location=None, **size)
-    fig.line("epoch", "loss", source=source, line_width=2, line_color=PREDICTION)
+    line = fig.line("epoch", "loss", source=source, line_width=2, line_color=PREDICTION)
+    fig.add_tools(HoverTool(renderers=[line], mode="vline", tooltips=[
+        ("epoch", "@epoch"), ("loss", "@loss{custom}")], formatters={"@loss": number_hover()}))
     floor = Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width", line_color=ERROR,
                  line_dash="dashed", line_width=2)
     label = Label(x=5, y=tinynet.ONE_NEURON_FLOOR, x_units="screen",
