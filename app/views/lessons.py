@@ -36,7 +36,7 @@ class LessonView(View):
         self._text = pn.pane.Markdown("", css_classes=["tn-lesson"], sizing_mode="stretch_width",
                                       margin=(0, 10))
         self._choices = {slot: pn.widgets.Button(
-            name=slot_label(slot, 1), css_classes=["tn-lesson-choice", f"tn-lesson-choice-{slot}"],
+            label=slot_label(slot, 1), css_classes=["tn-lesson-choice", f"tn-lesson-choice-{slot}"],
             color="default", width=80, visible=False) for slot in slot_names(MAX_HIDDEN)}
         for slot, button in self._choices.items():
             button.on_click(lambda _, slot=slot: self._answer(slot))
@@ -125,8 +125,8 @@ class LessonView(View):
         offered = choices(s) if lesson.choices else {}
         for slot, button in self._choices.items():
             shown = slot in offered.values()
-            label = slot_label(slot, s.hidden) if shown else button.name
-            button.param.update(visible=shown, name=label,
+            label = slot_label(slot, s.hidden) if shown else button.label
+            button.param.update(visible=shown, label=label,
                                 color="primary" if slot == p.answer else "default")
         said = ""
         if lesson.choices and p.answer is not None and not self.met:
