@@ -16,7 +16,10 @@ def wait_for_http(url: str, timeout: float = 20.0) -> None:
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            # wait for the answer: a first page can take seconds on a busy machine, and an
+            # abandoned request leaves the server building a page nobody reads
+            left = max(deadline - time.monotonic(), 0.5)
+            with urllib.request.urlopen(url, timeout=left) as response:
                 if response.status == 200:
                     return
         except OSError as exc:
