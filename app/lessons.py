@@ -12,7 +12,7 @@ import numpy as np
 
 import tinynet
 
-from .session import Session, slot_label, slot_names
+from .session import Session, slot_names
 from .text import number
 
 FLOOR = 1 / 12  # the best one neuron can do on the article's data
@@ -60,11 +60,6 @@ def most_moved(s: Session, p: Progress) -> str | None:
     if s.hidden != p.hidden:
         return None
     return slot_names(s.hidden)[int(np.argmax(np.abs(s.net.theta - p.theta)))]
-
-
-def choices(s: Session) -> dict[str, str]:
-    """The answers a learner can pick: each weight of the current width, by its label."""
-    return {slot_label(slot, s.hidden): slot for slot in slot_names(s.hidden)}
 
 
 def y_hat_at(s: Session, x: float) -> float:

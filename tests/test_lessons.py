@@ -78,8 +78,7 @@ def test_chain_rule_task_w2_to_zero(app):
 
 def test_one_step_task_needs_a_step_and_the_right_weight(app):
     open_lesson(app, 4)
-    buttons = [slot for slot, b in app.lessons._choices.items() if b.visible]
-    assert buttons == slot_names(1)
+    assert app.lessons._choice_row.visible and list(app.lessons._choices) == slot_names(1)
     answer(app, "b2")  # right weight, but no step yet
     assert not app.lessons.met
     assert "Step first" in app.lessons._answered.object

@@ -5,9 +5,8 @@ import html
 import panel as pn
 import param
 
-from ..lessons import LESSONS, Progress, choices, enter, look_text, most_moved, steps_since
+from ..lessons import LESSONS, Progress, enter, look_text, most_moved, steps_since
 from ..session import slot_label, slot_names
-from ..settings import MAX_HIDDEN
 from .base import View
 
 
@@ -31,15 +30,19 @@ class LessonView(View):
         self._begin = pn.widgets.Button.from_param(
             self.param.begin, label="New here? Take the guided lessons →", color="primary",
             variant="outline", css_classes=["tn-lesson-start"], width=300)
+        # the lesson's own widgets are made when the first lesson opens: the whole page,
+        # where most sessions stay, pays only for the button above
+        self._box = pn.Column(css_classes=["tn-lesson-box"], sizing_mode="stretch_width",
+                              visible=False)
+        self._choices: dict[str, pn.widgets.Button] = {}
+        self.state.param.watch(self._check, ["version", "progress"])
+
+    def _build(self) -> None:
         self._head = pn.pane.HTML("", css_classes=["tn-lesson-head"], sizing_mode="stretch_width",
                                   margin=(0, 10))
         self._text = pn.pane.Markdown("", css_classes=["tn-lesson"], sizing_mode="stretch_width",
                                       margin=(0, 10))
-        self._choices = {slot: pn.widgets.Button(
-            label=slot_label(slot, 1), css_classes=["tn-lesson-choice", f"tn-lesson-choice-{slot}"],
-            color="default", width=80, visible=False) for slot in slot_names(MAX_HIDDEN)}
-        for slot, button in self._choices.items():
-            button.on_click(lambda _, slot=slot: self._answer(slot))
+        self._choice_row = pn.Row(visible=False, margin=0)
         self._answered = pn.pane.HTML("", css_classes=["tn-lesson-answer"], margin=(0, 10))
         self._done = pn.pane.Alert("", alert_type="success", visible=False,
                                    css_classes=["tn-lesson-done"], sizing_mode="stretch_width")
@@ -51,12 +54,20 @@ class LessonView(View):
         self._leave = pn.widgets.Button.from_param(
             self.param.leave, label="Show the whole playground", variant="outline",
             css_classes=["tn-lesson-exit"], width=230)
-        self._box = pn.Column(
-            self._head, self._text,
-            pn.Row(*self._choices.values(), margin=(0, 5)), self._answered, self._done,
-            pn.Row(self._back, self._next, self._leave),
-            css_classes=["tn-lesson-box"], sizing_mode="stretch_width", visible=False)
-        self.state.param.watch(self._check, ["version", "progress"])
+        self._box.objects = [self._head, self._text, self._choice_row, self._answered,
+                             self._done, pn.Row(self._back, self._next, self._leave)]
+
+    def _choice_buttons(self, hidden: int) -> list[pn.widgets.Button]:
+        """A button per weight of this width (made the first time they are needed)."""
+        buttons = []
+        for slot in slot_names(hidden):
+            if slot not in self._choices:
+                self._choices[slot] = button = pn.widgets.Button(
+                    label=slot_label(slot, hidden), width=80 if hidden == 1 else 130,
+                    css_classes=["tn-lesson-choice", f"tn-lesson-choice-{slot}"])
+                button.on_click(lambda _, slot=slot: self._answer(slot))
+            buttons.append(self._choices[slot])
+        return buttons
 
     @property
     def lesson(self):
@@ -86,6 +97,8 @@ class LessonView(View):
         self.met = False
         self._progress = None
         if lesson is not None:
+            if not self._box.objects:
+                self._build()
             self._progress = enter(self.state, lesson)
             self._head.object = (f'<div class="tn-lesson-progress">Lesson {self.number} of '
                                  f"{len(LESSONS)}</div><h2>{html.escape(lesson.title)}</h2>")
@@ -121,13 +134,14 @@ class LessonView(View):
         self._show_choices(lesson, p)
 
     def _show_choices(self, lesson, p: Progress) -> None:
+        """The answers to pick from: the weights of the width the lesson started at."""
         s = self.state
-        offered = choices(s) if lesson.choices else {}
+        self._choice_row.visible = lesson.choices
+        if lesson.choices and len(self._choice_row.objects) != 1 + 3 * p.hidden + 1:
+            self._choice_row.objects = [pn.pane.HTML("<b>Your pick:</b>", margin=(14, 10, 0, 10)),
+                                        *self._choice_buttons(p.hidden)]
         for slot, button in self._choices.items():
-            shown = slot in offered.values()
-            label = slot_label(slot, s.hidden) if shown else button.label
-            button.param.update(visible=shown, label=label,
-                                color="primary" if slot == p.answer else "default")
+            button.color = "primary" if slot == p.answer else "default"
         said = ""
         if lesson.choices and p.answer is not None and not self.met:
             said = ("Press Step first, then pick." if steps_since(s, p) < 1 else
