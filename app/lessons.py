@@ -31,6 +31,7 @@ class Progress:
     epoch: int
     theta: np.ndarray
     answer: str | None = None
+    answered_at: int = -1  # the epoch count when the learner picked the answer
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ LESSONS: tuple[Lesson, ...] = (
          ("tables", "The mean row of the gradient table holds the four gradients."),
          ("graph", "The graph shows the gradient of every weight.")),
         "Press Step once, then pick the weight that moved the most.",
-        lambda s, p: steps_since(s, p) >= 1 and p.answer is not None
+        lambda s, p: steps_since(s, p) >= 1 and p.answered_at > p.epoch  # picked after a step
         and p.answer == most_moved(s, p),
         ("sliders", "fit", "loss", "tables", "graph"),
         {1: tinynet.ARTICLE},

@@ -82,8 +82,9 @@ def test_one_step_task_needs_a_step_and_the_right_weight(app):
     answer(app, "b2")  # right weight, but no step yet
     assert not app.lessons.met
     assert "Step first" in app.lessons._answered.object
-    answer(app, "w1_1")
     app.state.param.trigger("step")
+    assert not app.lessons.met  # the pick must come after the step: it is what the step shows
+    answer(app, "w1_1")
     assert not app.lessons.met  # a step, but the wrong weight
     assert "Not that one" in app.lessons._answered.object
     moved = np.abs(app.state.net.theta - tinynet.Network(**tinynet.ARTICLE).theta)

@@ -121,6 +121,7 @@ class LessonView(View):
     def _answer(self, slot: str) -> None:
         if self._progress is not None:
             self._progress.answer = slot
+            self._progress.answered_at = self.state.epoch
             self._check()
 
     def _check(self, *_):
@@ -145,6 +146,8 @@ class LessonView(View):
         said = ""
         if lesson.choices and p.answer is not None and not self.met:
             said = ("Press Step first, then pick." if steps_since(s, p) < 1 else
+                    "That pick came before the step: see how far each weight moved, then pick."
+                    if p.answered_at <= p.epoch else
                     "Not that one: compare how far each slider moved."
                     if p.answer != most_moved(s, p) else "")
         self._answered.object = said
