@@ -33,13 +33,19 @@ def done(page) -> bool:
     return page.locator(".tn-lesson-done").is_visible()
 
 
-def press(page, slot: str, key: str, times: int) -> None:
-    """Press a key on a weight's slider, at a person's pace (a press every 0.2 s)."""
-    handle = page.locator(f".tn-weight-{slot} .noUi-handle")
-    handle.focus()
-    for _ in range(times):
-        page.keyboard.press(key)
-        page.wait_for_timeout(200)
+def slide_to(playground, slot: str, index: int, target: float, step: float = 0.05) -> None:
+    """Move a weight's slider with PageUp/PageDown to ``target``, a key at a time, looking at
+    the slider after each press as a person does (the page may move it back while it catches
+    up with an earlier press)."""
+    page = playground.page
+    page.locator(f".tn-weight-{slot} .noUi-handle").focus()
+    for _ in range(40):
+        value = playground.slider_values()[index]
+        if abs(value - target) < step / 10:
+            return
+        page.keyboard.press("PageUp" if value < target else "PageDown")
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{slot} did not reach {target}: {value}")
 
 
 def test_each_lesson_opens_from_its_link_with_fewer_parts(playground):
@@ -60,18 +66,17 @@ def test_each_lesson_opens_from_its_link_with_fewer_parts(playground):
 
 def test_forward_pass_task_with_the_keyboard(playground):
     page = playground.open("/?lesson=1")
-    press(page, "w2_1", "PageUp", 5)  # w2 = 0.55: y_hat(2) = 0.591, not yet
-    playground.wait(lambda: playground.slider_values()[2] == pytest.approx(0.55), what="w2 0.55")
-    page.wait_for_timeout(400)
+    slide_to(playground, "w2_1", 2, 0.55)  # y_hat(2) = 0.591, not yet
+    page.wait_for_timeout(500)
     assert not done(page)
-    page.keyboard.press("PageUp")  # w2 = 0.6: y_hat(2) = 0.627
+    slide_to(playground, "w2_1", 2, 0.6)  # y_hat(2) = 0.627
     playground.wait(lambda: done(page), what="lesson 1 confirmed")
     assert "w₂" in playground.text(".tn-lesson-done")
 
 
 def test_chain_rule_task_w2_to_zero_then_next_and_back(playground):
     page = playground.open("/?lesson=3")
-    press(page, "w2_1", "PageDown", 6)  # w2: 0.3 -> 0
+    slide_to(playground, "w2_1", 2, 0.0)  # w2: 0.3 -> 0
     playground.wait(lambda: done(page), what="lesson 3 confirmed")
     page.locator(".tn-lesson-next button").click()
     playground.wait(lambda: "Lesson 4 of" in lesson_text(playground), what="lesson 4")
