@@ -8,11 +8,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import panel as pn
+import param
 
 from app import (
     patches,
     urlstate,  # absolute: `panel serve app/main.py` runs this file as a script
 )
+from app.lessons import LESSONS
 from app.loop import TrainLoop
 from app.race import Race
 from app.session import Session
@@ -25,6 +27,7 @@ from app.views.fit import FitPlot
 from app.views.graph import NOTE as BACKPROP
 from app.views.graph import BackpropView
 from app.views.landscape import LossLandscape
+from app.views.lessons import LessonView
 from app.views.loss import LossPlot, Readouts
 from app.views.lottery import LotteryView
 from app.views.race import RaceView
@@ -45,6 +48,8 @@ DISCONNECTED = ("Disconnected from the server: the page no longer trains or upda
 
 class PlaygroundApp(pn.viewable.Viewer):
     """The whole playground: one state, the views that show it, and (served) its Train loop."""
+
+    page_keys = param.Dict(default={}, doc="The page's own URL keys: lesson, or show.")
 
     def __init__(self, state: Session | None = None, loop: bool = True, **params):
         super().__init__(**params)
@@ -113,6 +118,9 @@ class PlaygroundApp(pn.viewable.Viewer):
                           self.race_view),
             "lottery": block("lottery", section("The init lottery"), self.lottery_view),
         }
+        self.lessons = LessonView(state=s, parts=list(self.blocks), show=self.show)
+        self.lessons.param.watch(self._lesson_changed, "number")
+        self._teacher_parts = None  # what a teacher's link (?show=) shows, None for every part
         b = self.blocks
         sidebar = pn.Column(b["controls"], b["settings"], b["export"], b["sliders"], width=360,
                             css_classes=["tn-sidebar"])
@@ -120,6 +128,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                          b["why"], b["challenge"], sizing_mode="stretch_width")
         self._layout = pn.Column(
             self.header,
+            self.lessons,
             pn.Row(sidebar, main, sizing_mode="stretch_width"),
             b["tables"],
             b["graph"],
@@ -138,13 +147,35 @@ class PlaygroundApp(pn.viewable.Viewer):
         for name, part in self.blocks.items():
             part.visible = names is None or name in names
 
+    def show_only(self, names) -> None:
+        """A teacher's link: only these parts (every part for None), kept in the URL."""
+        self._teacher_parts = None if names is None else list(names)
+        self.lessons.offer = names is None  # a focused page offers no lessons
+        self.show(names)
+        self._write_page_keys()
+
+    def _lesson_changed(self, event):
+        if event.new:
+            self._teacher_parts = None
+            self.lessons.offer = True
+        self._write_page_keys()
+
+    def _write_page_keys(self):
+        if self.lessons.number:
+            self.page_keys = {"lesson": str(self.lessons.number)}
+        elif self._teacher_parts:
+            self.page_keys = {"show": ",".join(self._teacher_parts)}
+        else:
+            self.page_keys = {}
+
     def __panel__(self):
         return self._layout
 
 
-def _sync_url(state: Session, backprop: BackpropView | None = None):
-    """Restore the state from the URL, then keep the URL up to date with the state (and with
-    what the backprop view explains: why, point)."""
+def _sync_url(state: Session, page: PlaygroundApp | None = None):
+    """Restore the state from the URL, then keep the URL up to date with the state, with the
+    page's own keys (``page.page_keys``: lesson, show) and with what the backprop view
+    explains (why, point)."""
     location = pn.state.location
     settings, notices = urlstate.parse_query(pn.state.session_args or {})
     try:
@@ -152,8 +183,8 @@ def _sync_url(state: Session, backprop: BackpropView | None = None):
     except Exception:  # parse_query checks every value; this is for what it did not foresee
         log.exception("could not apply a link's settings: %r", settings)
         notices.append("Part of this link could not be used; the page shows what could.")
-    if backprop is not None:  # after the width and data: why names a weight of that width
-        notices += backprop.select(pn.state.session_args or {})
+    if page is not None:  # after the width and data: why names a weight of that width
+        notices += page.backprop.select(pn.state.session_args or {})
     last = [0.0]
 
     def write(*_):
@@ -161,15 +192,33 @@ def _sync_url(state: Session, backprop: BackpropView | None = None):
         if state.training and now - last[0] < URL_EVERY_S:
             return
         last[0] = now
-        query = urlstate.to_query(state)
-        if backprop is not None:
-            query.update(backprop.selection())
-        location.search = "?" + urlencode(query, safe=",:")
+        keys = urlstate.to_query(state)
+        if page is not None:
+            keys.update(page.page_keys)
+            keys.update(page.backprop.selection())
+        location.search = "?" + urlencode(keys, safe=",:")
 
     state.param.watch(write, urlstate.watched())
-    if backprop is not None:
-        backprop.param.watch(write, ["why", "point"])
+    if page is not None:
+        page.param.watch(write, "page_keys")
+        page.backprop.param.watch(write, ["why", "point"])
     write()
+    return notices
+
+
+def _open_page_keys(app: PlaygroundApp, query: dict) -> list[str]:
+    """Open what the link's page keys ask for: a lesson (``lesson=N``), else only some parts
+    (``show=fit,loss``); returns notices about values that could not be used."""
+    lesson, notices = urlstate.parse_lesson(query, len(LESSONS))
+    parts, more = urlstate.parse_show(query, list(app.blocks))
+    if lesson is not None:
+        app.lessons.number = lesson
+        if parts is not None or more:
+            notices.append("show= was ignored: a lesson shows its own parts.")
+    else:
+        notices += more
+        if parts is not None:
+            app.show_only(parts)
     return notices
 
 
@@ -191,7 +240,8 @@ def create_app():
         app = PlaygroundApp()
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             patches.install_session()
-            notices = _sync_url(app.state, app.backprop)
+            notices = _sync_url(app.state, app)
+            notices += _open_page_keys(app, pn.state.session_args or {})
             app.controls.notice = " ".join(notices)
         return app.__panel__()
     except Exception:

@@ -146,3 +146,55 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
 def watched(table: tuple[Setting, ...] = SETTINGS) -> list[str]:
     """The session parameters whose change rewrites the URL."""
     return ["version", "training", *(row.name for row in table)]
+
+
+# -- page keys: what the page shows, not settings of the session ---------------------------------
+MAX_NAMED = 5  # a notice names at most this many unknown parts
+
+
+def _last_text(query: dict, key: str) -> str | None:
+    value = query.get(key)
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return None if value is None else str(value)
+
+
+def parse_lesson(query: dict, count: int) -> tuple[int | None, list[str]]:
+    """The lesson a link opens (1 to ``count``), or None; and notices about a bad value."""
+    text = _last_text(query, "lesson")
+    if text is None:
+        return None, []
+    try:
+        number = int(text.strip())
+        if not 1 <= number <= count:
+            raise ValueError
+        return number, []
+    except ValueError:
+        return None, [f"lesson={_show(text)} was ignored: there are lessons 1 to {count}."]
+
+
+def parse_show(query: dict, parts) -> tuple[list[str] | None, list[str]]:
+    """The parts of the page a teacher's link shows (``show=fit,loss``), in the page's order,
+    or None for every part; unknown names are left out and named in a notice."""
+    text = _last_text(query, "show")
+    if text is None:
+        return None, []
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    unknown = list(dict.fromkeys(n for n in names if n not in parts))
+    shown = [p for p in parts if p in names]
+    notices = []
+    if unknown:
+        named = ", ".join(_show(n, 20) for n in unknown[:MAX_NAMED])
+        more = f" and {len(unknown) - MAX_NAMED} more" if len(unknown) > MAX_NAMED else ""
+        notices.append(f"show: {named}{more} {'is' if len(unknown) == 1 else 'are'} not a part "
+                       f"of this page and {'was' if len(unknown) == 1 else 'were'} ignored. "
+                       f"The parts are: {', '.join(parts)}.")
+    if not shown:
+        if not unknown:
+            notices.append("show= named no part of the page, so the whole page is shown.")
+        else:
+            notices.append("No part named in show= is on this page, so the whole page is shown.")
+        return None, notices
+    return shown, notices
