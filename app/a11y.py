@@ -35,6 +35,12 @@ SHORTCUTS = {
     "4": ("four hidden neurons", "tn-width", 3),
 }
 
+# host class -> the accessible name of its input (inputs that show no label of their own)
+INPUT_NAMES = {
+    "tn-upload": "Load data points from a CSV file",
+    "tn-import": "Load weights from a JSON file",
+}
+
 # host class -> (ARIA role, accessible name)
 REGIONS = {
     "tn-page": ("main", "tinynet playground"),
@@ -49,7 +55,7 @@ REGIONS = {
 
 PAGE_JS = """
 if (window.tnA11y) return;
-const SHORTCUTS = %(shortcuts)s, REGIONS = %(regions)s;
+const SHORTCUTS = %(shortcuts)s, REGIONS = %(regions)s, INPUT_NAMES = %(inputs)s;
 if (!document.querySelector('meta[name=viewport]')) {
   const meta = document.createElement('meta');
   meta.name = 'viewport';
@@ -77,9 +83,9 @@ function findHost(cls, root) {
   }
   return null;
 }
-function logValue(v) {
+function logValue(v) {  // as the slider's title shows it (widgets.log_slider), less zeros
   const x = Math.pow(10, Number(v));
-  return String(x >= 100 ? Math.round(x) : Number(x.toPrecision(3)));
+  return String(x >= 100 ? Math.round(x) : Number(x.toPrecision(2)));
 }
 function nameSliders(root) {
   for (const handle of root.querySelectorAll('.noUi-handle[role=slider]')) {
@@ -119,6 +125,10 @@ function nameSpinButtons(root) {
 function landmarks(root) {
   const host = root.host;
   if (!host) return;
+  for (const [cls, name] of Object.entries(INPUT_NAMES)) {
+    const input = host.classList.contains(cls) && root.querySelector('input');
+    if (input && !input.getAttribute('aria-label')) input.setAttribute('aria-label', name);
+  }
   for (const [cls, [role, name]] of Object.entries(REGIONS)) {
     if (host.classList.contains(cls) && host.getAttribute('role') !== role) {
       host.setAttribute('role', role);
@@ -194,7 +204,7 @@ watch(document);
 def page_js() -> str:
     """The page script, with the shortcuts and regions filled in."""
     return PAGE_JS % {"shortcuts": json.dumps(SHORTCUTS), "regions": json.dumps(REGIONS),
-                      "viewport": json.dumps(VIEWPORT)}
+                      "inputs": json.dumps(INPUT_NAMES), "viewport": json.dumps(VIEWPORT)}
 
 
 def install(doc) -> None:

@@ -16,7 +16,10 @@ def wait_for_http(url: str, timeout: float = 20.0) -> None:
     deadline, last = time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            # a first page can take longer than 2 s on a loaded machine: wait for it rather
+            # than ask again (each new request builds one more session)
+            wait = max(2.0, deadline - time.monotonic())
+            with urllib.request.urlopen(url, timeout=wait) as response:
                 if response.status == 200:
                     return
         except OSError as exc:

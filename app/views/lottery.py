@@ -115,8 +115,8 @@ class LotteryView(View):
             pn.widgets.FloatInput.from_param(lot.param.threshold, name="found below", width=100),
             pn.Column(pn.pane.HTML("widths", margin=(5, 10, 0, 10)),
                       pn.widgets.CheckButtonGroup.from_param(
-                          lot.param.widths, margin=(0, 10), button_type="primary",
-                          button_style="outline", css_classes=["tn-lottery-widths"])),
+                          lot.param.widths, margin=(0, 10), color="primary",
+                          variant="outline", css_classes=["tn-lottery-widths"])),
             css_classes=["tn-wrap"])
         self._run = pn.widgets.Button(label="▶ Draw the lottery", color="success",
                                       width=170, css_classes=["tn-lottery-run"])
