@@ -23,7 +23,7 @@ ANNOUNCE_HZ = 1.0  # while training, the live region speaks at most this often
 def fit_text(state) -> str:
     """The fit plot in words: each data point's y and the network's prediction there."""
     x, y, y_hat = state.x, state.y, state.net.predict(state.x)
-    points = "; ".join(f"at x = {number(a, 3)}: data {number(b, 3)}, predicted {number(c, 3)}"
+    points = "; ".join(f"at x = {a:g}: data {b:g}, predicted {number(c, 3)}"
                        for a, b, c in zip(x.tolist(), y.tolist(), y_hat.tolist()))
     h = state.hidden
     return (f"Fit plot, {h} hidden neuron{'s' if h > 1 else ''}: {len(x)} data points. "

@@ -195,7 +195,8 @@ def test_screen_reader_values_and_live_region(playground):
     label = page.evaluate(DEEP_ATTR_JS, [".tn-learning-rate", ".noUi-handle", "aria-label"])
     assert label == "learning rate"
     assert page.evaluate(DEEP_ATTR_JS, [".tn-live", ".tn-live-text", "class"]) == "tn-live-text"
-    live = page.evaluate("""() => { const find = (root) => { const h = root.querySelector('.tn-live');
+    live = page.evaluate("""() => { const find = (root) => {
+        const h = root.querySelector('.tn-live');
         if (h) return h; for (const el of root.querySelectorAll('*')) if (el.shadowRoot) {
         const f = find(el.shadowRoot); if (f) return f; } return null; };
         const box = find(document).shadowRoot.querySelector('.tn-live-text').parentElement;
@@ -250,7 +251,7 @@ def _blue_pixels(png: bytes, color: str) -> int:
     """Pixels within 40 of ``color`` (per channel) in a PNG."""
     target = tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
     img = Image.open(io.BytesIO(png)).convert("RGB")
-    return sum(all(abs(a - b) < 40 for a, b in zip(px, target)) for px in img.getdata())
+    return sum(all(abs(a - b) < 40 for a, b in zip(px, target)) for px in img.get_flattened_data())
 
 
 def test_fit_legend_keeps_its_glyphs_after_train(playground):
