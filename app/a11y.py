@@ -19,7 +19,7 @@ the open shadow roots, watches them for new elements, and:
 """
 import json
 
-from bokeh.events import DocumentReady
+from bokeh.events import ConnectionLost, DocumentReady
 from bokeh.models import CustomJS
 
 VIEWPORT = "width=device-width, initial-scale=1"
@@ -34,6 +34,10 @@ SHORTCUTS = {
     "3": ("three hidden neurons", "tn-width", 2),
     "4": ("four hidden neurons", "tn-width", 3),
 }
+
+# for the page outside the components (Panel's notices sit in <body>, in its default serif font)
+HEAD_CSS = (".notyf, .notyf__toast, .notyf__message { font-family: system-ui, -apple-system, "
+            "'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }")
 
 # host class -> the accessible name of its input (inputs that show no label of their own)
 INPUT_NAMES = {
@@ -62,6 +66,9 @@ if (!document.querySelector('meta[name=viewport]')) {
   meta.content = %(viewport)s;
   document.head.appendChild(meta);
 }
+const style = document.createElement('style');
+style.textContent = %(head_css)s;
+document.head.appendChild(style);
 const seen = new WeakSet(), hooked = new WeakSet();
 let lastHost = null;  // the host of the button last pressed (to give it the focus back)
 
@@ -201,12 +208,30 @@ watch(document);
 """
 
 
+# When the server has gone the page can no longer train: Train shows it is stopped, and the
+# buttons that asked the server for something are disabled (Panel's notice says why).
+DISCONNECTED_JS = """
+const tn = window.tnA11y;
+if (!tn) return;
+for (const cls of ['tn-train', 'tn-step', 'tn-reset']) {
+  const host = tn.findHost(cls);
+  const b = host && host.shadowRoot && host.shadowRoot.querySelector('button');
+  if (!b) continue;
+  if (cls === 'tn-train') { b.textContent = '▶ Train'; b.classList.remove('bk-active'); }
+  b.disabled = true;
+  b.setAttribute('aria-disabled', 'true');
+}
+"""
+
+
 def page_js() -> str:
     """The page script, with the shortcuts and regions filled in."""
     return PAGE_JS % {"shortcuts": json.dumps(SHORTCUTS), "regions": json.dumps(REGIONS),
-                      "inputs": json.dumps(INPUT_NAMES), "viewport": json.dumps(VIEWPORT)}
+                      "inputs": json.dumps(INPUT_NAMES), "viewport": json.dumps(VIEWPORT),
+                      "head_css": json.dumps(HEAD_CSS)}
 
 
 def install(doc) -> None:
     """Give a served Bokeh document the page script (run once the page is ready)."""
     doc.js_on_event(DocumentReady, CustomJS(code=page_js()))
+    doc.js_on_event(ConnectionLost, CustomJS(code=DISCONNECTED_JS))
