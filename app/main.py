@@ -11,6 +11,7 @@ import panel as pn
 import param
 
 from app import (
+    a11y,
     patches,
     urlstate,  # absolute: `panel serve app/main.py` runs this file as a script
 )
@@ -18,6 +19,7 @@ from app.lessons import LESSONS
 from app.loop import TrainLoop
 from app.race import Race
 from app.session import Session
+from app.views.a11y import Accessibility
 from app.views.challenge import Challenge
 from app.views.controls import Controls
 from app.views.diagram import NetworkDiagram
@@ -75,12 +77,17 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.landscape = LossLandscape(state=s)
         self.race_view = RaceView(race=self.race)
         self.lottery_view = LotteryView(state=s)
+        self.a11y = Accessibility(state=s)
         # one Train loop per app, created stopped: served, a session callback; in a notebook,
         # a task on the kernel's event loop once Train is pressed
         self.loop = TrainLoop(self.state, self.race) if loop else None
 
         def note(text):
             return pn.pane.Markdown(text, css_classes=["tn-why"], sizing_mode="stretch_width")
+
+        def hidden_heading(title):  # a heading for screen readers, between h1 and the cards' h3
+            return pn.pane.HTML(f'<h2 class="tn-sr-h">{title}</h2>', css_classes=["tn-sr-only"],
+                                margin=0)
 
         def section(title):
             return pn.pane.HTML(f"<h2>{title}</h2>", css_classes=["tn-section"],
@@ -92,7 +99,7 @@ class PlaygroundApp(pn.viewable.Viewer):
 
         # The page's parts by name: what a teacher's link (?show=...) and a lesson choose from.
         self.blocks = {
-            "controls": block("controls", self.controls),
+            "controls": block("controls", hidden_heading("Controls"), self.controls, self.a11y),
             "settings": block("settings", pn.Card(
                 self.settings, title="optimizer · activation · start · data", collapsed=True,
                 sizing_mode="stretch_width", css_classes=["tn-settings-card"], margin=(6, 10))),
@@ -104,8 +111,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                 "next step pushes each weight; the red tick on the track is where it will "
                 "land</span>", margin=(10, 10, 0, 10)), self.sliders),
             "readouts": block("readouts", self.readouts),
-            "fit": block("fit", self.fit),
-            "loss": block("loss", self.loss_plot),
+            "fit": block("fit", self.fit, self.a11y.fit_text),
+            "loss": block("loss", self.loss_plot, self.a11y.loss_text),
             "why": block("why", self.why),
             "challenge": block("challenge", self.challenge),
             "tables": block("tables", self.tables),
@@ -122,17 +129,23 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.lessons.param.watch(self._lesson_changed, "number")
         self._teacher_parts = None  # what a teacher's link (?show=) shows, None for every part
         b = self.blocks
-        sidebar = pn.Column(b["controls"], b["settings"], b["export"], b["sliders"], width=360,
+        # The weights right under Train, the cards after them: on a phone (one column, see
+        # style.css) Train, the sliders and the fit come first.
+        sidebar = pn.Column(b["controls"], b["sliders"], b["settings"], b["export"], width=360,
                             css_classes=["tn-sidebar"])
-        main = pn.Column(b["readouts"], pn.Row(b["fit"], b["loss"], sizing_mode="stretch_width"),
-                         b["why"], b["challenge"], sizing_mode="stretch_width")
+        main = pn.Column(hidden_heading("Loss and fit"), b["readouts"],
+                         pn.Row(b["fit"], b["loss"], sizing_mode="stretch_width",
+                                css_classes=["tn-cols", "tn-plots"]),
+                         b["why"], b["challenge"], sizing_mode="stretch_width",
+                         css_classes=["tn-results"])
         self._layout = pn.Column(
             self.header,
             self.lessons,
-            pn.Row(sidebar, main, sizing_mode="stretch_width"),
+            pn.Row(sidebar, main, sizing_mode="stretch_width", css_classes=["tn-cols"]),
             b["tables"],
             b["graph"],
-            pn.Row(b["diagram"], b["landscape"], sizing_mode="stretch_width"),
+            pn.Row(b["diagram"], b["landscape"], sizing_mode="stretch_width",
+                   css_classes=["tn-cols"]),
             b["race"],
             b["lottery"],
             *([self.loop] if self.loop is not None else []),  # its hidden acknowledgement widgets
@@ -240,6 +253,7 @@ def create_app():
         app = PlaygroundApp()
         if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
             patches.install_session()
+            a11y.install(pn.state.curdoc)
             notices = _sync_url(app.state, app)
             notices += _open_page_keys(app, pn.state.session_args or {})
             app.controls.notice = " ".join(notices)

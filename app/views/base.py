@@ -7,13 +7,18 @@ from bokeh.models import CustomJSHover
 from ..session import Session
 from ..text import number_js
 
-# the palette: one colour per meaning, used by every view and by the exports
+# The palette: one colour per meaning, used by every view and by the exports. Okabe & Ito's
+# colour-blind-safe set (blue #0072B2, vermillion #D55E00, bluish green #009E73, orange
+# #E69F00, sky blue #56B4E9, reddish purple #CC79A7); the two that colour small text (GOOD,
+# ERROR) darkened to >= 4.5:1 on white. Meaning never rests on colour alone: arrows, signs,
+# line styles and legends say it too.
 INK = "#222222"  # the data
-PREDICTION = "#1f4e79"  # the network's output, the loss curve
-ERROR = "#c0392b"  # residuals, the one-neuron floor, a weight pushed down
-GOOD = "#1e8449"  # a weight pushed up
-NEURON_COLORS = ["#d95f02", "#7570b3", "#1b9e77", "#e7298a"]  # each hidden neuron's share
-WIDTH_COLORS = {1: "#c0392b", 2: "#1e8449", 3: "#8e44ad", 4: "#2471a3"}  # race and lottery
+PREDICTION = "#0072B2"  # the network's output, the loss curve
+ERROR = "#B84C00"  # residuals, the one-neuron floor, a weight pushed down (with ◀)
+GOOD = "#00785A"  # a weight pushed up (with ▶)
+NEURON_COLORS = ["#E69F00", "#56B4E9", "#CC79A7", "#009E73"]  # each hidden neuron's share
+WIDTH_COLORS = {1: "#D55E00", 2: "#009E73", 3: "#CC79A7", 4: "#0072B2"}  # race and lottery
+POSITIVE, NEGATIVE = "#0072B2", "#D55E00"  # a weight's sign in the diagram (solid, dashed)
 
 Y_RANGE = (-0.6, 1.6)  # the fit's y axis: the data's 0 and 1 with room for the curve
 TINY = 1e-300  # a loss of exactly 0 has no place on a log axis; it is drawn here

@@ -8,9 +8,9 @@ from bokeh.plotting import figure
 
 from ..text import number
 from ..throttle import Throttle
-from .base import View
+from .base import NEGATIVE, POSITIVE, View
 
-POSITIVE, NEGATIVE = "#2166ac", "#d6604d"
+DASH = {True: "solid", False: "dashed"}  # a weight's sign also by line style, not colour alone
 
 
 def _hidden_y(h):
@@ -26,17 +26,18 @@ class NetworkDiagram(View):
     def __init__(self, **params):
         super().__init__(**params)
         self._edges = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1", "width",
-                                                         "color", "lx", "ly", "label")},
+                                                         "color", "dash", "lx", "ly", "label")},
                                        name="diagram_edges")
         self._nodes = ColumnDataSource({k: [] for k in ("x", "y", "fill", "label", "sub")},
                                        name="diagram_nodes")
         fig = figure(height=280, sizing_mode="stretch_width", toolbar_location=None, tools="",
                      x_range=(-0.45, 2.45), y_range=(-1.55, 1.45),
-                     title="The network: edge colour = sign of the weight, thickness = size")
+                     title="The network: solid blue edge = positive weight, dashed orange = "
+                           "negative; thickness = size")
         fig.axis.visible = fig.grid.visible = False
         fig.outline_line_alpha = 0
         fig.segment("x0", "y0", "x1", "y1", source=self._edges, line_width="width",
-                    line_color="color", line_alpha=0.8)
+                    line_color="color", line_dash="dash", line_alpha=0.8)
         fig.add_layout(LabelSet(x="lx", y="ly", text="label", source=self._edges,
                                 text_font_size="9pt", text_align="center", y_offset=8,
                                 background_fill_color="white", background_fill_alpha=1.0))
@@ -74,6 +75,7 @@ class NetworkDiagram(View):
                                             (1, ys[j], 2, 0, w2[j], 1.55)):
                 e["x0"].append(x0), e["y0"].append(y0), e["x1"].append(x1), e["y1"].append(y1)
                 e["width"].append(width(w)), e["color"].append(color(w))
+                e["dash"].append(DASH[bool(w >= 0)])
                 e["lx"].append(lx), e["ly"].append(y0 + (y1 - y0) * (lx - x0) / (x1 - x0))
                 e["label"].append(number(w, 2, sign=True, tiny=0))
         self._edges.data = e

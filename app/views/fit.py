@@ -99,10 +99,13 @@ def fit_figure(sources: dict[str, ColumnDataSource], **size):
                        legend_label="data y (drag me)")
     legend = fig.legend[0]
     legend.orientation = "horizontal"
-    legend.nrows = 2
+    legend.ncols = 2  # two columns, as many rows as items: it fits a phone-wide plot
     legend.label_text_font_size = "9pt"
     legend.spacing, legend.padding, legend.margin = 6, 2, 2
     legend.border_line_alpha = 0
+    # On the overlay level with the curves it shows: an overlay-only repaint (every step)
+    # cleared the glyphs of a legend drawn on the level below, leaving only its text.
+    legend.level = "overlay"
     fig.add_layout(legend, "below")  # outside the plot, so it never hides the data
     return fig, data
 

@@ -62,6 +62,15 @@ def place_floor(floor_parts, hidden: int, x, y) -> None:
     label.text = f"{floor_text(floor, is_article(x, y))}: the best one neuron can do"
 
 
+def one_label_per_epoch(marks, labels) -> dict[str, list]:
+    """The marks' source data with the labels of one epoch joined, so they never overprint."""
+    joined: dict = {}
+    for epoch, label in zip(marks, labels):
+        if label not in joined.setdefault(epoch, []):
+            joined[epoch].append(label)
+    return {"epoch": list(joined), "label": [" · ".join(v) for v in joined.values()]}
+
+
 class LossPlot(View):
     """Loss after each epoch, streamed while training; the 1/12 floor drawn for one neuron."""
 
@@ -79,6 +88,7 @@ class LossPlot(View):
         self._figure = fig
         self._run = None
         self._shown = 0
+        self._marks_shown = 0
         self._floor_for = None  # (width, data) the floor line was drawn for
         self._update()
 
@@ -95,8 +105,9 @@ class LossPlot(View):
             self._source.stream({"epoch": epochs[new], "loss": on_log_axis(losses[new])})
         self._shown = len(epochs)
         marks, labels = s.run.marks
-        if len(marks) != len(self._marks.data["epoch"]):
-            self._marks.data = {"epoch": list(marks), "label": list(labels)}
+        if len(marks) != self._marks_shown:
+            self._marks_shown = len(marks)
+            self._marks.data = one_label_per_epoch(marks, labels)
 
     def _show_floor(self):
         """The one-neuron floor for the current data, while one neuron is shown and the data

@@ -9,6 +9,7 @@ from bokeh.models import (
     ColumnDataSource,
     FixedTicker,
     HoverTool,
+    Label,
     PrintfTickFormatter,
     Range1d,
     Span,
@@ -106,6 +107,12 @@ class LotteryView(View):
         fig.xaxis.ticker = FixedTicker(ticks=_ticks(1e-3, 1.0))  # Bokeh's log ticker leaves
         fig.xaxis.formatter = PrintfTickFormatter(format="%g")  # a 2-decade range unlabelled
         fig.legend.location = "top_left"
+        # an empty plot says what will appear on it
+        self._empty = Label(x=0.5, y=0.5, x_units="screen", y_units="screen", x_offset=20,
+                            y_offset=150, text="Press ▶ Draw the lottery: a histogram of the "
+                            "final losses per width appears here", text_font_size="10pt",
+                            text_color="#444444")
+        fig.add_layout(self._empty)
         self._fig = fig
 
         self._settings = pn.Row(
@@ -115,7 +122,10 @@ class LotteryView(View):
             pn.widgets.IntInput.from_param(lot.param.seed, name="seed", width=110),
             pn.widgets.FloatInput.from_param(lot.param.threshold, name="found below", width=100),
             pn.Column(pn.pane.HTML("widths", margin=(5, 10, 0, 10)),
-                      pn.widgets.CheckButtonGroup.from_param(lot.param.widths, margin=(0, 10))))
+                      pn.widgets.CheckButtonGroup.from_param(
+                          lot.param.widths, margin=(0, 10), color="primary",
+                          variant="outline", css_classes=["tn-lottery-widths"])),
+            css_classes=["tn-wrap"])
         self._run = pn.widgets.Button(label="▶ Draw the lottery", color="success",
                                       width=170, css_classes=["tn-lottery-run"])
         self._cancel = pn.widgets.Button(label="Cancel", color="primary",
@@ -179,6 +189,7 @@ class LotteryView(View):
         results, plan = lot.results, lot.plan_used
         data = histogram(results)
         self._hist.data = data
+        self._empty.visible = not data["lo"]
         if data["lo"]:  # show every bar and both lines, with a little room either side
             lines = [lot.threshold, tinynet.ONE_NEURON_FLOOR]
             start, end = min(data["lo"] + lines) / 1.5, max(data["hi"] + lines) * 1.5
@@ -250,8 +261,10 @@ class LotteryView(View):
         return pn.Column(
             pn.pane.Markdown(ABOUT, css_classes=["tn-why"], sizing_mode="stretch_width"),
             self._settings,
-            pn.Row(self._run, self._cancel, self._progress, self._status),
-            pn.Row(self._fig, self._summary, sizing_mode="stretch_width"),
+            pn.Row(self._run, self._cancel, self._progress, self._status,
+                   css_classes=["tn-wrap"]),
+            pn.Row(self._fig, self._summary, sizing_mode="stretch_width",
+                   css_classes=["tn-cols"]),
             self._picker,
             self._choice,
             sizing_mode="stretch_width", css_classes=["tn-lottery"])

@@ -2,7 +2,7 @@
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Span
+from bokeh.models import ColumnDataSource, Label, Span
 from bokeh.plotting import figure
 
 import tinynet
@@ -41,6 +41,11 @@ class RaceView(pn.viewable.Viewer):
         fit_fig.scatter(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, size=11, color="#222222",
                         legend_label="data")
         loss_fig.legend.location = "bottom_left"
+        # before the start, the loss plot says what will appear on it
+        self._empty = Label(x=10, y=40, x_units="screen", y_units="screen",
+                            text="Press ▶ Start the race: both loss curves grow here",
+                            text_font_size="10pt", text_color="#444444")
+        loss_fig.add_layout(self._empty)
         fit_fig.legend.location = "top_left"
         self._loss_fig, self._fit_fig = loss_fig, fit_fig
         self._run = pn.widgets.Toggle.from_param(r.param.running, label="▶ Start the race",
@@ -72,12 +77,14 @@ class RaceView(pn.viewable.Viewer):
                                         "loss": on_log_axis(losses[new])})
             self._shown[h] = len(epochs)
             self._fits[h].data = {"x": grid, "y": trainer.net.predict(grid)}
+        self._empty.visible = r.epoch == 0
         loss = {h: r.histories[h][1][-1] for h in RUNNERS}
         self._status.object = (f"epoch <b>{r.epoch}</b> · one neuron: <b>{format_loss(loss[1])}</b>"
                                f" · two neurons: <b>{format_loss(loss[2])}</b>")
 
     def __panel__(self):
         return pn.Column(
-            pn.Row(self._run, self._reset, self._status),
-            pn.Row(self._loss_fig, self._fit_fig, sizing_mode="stretch_width"),
+            pn.Row(self._run, self._reset, self._status, css_classes=["tn-wrap"]),
+            pn.Row(self._loss_fig, self._fit_fig, sizing_mode="stretch_width",
+                   css_classes=["tn-cols"]),
             sizing_mode="stretch_width")

@@ -32,6 +32,8 @@ def widget_for(state, row: Setting, **kwargs) -> pn.widgets.Widget:
 def log_slider(state, row: Setting, digits: int = 2, **kwargs) -> pn.widgets.FloatSlider:
     """A slider over log10 of a session parameter, showing the parameter's value itself."""
     name = row.name
+    # tn-log: app/a11y.py gives it the real value as aria-valuetext
+    kwargs["css_classes"] = [*kwargs.get("css_classes", []), "tn-log"]
     start, end = (math.log10(b) for b in row.bounds)
     formatter = CustomJSTickFormatter(
         code="const v = Math.pow(10, tick); "

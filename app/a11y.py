@@ -1,0 +1,237 @@
+"""What the page adds for assistive technology and small screens, through public Bokeh API only.
+
+Panel and Bokeh render every widget inside shadow roots and give some of them no accessible
+name (sliders, the number inputs' spin buttons). ``install(doc)`` gives a served page
+one script run on ``document_ready`` (``Document.js_on_event`` + ``CustomJS``) that adds a
+viewport meta tag (a phone then lays the page out at its own width; Chromium applies one added
+after load, and a ``Document.template`` of our own made Panel link its CSS from its CDN), walks
+the open shadow roots, watches them for new elements, and:
+  * names each slider handle after its slider's title, and gives a log slider (host class
+    ``tn-log``) the real value as ``aria-valuetext`` (noUiSlider writes the log otherwise);
+  * names the spin buttons of number inputs ("Increase" / "Decrease" + the input's label);
+  * gives landmarks and named regions to the hosts listed in ``REGIONS``;
+  * makes the ``tn-live`` pane's container a polite live region (its text is set by the
+    session, app/views/a11y.py);
+  * keeps the focus on a button that Bokeh re-renders under it (a Toggle whose label changes
+    from Train to Pause is a new element: without this, the focus fell to the page);
+  * keyboard shortcuts (``SHORTCUTS``), which click the page's own buttons and never fire while
+    typing in an input.
+"""
+import json
+
+from bokeh.events import ConnectionLost, DocumentReady
+from bokeh.models import CustomJS
+
+VIEWPORT = "width=device-width, initial-scale=1"
+
+# key -> (what it does, the host class of the button it presses, which button in it)
+SHORTCUTS = {
+    "Space": ("train or pause", "tn-train", 0),
+    "S": ("one step of gradient descent", "tn-step", 0),
+    "R": ("reset the weights", "tn-reset", 0),
+    "1": ("one hidden neuron", "tn-width", 0),
+    "2": ("two hidden neurons", "tn-width", 1),
+    "3": ("three hidden neurons", "tn-width", 2),
+    "4": ("four hidden neurons", "tn-width", 3),
+}
+
+# for the page outside the components (Panel's notices sit in <body>, in its default serif font)
+HEAD_CSS = (".notyf, .notyf__toast, .notyf__message { font-family: system-ui, -apple-system, "
+            "'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }")
+
+# host class -> the accessible name of its input (inputs that show no label of their own)
+INPUT_NAMES = {
+    "tn-upload": "Load data points from a CSV file",
+    "tn-import": "Load weights from a JSON file",
+}
+
+# host class -> (ARIA role, accessible name)
+REGIONS = {
+    "tn-page": ("main", "tinynet playground"),
+    "tn-sidebar": ("region", "Controls and weights"),
+    "tn-results": ("region", "Loss and fit"),
+    "tn-block-tables": ("region", "Tables"),
+    "tn-block-diagram": ("region", "Inside the network"),
+    "tn-block-landscape": ("region", "Loss landscape"),
+    "tn-block-race": ("region", "One neuron against two"),
+    "tn-block-lottery": ("region", "The init lottery"),
+}
+
+PAGE_JS = """
+if (window.tnA11y) return;
+const SHORTCUTS = %(shortcuts)s, REGIONS = %(regions)s, INPUT_NAMES = %(inputs)s;
+if (!document.querySelector('meta[name=viewport]')) {
+  const meta = document.createElement('meta');
+  meta.name = 'viewport';
+  meta.content = %(viewport)s;
+  document.head.appendChild(meta);
+}
+const style = document.createElement('style');
+style.textContent = %(head_css)s;
+document.head.appendChild(style);
+const seen = new WeakSet(), hooked = new WeakSet();
+let lastHost = null;  // the host of the button last pressed (to give it the focus back)
+
+function deepActive() {
+  let el = document.activeElement;
+  while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
+  return el;
+}
+function hostOf(node) {
+  const root = node && node.getRootNode && node.getRootNode();
+  return root && root.host ? root.host : null;
+}
+function findHost(cls, root) {
+  root = root || document;
+  const found = root.querySelector('.' + cls);
+  if (found) return found;
+  for (const el of root.querySelectorAll('*')) {
+    if (el.shadowRoot) { const f = findHost(cls, el.shadowRoot); if (f) return f; }
+  }
+  return null;
+}
+function logValue(v) {  // as the slider's title shows it (widgets.log_slider), less zeros
+  const x = Math.pow(10, Number(v));
+  return String(x >= 100 ? Math.round(x) : Number(x.toPrecision(2)));
+}
+function nameSliders(root) {
+  for (const handle of root.querySelectorAll('.noUi-handle[role=slider]')) {
+    const title = root.querySelector('.bk-slider-title');
+    if (title) {
+      const value = title.querySelector('.bk-slider-value');
+      let name = title.textContent;
+      if (value) name = name.slice(0, name.length - value.textContent.length);
+      name = name.replace(/[:\\s]+$/, '');
+      if (name && handle.getAttribute('aria-label') !== name) {
+        handle.setAttribute('aria-label', name);
+      }
+    }
+    const host = root.host;
+    const target = handle.closest('.noUi-target');
+    if (host && host.classList.contains('tn-log') && target && target.noUiSlider
+        && !hooked.has(target)) {
+      hooked.add(target);
+      const show = (values, i, raw) => handle.setAttribute('aria-valuetext', logValue(raw[i]));
+      target.noUiSlider.on('update.tnA11y', show);
+      show(null, 0, [target.noUiSlider.get(true)]);
+    }
+  }
+}
+function nameSpinButtons(root) {
+  const input = root.querySelector('input');
+  const label = root.querySelector('label');
+  const what = label ? label.textContent.trim() : (input && input.getAttribute('aria-label'));
+  for (const b of root.querySelectorAll('.bk-spin-btn-up, .bk-spin-btn-down')) {
+    if (!b.getAttribute('aria-label')) {
+      const up = b.classList.contains('bk-spin-btn-up');
+      b.setAttribute('aria-label', (up ? 'Increase ' : 'Decrease ') + what);
+      b.setAttribute('tabindex', '-1');  // the input's own arrow keys do the same
+    }
+  }
+}
+function landmarks(root) {
+  const host = root.host;
+  if (!host) return;
+  for (const [cls, name] of Object.entries(INPUT_NAMES)) {
+    const input = host.classList.contains(cls) && root.querySelector('input');
+    if (input && !input.getAttribute('aria-label')) input.setAttribute('aria-label', name);
+  }
+  for (const [cls, [role, name]] of Object.entries(REGIONS)) {
+    if (host.classList.contains(cls) && host.getAttribute('role') !== role) {
+      host.setAttribute('role', role);
+      host.setAttribute('aria-label', name);
+    }
+  }
+  if (host.classList.contains('tn-live')) {
+    const box = root.querySelector('.tn-live-text');
+    const container = box && box.parentElement;
+    if (container && !container.hasAttribute('aria-live')) {
+      container.setAttribute('role', 'status');
+      container.setAttribute('aria-live', 'polite');
+      container.setAttribute('aria-atomic', 'true');
+    }
+  }
+}
+function keepFocus(root) {
+  // a button re-rendered under the focus: give the focus to the new one
+  if (lastHost && root.host === lastHost && (deepActive() === document.body || !deepActive())) {
+    const button = root.querySelector('button');
+    if (button) button.focus({preventScroll: true});
+  }
+}
+function fix(root) {
+  nameSliders(root); nameSpinButtons(root); landmarks(root); keepFocus(root);
+}
+function watch(root) {
+  if (seen.has(root)) return;
+  seen.add(root);
+  fix(root);
+  for (const el of root.querySelectorAll('*')) if (el.shadowRoot) watch(el.shadowRoot);
+  new MutationObserver((records) => {
+    let added = false;
+    for (const r of records) if (r.addedNodes.length) added = true;
+    if (!added) return;
+    fix(root);
+    for (const r of records) for (const n of r.addedNodes) {
+      if (n.nodeType !== 1) continue;
+      if (n.shadowRoot) watch(n.shadowRoot);
+      for (const el of n.querySelectorAll('*')) if (el.shadowRoot) watch(el.shadowRoot);
+    }
+  }).observe(root, {childList: true, subtree: true});
+}
+function typing(el) {
+  if (!el) return false;
+  const tag = el.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
+}
+function press(cls, index) {
+  const host = findHost(cls);
+  const buttons = host && host.shadowRoot ? host.shadowRoot.querySelectorAll('button') : [];
+  const b = buttons[index];
+  if (b && !b.disabled) { b.click(); return true; }
+  return false;
+}
+document.addEventListener('pointerdown', (e) => { lastHost = hostOf(e.composedPath()[0]); }, true);
+document.addEventListener('keydown', (e) => {
+  const target = e.composedPath()[0];
+  if (e.key === 'Enter' || e.key === ' ') lastHost = hostOf(target);
+  if (e.ctrlKey || e.altKey || e.metaKey || typing(target)) return;
+  const key = e.key === ' ' ? 'Space' : e.key.length === 1 ? e.key.toUpperCase() : e.key;
+  const action = SHORTCUTS[key];
+  if (!action) return;
+  const tag = target && target.tagName;
+  if (key === 'Space' && (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY')) return;
+  if (press(action[1], action[2])) e.preventDefault();
+}, true);
+window.tnA11y = {watch, findHost, logValue};
+watch(document);
+"""
+
+
+# When the server has gone the page can no longer train: Train shows it is stopped, and the
+# buttons that asked the server for something are disabled (Panel's notice says why).
+DISCONNECTED_JS = """
+const tn = window.tnA11y;
+if (!tn) return;
+for (const cls of ['tn-train', 'tn-step', 'tn-reset']) {
+  const host = tn.findHost(cls);
+  const b = host && host.shadowRoot && host.shadowRoot.querySelector('button');
+  if (!b) continue;
+  if (cls === 'tn-train') { b.textContent = '▶ Train'; b.classList.remove('bk-active'); }
+  b.disabled = true;
+  b.setAttribute('aria-disabled', 'true');
+}
+"""
+
+
+def page_js() -> str:
+    """The page script, with the shortcuts and regions filled in."""
+    return PAGE_JS % {"shortcuts": json.dumps(SHORTCUTS), "regions": json.dumps(REGIONS),
+                      "inputs": json.dumps(INPUT_NAMES), "viewport": json.dumps(VIEWPORT),
+                      "head_css": json.dumps(HEAD_CSS)}
+
+
+def install(doc) -> None:
+    """Give a served Bokeh document the page script (run once the page is ready)."""
+    doc.js_on_event(DocumentReady, CustomJS(code=page_js()))
+    doc.js_on_event(ConnectionLost, CustomJS(code=DISCONNECTED_JS))
