@@ -128,8 +128,8 @@ class Session(param.Parameterized):
     # -- reactions to the learner ------------------------------------------------------------
     @param.depends("hidden", watch=True)
     def _on_width(self):
+        self._use_width()  # first: a watcher of anything below may read the new width's run
         self.message = ""
-        self._use_width()
         self.notify()
 
     @param.depends("learning_rate", watch=True)
