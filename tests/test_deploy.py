@@ -109,8 +109,26 @@ def visitors_train(url: str, run: Path, at_most: int = 12) -> list[Session]:
 
 
 def chromium_trains(url: str) -> tuple[int, list[str]]:
-    """One visitor in headless Chromium: the page shows its loss, Train moves the epoch.
-    Returns the epoch reached and the console errors."""
+    """One visitor in headless Chromium, on a thread of its own (Playwright's sync API refuses
+    a thread where an earlier browser test left an event loop running)."""
+    out = {}
+
+    def visit():
+        try:
+            out["result"] = _chromium_trains(url)
+        except BaseException as exc:  # re-raised on the test's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=visit)
+    thread.start()
+    thread.join(120)
+    if "error" in out:
+        raise out["error"]
+    return out["result"]
+
+
+def _chromium_trains(url: str) -> tuple[int, list[str]]:
+    """The page shows its loss, Train moves the epoch; the epoch reached and console errors."""
     from playwright.sync_api import sync_playwright
 
     errors = []

@@ -239,10 +239,10 @@ class BackpropView(View):
 
     def __panel__(self):
         return pn.Column(
-            pn.Row(self._point_select, self._why_select, self._start),
+            pn.Row(self._point_select, self._why_select, self._start, css_classes=["tn-wrap"]),
             pn.Column(pn.pane.Bokeh(self._figure, sizing_mode="stretch_width"),
                       css_classes=["tn-graph"], sizing_mode="stretch_width"),
-            pn.Row(self._phase, self._back, self._next),
+            pn.Row(self._phase, self._back, self._next, css_classes=["tn-wrap"]),
             self._phase_text, self._chain, sizing_mode="stretch_width")
 
 

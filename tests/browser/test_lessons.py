@@ -6,6 +6,7 @@ import re
 import pytest
 
 from app.lessons import LESSONS
+from app.main import PlaygroundApp
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +52,7 @@ def slide_to(playground, slot: str, index: int, target: float, step: float = 0.0
 def test_each_lesson_opens_from_its_link_with_fewer_parts(playground):
     page = playground.open("/")
     full_parts, full_plots = blocks(page), visible(page, ".bk-Figure")
-    assert len(full_parts) == 14 and full_plots >= 5
+    assert len(full_parts) == len(PlaygroundApp(loop=False).blocks) and full_plots >= 5
     assert page.locator(".tn-lesson-start").is_visible()
     for n, lesson in enumerate(LESSONS, 1):
         playground.open(f"/?lesson={n}")
@@ -116,7 +117,8 @@ def test_bump_task_switch_to_two_and_train_then_leave(playground):
     playground.wait(lambda: playground.loss() < 0.01, what="the loss below 0.01")
     page.locator(".tn-train button").click()  # pause
     page.locator(".tn-lesson-exit button").click()
-    playground.wait(lambda: len(blocks(page)) == 14, what="the whole playground")
+    every = len(PlaygroundApp(loop=False).blocks)
+    playground.wait(lambda: len(blocks(page)) == every, what="the whole playground")
     assert not page.locator(".tn-lesson-box").is_visible()
     playground.wait(lambda: "lesson=" not in page.url, what="lesson gone from the URL")
 

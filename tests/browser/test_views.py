@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tinynet
+from app.views.base import NEGATIVE, POSITIVE
 
 pytestmark = pytest.mark.browser
 
@@ -230,7 +231,7 @@ def test_diagram_follows_a_slider_and_the_width(playground):
     start = tinynet.Network(**tinynet.ARTICLE)
     playground.wait(lambda: diagram_matches(playground, start), what="the article's diagram")
     edges = playground.source("diagram_edges")
-    assert len(edges["x0"]) == 2 and edges["color"] == ["#2166ac"] * 2  # both weights positive
+    assert len(edges["x0"]) == 2 and edges["color"] == [POSITIVE] * 2  # both weights positive
 
     page.locator(".tn-weight-w2_1 .noUi-handle").first.focus()
     for _ in range(2):
@@ -245,7 +246,7 @@ def test_diagram_follows_a_slider_and_the_width(playground):
     playground.wait(lambda: diagram_matches(playground, bump), what="the bump's diagram")
     edges = playground.source("diagram_edges")
     assert len(edges["x0"]) == 4 and edges["label"] == ["+2.00", "+1.00", "+2.00", "-1.00"]
-    assert edges["color"] == ["#2166ac", "#2166ac", "#2166ac", "#d6604d"]
+    assert edges["color"] == [POSITIVE, POSITIVE, POSITIVE, NEGATIVE]
     assert len(playground.source("diagram_nodes")["x"]) == 4  # input, two hidden, output
 
 
