@@ -135,7 +135,7 @@ def stop_background() -> None:
     server is stopping.
 
     ``ProcessPoolExecutor.shutdown`` would wait for the running block (and Python's exit
-    waits for it too), so the process is terminated; the draws waiting on it fail and their
+    waits for it too), so the process is terminated first; the draws waiting on it fail and their
     sessions are gone anyway. Its multiprocessing resource tracker then sees its last client
     gone and ends. This server starts no other multiprocessing children than this pool's.
     """
@@ -144,12 +144,18 @@ def stop_background() -> None:
         pool, _pool, _stopping = _pool, None, True
     if pool is None:
         return
-    pool.shutdown(wait=False, cancel_futures=True)
     children = multiprocessing.active_children()
     for child in children:
         child.terminate()
     for child in children:
         child.join(2)
+    # The pool's manager thread sees its process gone and closes its pipes; wait for that
+    # here (bounded), not at Python's exit, where closing races concurrent.futures' own exit
+    # hook and prints an EBADF traceback (Python < 3.12).
+    closer = threading.Thread(target=pool.shutdown, kwargs={"cancel_futures": True},
+                              name="close-background-pool", daemon=True)
+    closer.start()
+    closer.join(2)
 
 
 def background_train(*args, **kwargs) -> tinynet.SweepResult:

@@ -84,6 +84,18 @@ def test_dragging_a_slider_sets_the_network(app):
     assert f"{s.loss():.6f}" in loss_text(app)
 
 
+def test_a_dragged_value_is_not_sent_back_rounded(app):
+    """noUiSlider steps by adding 0.01: 0.5199999999999996, which the network stores as 0.52.
+    Writing 0.52 back would reach the browser after the learner's next key press and undo
+    it, so the slider keeps the value it sent."""
+    slider = app.sliders._sliders["w1_1"]
+    slider.value = 0.5199999999999996
+    assert app.state.net.w1[0] == 0.52
+    assert slider.value == 0.5199999999999996
+    app.state.param.trigger("step")  # a value from the network is still shown
+    assert slider.value == app.state.net.w1[0]
+
+
 def test_training_streams_history_and_matches_tinynet(app):
     s = app.state
     for _ in range(10):

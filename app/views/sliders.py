@@ -98,7 +98,11 @@ class WeightSliders(View):
         self._setting = True
         try:
             for slot, value in zip(slot_names(self.state.hidden), theta.tolist()):
-                self._sliders[slot].value = value
+                slider = self._sliders[slot]
+                # a value that came from this slider is not sent back: an echo of 0.52 for
+                # 0.5199999999999996 would arrive after the next key press and undo it
+                if slider_number(slider.value) != value:
+                    slider.value = value
         finally:
             self._setting = False
         if span < self.span:
