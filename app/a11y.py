@@ -15,7 +15,8 @@ the open shadow roots, watches them for new elements, and:
   * keeps the focus on a button that Bokeh re-renders under it (a Toggle whose label changes
     from Train to Pause is a new element: without this, the focus fell to the page);
   * keyboard shortcuts (``SHORTCUTS``), which click the page's own buttons and never fire while
-    typing in an input.
+    typing in an input;
+  * presses the button of a part not built yet (app/views/lazy.py) when it scrolls near.
 """
 import json
 
@@ -23,6 +24,7 @@ from bokeh.events import ConnectionLost, DocumentReady
 from bokeh.models import CustomJS
 
 VIEWPORT = "width=device-width, initial-scale=1"
+LAZY_MARGIN = "400px 0px"  # a lazily built part is built when this near the viewport
 
 # key -> (what it does, the host class of the button it presses, which button in it)
 SHORTCUTS = {
@@ -159,8 +161,26 @@ function keepFocus(root) {
     if (button) button.focus({preventScroll: true});
   }
 }
+// A part built when first wanted (app/views/lazy.py): press its placeholder's button once it
+// comes within LAZY_MARGIN of the viewport, so it is built before the learner gets there.
+const nearView = window.IntersectionObserver ? new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    if (!e.isIntersecting) continue;
+    const b = e.target.shadowRoot && e.target.shadowRoot.querySelector('button');
+    if (!b) continue;
+    nearView.unobserve(e.target);
+    b.click();
+  }
+}, {rootMargin: %(lazy_margin)s}) : null;
+const lazySeen = new WeakSet();
+function lazyParts(root) {
+  if (!nearView) return;
+  for (const host of root.querySelectorAll('.tn-lazy')) {
+    if (!lazySeen.has(host)) { lazySeen.add(host); nearView.observe(host); }
+  }
+}
 function fix(root) {
-  nameSliders(root); nameSpinButtons(root); landmarks(root); keepFocus(root);
+  nameSliders(root); nameSpinButtons(root); landmarks(root); keepFocus(root); lazyParts(root);
 }
 function watch(root) {
   if (seen.has(root)) return;
@@ -226,9 +246,10 @@ for (const cls of ['tn-train', 'tn-step', 'tn-reset']) {
 
 def page_js() -> str:
     """The page script, with the shortcuts and regions filled in."""
-    return PAGE_JS % {"shortcuts": json.dumps(SHORTCUTS), "regions": json.dumps(REGIONS),
-                      "inputs": json.dumps(INPUT_NAMES), "viewport": json.dumps(VIEWPORT),
-                      "head_css": json.dumps(HEAD_CSS)}
+    return PAGE_JS % {
+        "lazy_margin": json.dumps(LAZY_MARGIN), "shortcuts": json.dumps(SHORTCUTS),
+        "regions": json.dumps(REGIONS), "inputs": json.dumps(INPUT_NAMES),
+        "viewport": json.dumps(VIEWPORT), "head_css": json.dumps(HEAD_CSS)}
 
 
 def install(doc) -> None:

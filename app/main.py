@@ -29,6 +29,7 @@ from app.views.fit import FitPlot
 from app.views.graph import NOTE as BACKPROP
 from app.views.graph import BackpropView
 from app.views.landscape import LossLandscape
+from app.views.lazy import Lazy, lazy_card
 from app.views.lessons import LessonView
 from app.views.loss import LossPlot, Readouts
 from app.views.lottery import LotteryView
@@ -68,16 +69,19 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.sliders = WeightSliders(state=s)
         self.challenge = Challenge(state=s)
         self.tables = Tables(state=s)
-        self.backprop = BackpropView(state=s)
         self.export = ExportView(state=s)
         self.why = WhyPanel(state=s)
         self.header = Header(state=s)
-        self.landscape_note = LandscapeNote(state=s)
-        self.diagram = NetworkDiagram(state=s)
-        self.landscape = LossLandscape(state=s)
-        self.race_view = RaceView(race=self.race)
-        self.lottery_view = LotteryView(state=s)
         self.a11y = Accessibility(state=s)
+        # Further down the page: built when first wanted (app/views/lazy.py)
+        self.lazy = {
+            "graph": Lazy("graph", "the computation graph", lambda: BackpropView(state=s), 640),
+            "diagram": Lazy("diagram", "the network diagram", lambda: NetworkDiagram(state=s),
+                            420),
+            "landscape": Lazy("landscape", "the loss landscape", self._build_landscape, 480),
+            "race": Lazy("race", "the race", lambda: RaceView(race=self.race), 420),
+            "lottery": Lazy("lottery", "the init lottery", lambda: LotteryView(state=s), 520),
+        }
         # one Train loop per app, created stopped: served, a session callback; in a notebook,
         # a task on the kernel's event loop once Train is pressed
         self.loop = TrainLoop(self.state, self.race) if loop else None
@@ -100,12 +104,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         # The page's parts by name: what a teacher's link (?show=...) and a lesson choose from.
         self.blocks = {
             "controls": block("controls", hidden_heading("Controls"), self.controls, self.a11y),
-            "settings": block("settings", pn.Card(
-                self.settings, title="optimizer · activation · start · data", collapsed=True,
-                sizing_mode="stretch_width", css_classes=["tn-settings-card"], margin=(6, 10))),
-            "export": block("export", pn.Card(
-                self.export, title="export · load weights", collapsed=True,
-                sizing_mode="stretch_width", css_classes=["tn-export-card"], margin=(6, 10))),
+            "settings": block("settings", lazy_card(
+                self.settings, "optimizer · activation · start · data", "tn-settings-card")),
+            "export": block("export", lazy_card(
+                self.export, "export · load weights", "tn-export-card")),
             "sliders": block("sliders", pn.pane.HTML(
                 '<span class="tn-label">weights</span> <span class="tn-hint">▶/◀ which way the '
                 "next step pushes each weight; the red tick on the track is where it will "
@@ -117,13 +119,13 @@ class PlaygroundApp(pn.viewable.Viewer):
             "challenge": block("challenge", self.challenge),
             "tables": block("tables", self.tables),
             "graph": block("graph", section("Backpropagation, step by step"), note(BACKPROP),
-                           self.backprop),
+                           self.lazy["graph"]),
             "diagram": block("diagram", section("Inside the network"),
-                             self.diagram, note(GRADIENTS)),
-            "landscape": block("landscape", self.landscape, self.landscape_note),
+                             self.lazy["diagram"], note(GRADIENTS)),
+            "landscape": block("landscape", self.lazy["landscape"]),
             "race": block("race", section("One neuron against two"), note(RACE),
-                          self.race_view),
-            "lottery": block("lottery", section("The init lottery"), self.lottery_view),
+                          self.lazy["race"]),
+            "lottery": block("lottery", section("The init lottery"), self.lazy["lottery"]),
         }
         self.lessons = LessonView(state=s, parts=list(self.blocks), show=self.show)
         self.lessons.param.watch(self._lesson_changed, "number")
@@ -152,13 +154,48 @@ class PlaygroundApp(pn.viewable.Viewer):
             sizing_mode="stretch_width", css_classes=["tn-page"],
         )
 
+    # the views built when first wanted; asking for one here builds it
+    @property
+    def backprop(self) -> BackpropView:
+        return self.lazy["graph"].open()
+
+    @property
+    def diagram(self) -> NetworkDiagram:
+        return self.lazy["diagram"].open()
+
+    def _build_landscape(self):
+        self._landscape = LossLandscape(state=self.state)
+        self._landscape_note = LandscapeNote(state=self.state)
+        return pn.Column(self._landscape, self._landscape_note, sizing_mode="stretch_width",
+                         margin=0)
+
+    @property
+    def landscape(self) -> LossLandscape:
+        self.lazy["landscape"].open()
+        return self._landscape
+
+    @property
+    def landscape_note(self) -> LandscapeNote:
+        self.lazy["landscape"].open()
+        return self._landscape_note
+
+    @property
+    def race_view(self) -> RaceView:
+        return self.lazy["race"].open()
+
+    @property
+    def lottery_view(self) -> LotteryView:
+        return self.lazy["lottery"].open()
+
     def show(self, names) -> None:
-        """Show only these parts of the page (all of them if ``names`` is None); the readouts
-        come with the loss plot, the Train controls always."""
+        """Show only these parts of the page (all of them if ``names`` is None), building those
+        named; the readouts come with the loss plot, the Train controls always."""
         names = None if names is None else {*names, "controls"} | (
             {"readouts"} if "loss" in names else set())
         for name, part in self.blocks.items():
             part.visible = names is None or name in names
+            if names is not None and name in names and name in self.lazy:
+                self.lazy[name].open()
 
     def show_only(self, names) -> None:
         """A teacher's link: only these parts (every part for None), kept in the URL."""
@@ -196,8 +233,12 @@ def _sync_url(state: Session, page: PlaygroundApp | None = None):
     except Exception:  # parse_query checks every value; this is for what it did not foresee
         log.exception("could not apply a link's settings: %r", settings)
         notices.append("Part of this link could not be used; the page shows what could.")
-    if page is not None:  # after the width and data: why names a weight of that width
-        notices += page.backprop.select(pn.state.session_args or {})
+    args = pn.state.session_args or {}
+    graph = page.lazy["graph"] if page is not None else None
+    if graph is not None and ("why" in args or "point" in args):
+        # after the width and data: why names a weight of that width; the link is about the
+        # graph, so it is built now
+        notices += page.backprop.select(args)
     last = [0.0]
 
     def write(*_):
@@ -208,13 +249,20 @@ def _sync_url(state: Session, page: PlaygroundApp | None = None):
         keys = urlstate.to_query(state)
         if page is not None:
             keys.update(page.page_keys)
-            keys.update(page.backprop.selection())
+        if graph is not None and graph.view is not None:
+            keys.update(graph.view.selection())
         location.search = "?" + urlencode(keys, safe=",:")
+
+    def follow_graph(*_):
+        graph.view.param.watch(write, ["why", "point"])
 
     state.param.watch(write, urlstate.watched())
     if page is not None:
         page.param.watch(write, "page_keys")
-        page.backprop.param.watch(write, ["why", "point"])
+        if graph.built:
+            follow_graph()
+        else:
+            graph.param.watch(follow_graph, "built")
     write()
     return notices
 

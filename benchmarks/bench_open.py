@@ -29,37 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tools.chromium import find_chromium, launch_options  # noqa: E402
-from tools.net import free_port  # noqa: E402
+from tools.floor import floor_server  # noqa: E402
 from tools.server import Server, cli_server  # noqa: E402
 from tools.wsclient import Session  # noqa: E402
-
-
-def minimal_app():
-    """The floor: one FloatSlider and one Bokeh line that follows it."""
-    import numpy as np
-    import panel as pn
-    from bokeh.models import ColumnDataSource
-    from bokeh.plotting import figure
-
-    x = np.linspace(0, 1, 50)
-    source = ColumnDataSource({"x": x, "y": x})
-    fig = figure(height=300, width=400, toolbar_location=None)
-    fig.line("x", "y", source=source)
-    slider = pn.widgets.FloatSlider(name="w", start=0.0, end=3.0, value=1.0)
-    slider.param.watch(lambda e: source.data.update(y=x * e.new), "value")
-    return pn.Column(slider, pn.pane.Bokeh(fig))
-
-
-def serve_minimal(port: int) -> None:
-    """Serve the minimal app the way ``app.cli.serve`` serves the playground."""
-    import panel as pn
-
-    from app.cli import MAX_MESSAGE_BYTES, SESSION_CHECK_MS
-
-    pn.serve({"/": minimal_app}, port=port, address="127.0.0.1", show=False,
-             websocket_origin=[f"127.0.0.1:{port}"], websocket_max_message_size=MAX_MESSAGE_BYTES,
-             check_unused_sessions_milliseconds=SESSION_CHECK_MS,
-             unused_session_lifetime_milliseconds=SESSION_CHECK_MS, compress_response=True)
 
 
 def urls_of_first_open(url: str) -> list[str]:
@@ -133,15 +105,9 @@ def measure(name: str, server: Server) -> dict:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--serve-minimal", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
-    if args.serve_minimal:
-        serve_minimal(args.serve_minimal)
-        return 0
-    port = free_port()
-    minimal = Server(port=port, cmd=[sys.executable, "benchmarks/bench_open.py",
-                                     "--serve-minimal", str(port)])
+    minimal = floor_server("panel")
     results = []
     for name, server in (("playground", cli_server(1)), ("minimal Panel app", minimal)):
         with server:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tools.chromium import find_chromium, launch_options
-from tools.page import shadow_text, source_data
+from tools.page import reach, shadow_text, source_data
 from tools.server import in_process
 
 
@@ -86,6 +86,10 @@ class Playground:
         self.page.goto(self.base_url + path)
         self.wait(lambda: "mean loss" in self.text(".tn-loss"), timeout=15, what="the loss readout")
         return self.page
+
+    def reach(self, *parts: str) -> None:
+        """Scroll to these parts (built when near the viewport) and wait until they are built."""
+        reach(self.page, *parts)
 
     # what the page shows
     def text(self, css: str) -> str:

@@ -17,7 +17,7 @@ import tinynet
 from app import cli, urlstate
 from app.main import PlaygroundApp
 from app.session import DIVERGED, slot_names
-from app.settings import LEARNING_RATE_BOUNDS, OPTIMIZERS, WIDTHS
+from app.settings import LEARNING_RATE_BOUNDS, OPTIMIZERS, WIDTHS, slider_number
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_LR, MAX_LR = LEARNING_RATE_BOUNDS
@@ -45,7 +45,9 @@ def check_consistent(app):
     assert math.isfinite(s.loss())
     names = slot_names(s.hidden)
     if not s.training:  # sliders show the network (while training they follow at 15 Hz)
-        assert [app.sliders.value(n) for n in names] == theta.tolist()
+        # to the slider's precision: a slider keeps the value it sent (app/views/sliders.py)
+        assert [slider_number(app.sliders.value(n)) for n in names] == \
+            [slider_number(t) for t in theta]
         assert app.sliders.span >= float(np.max(np.abs(theta)))
     for name in names:  # the slider widgets themselves hold the value within their range
         slider = app.sliders._sliders[name]

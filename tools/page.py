@@ -3,6 +3,7 @@
 Panel puts a pane's css_classes on a shadow host and its text in the shadow root under it, so
 innerText on the host is ''; and a named Bokeh data source is read from the page's document.
 """
+from playwright.sync_api import Error as PlaywrightError
 
 # Walks open shadow roots (skipping <style>/<script>); call as ``locator.evaluate(DEEP_TEXT_JS)``.
 DEEP_TEXT_JS = """
@@ -41,3 +42,26 @@ def shadow_text(page, css: str) -> str:
 def source_data(page, name: str) -> dict | None:
     """A named Bokeh ColumnDataSource's data as the page holds it (None if not there yet)."""
     return page.evaluate(SOURCE_DATA_JS, name)
+
+
+def reach(page, *parts: str, timeout: float = 30.0) -> None:
+    """Scroll to these parts of the page (``graph``, ``diagram``, ``landscape``, ``race``,
+    ``lottery``) as a person does, and wait until each is built (app/views/lazy.py: a part is
+    built when it comes near the viewport, and its placeholder button goes)."""
+    for name in parts:
+        placeholder = page.locator(f".tn-lazy-{name}")
+        try:
+            if placeholder.count():
+                placeholder.first.scroll_into_view_if_needed(timeout=5000)
+        except PlaywrightError:  # built meanwhile (it was near enough already): gone
+            pass
+        page.wait_for_function(
+            """(cls) => {
+                const find = (root) => {
+                  if (root.querySelector('.' + cls)) return true;
+                  for (const el of root.querySelectorAll('*'))
+                    if (el.shadowRoot && find(el.shadowRoot)) return true;
+                  return false;
+                };
+                return !find(document);
+            }""", arg=f"tn-lazy-{name}", timeout=timeout * 1000)

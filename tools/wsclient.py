@@ -46,6 +46,20 @@ def find_models(doc_json: dict, classes=CLASSES) -> dict:
     return found
 
 
+def find_type(doc_json: dict, name: str) -> str | None:
+    """The id of the first model of Bokeh type ``name`` (e.g. "Slider") in a PULL-DOC-REPLY."""
+    stack = [doc_json]
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            if node.get("type") == "object" and node.get("name") == name and "id" in node:
+                return node["id"]
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
+
+
 EPOCH_RE = re.compile(r"tn-value\">(\d+)<")
 
 
@@ -65,6 +79,9 @@ class Session:
         self.cookies: dict[str, str] = {}
         self.session_id = ""  # the Bokeh session the page was made for
         self.ws = None
+        self.ready_s = 0.0  # from asking for the page to holding its document
+        self._sending = asyncio.Lock()
+        self.parts: list[dict] = []  # the patches that brought lazily built parts
 
     async def open(self, delay: float = 0.0,
                    require=("tn-train", "tn-epoch", "tn-beacon", "tn-ack")) -> None:
@@ -72,6 +89,7 @@ class Session:
         pull the document, which must hold models of the ``require`` classes (the
         playground's; none for another app)."""
         loop = asyncio.get_running_loop()
+        started = loop.time()
         self.html = await loop.run_in_executor(None, self.get_page)
         await asyncio.sleep(delay)
         token = re.search(r'"token":"([^"]+)"', self.html).group(1)
@@ -90,6 +108,7 @@ class Session:
             if header["msgtype"] == "PULL-DOC-REPLY":
                 break
         self.first_doc, self.doc_bytes = raw, len(raw)
+        self.ready_s = loop.time() - started
         self.doc = content
         self.models = find_models(content)
         assert set(require) <= set(self.models), self.models
@@ -116,9 +135,13 @@ class Session:
         return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
 
     async def send(self, msgtype: str, content: dict) -> None:
+        """One Bokeh message: three frames that must go out together (a click sent while an
+        acknowledgement is being sent would otherwise interleave with it, and the server would
+        read one message's metadata as the other's content)."""
         header = {"msgid": str(next(_ids)), "msgtype": msgtype}
-        for part in (header, {}, content):
-            await self.ws.write_message(json.dumps(part))
+        async with self._sending:
+            for part in (header, {}, content):
+                await self.ws.write_message(json.dumps(part))
 
     async def receive(self):
         """One Bokeh message: header, metadata, content, then two frames per buffer."""
@@ -137,16 +160,40 @@ class Session:
                  "attr": "active", "new": active}
         await self.send("PATCH-DOC", {"events": [event]})
 
+    async def open_part(self, name: str, wanted: str) -> None:
+        """What scrolling a lazily built part into view does (app/views/lazy.py): press its
+        placeholder's button, then read until the part arrives, holding a model of CSS class
+        ``wanted`` (later ``click``s find its models). Before ``read_forever``."""
+        await self.click(f"tn-lazy-{name}")
+        while True:
+            header, _, raw = await asyncio.wait_for(self.receive(), 120)
+            if header["msgtype"] == "PATCH-DOC" and f'"{wanted}"' in raw:
+                self.parts.append(json.loads(raw))
+                return
+
     async def click(self, css_class: str) -> None:
         """What the browser sends when a button (found by its CSS class in the first document)
         is clicked: a ``button_click`` event of its model."""
-        model = find_models(self.doc, (css_class,)).get(css_class)
+        model = find_models([self.doc, *self.parts], (css_class,)).get(css_class)
         if model is None:
             raise LookupError(f"no model of CSS class {css_class!r} in the page's document")
         click = {"type": "event", "name": "button_click",
                  "values": {"type": "map", "entries": [["model", {"id": model}]]}}
         await self.send("PATCH-DOC", {"events": [
             {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": click}]})
+
+    async def first_change(self, slider: str, value: float) -> float:
+        """Set the slider of model id ``slider`` to ``value``, as a drag does, and wait until
+        the server answers with a change of the page; returns the seconds that took. Before
+        ``read_forever`` (which would take the answer)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        event = {"kind": "ModelChanged", "model": {"id": slider}, "attr": "value", "new": value}
+        await self.send("PATCH-DOC", {"events": [event]})
+        while True:  # a value equal to the slider's is no change: no answer, so a time limit
+            header, _, raw = await asyncio.wait_for(self.receive(), 120)
+            if header["msgtype"] == "PATCH-DOC" and '"data"' in raw:  # a data source changed
+                return loop.time() - started
 
     async def acknowledge(self, raw: str) -> None:
         """What the page's script does once it has applied a drawn tick: copy the beacon's new

@@ -177,6 +177,7 @@ def test_shortcuts_and_not_while_typing(playground):
     page.keyboard.press("r")
     playground.wait(lambda: playground.epoch() == 0, what="R: reset")
     # typing in a box is typing, not a shortcut
+    playground.reach("lottery")
     box = page.locator(".tn-lottery input").first
     box.focus()
     page.keyboard.press("s")

@@ -24,7 +24,7 @@ def chain_text(playground):
 
 
 def test_the_graph_shows_tinynets_numbers(playground):
-    playground.open("/?hidden=2&point=3")
+    playground.open("/?hidden=2&point=3")  # a link naming a point builds the graph at once
     assert playground.page.locator(".tn-graph").count() == 1
     net = Session(hidden=2).net  # the page's start at two neurons
     data = graph_nodes(playground, 4 + 5 * 2)  # x, y_hat, L, z1, a1 and 3H + 1 weights
@@ -56,6 +56,7 @@ def test_a_link_explains_one_gradient(playground):
 
 def test_slow_motion_ends_where_step_ends(playground):
     playground.open("/")
+    playground.reach("graph")
     playground.click(".tn-slowmo")
     phase = lambda: playground.text(".tn-phase")  # noqa: E731
     playground.wait(lambda: "Phase 1 of 8: forward pass" in phase(), what="the first phase")

@@ -51,6 +51,7 @@ def slide_to(playground, slot: str, index: int, target: float, step: float = 0.0
 
 def test_each_lesson_opens_from_its_link_with_fewer_parts(playground):
     page = playground.open("/")
+    playground.reach("graph", "diagram", "landscape", "race", "lottery")  # scrolled through
     full_parts, full_plots = blocks(page), visible(page, ".bk-Figure")
     assert len(full_parts) == len(PlaygroundApp(loop=False).blocks) and full_plots >= 5
     assert page.locator(".tn-lesson-start").is_visible()

@@ -192,6 +192,7 @@ def test_gradient_nudges_and_ghost_ticks_follow_the_weights(playground):
 
 def test_landscape_click_and_drag_set_the_two_weights(playground):
     page = playground.open("/")
+    playground.reach("diagram", "landscape")
     frame = landscape_frame(playground)
     (px, py), (w1, b1) = at(frame, 0.3, 0.65)
     page.mouse.click(px, py)
@@ -228,6 +229,7 @@ def test_landscape_click_and_drag_set_the_two_weights(playground):
 
 def test_diagram_follows_a_slider_and_the_width(playground):
     page = playground.open("/")
+    playground.reach("diagram")
     start = tinynet.Network(**tinynet.ARTICLE)
     playground.wait(lambda: diagram_matches(playground, start), what="the article's diagram")
     edges = playground.source("diagram_edges")
@@ -257,6 +259,7 @@ def race_epoch(playground):
 
 def test_race_runs_pauses_and_resets(playground):
     page = playground.open("/")
+    playground.reach("race")
     assert race_epoch(playground) == 0
     run = page.locator(".tn-race-run button")
     run.click()
@@ -291,6 +294,7 @@ def test_race_runs_pauses_and_resets(playground):
 
 def test_views_agree_after_a_link_width_switches_and_reset(playground):
     playground.open("/?hidden=2&w1=1,2&b1=-1,-3&w2=0.5,-0.5&b2=0.1")
+    playground.reach("diagram", "landscape")
     linked = assert_views_agree(playground, 2)
     assert linked.theta.tolist() == pytest.approx([1, 2, -1, -3, 0.5, -0.5, 0.1])
 

@@ -1,0 +1,156 @@
+"""A class arriving: what one new session costs the server, and what thirty arriving at once
+wait for, side by side with the floor (tools/floor.py: a minimal Panel app and a bare Bokeh
+app, served the same way). Prints figures and ratios; asserts nothing.
+
+Every visitor is ``tools.wsclient.Session``: Bokeh's websocket protocol spoken as the page
+speaks it (GET the page, open the websocket, pull the document, then drag a slider: a
+``value`` change of the first weight slider, answered when the server sends a data change).
+
+(1) One new session at a time, on each server in turn (rounds alternate the order): the
+    server's CPU seconds per session (from /proc: build, serialise, send), and the wall time
+    from asking for the page to holding the document, and to the answer of a first change.
+(2) N sessions arriving at the same moment (default 30) at the playground, with one process
+    and with ``--num-procs 2``: for each, seconds until its document is ready and until it
+    answered its first change (from the moment they all arrived); then all of them press
+    Train and each counts the loss-readout updates it receives per second.
+
+    python benchmarks/bench_class.py [--opens 12] [--arrivals 30] [--train-seconds 10]
+"""
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.floor import floor_server  # noqa: E402
+from tools.server import cli_server, cpu_seconds  # noqa: E402
+from tools.wsclient import Session, find_models, find_type  # noqa: E402
+
+FIRST_CHANGE_S = 5.0  # the target: every arrival answers its first change within this
+TRAIN_HZ = 15.0  # then each trains at no fewer updates per second
+
+
+def slider_of(session: Session) -> str:
+    """The model id a learner drags first: the playground's w1 slider, else the first Slider."""
+    found = find_models(session.doc, ("tn-weight-w1_1",)).get("tn-weight-w1_1")
+    return found or find_type(session.doc, "Slider")
+
+
+async def visit(url: str, value: float) -> Session:
+    """Open one session, make its first change, stay a moment (what the server does after
+    sending its answer counts too), and leave."""
+    session = Session(url)
+    await session.open(require=())
+    session.change_s = await session.first_change(slider_of(session), value)
+    await asyncio.sleep(0.3)
+    session.close()
+    return session
+
+
+def one_at_a_time(servers: dict, opens: int) -> dict:
+    """{name: (cpu s per session, [ready s], [ready + first change s])}."""
+    cpu = {name: 0.0 for name in servers}
+    ready = {name: [] for name in servers}
+    answered = {name: [] for name in servers}
+    names = list(servers)
+    for r in range(opens):
+        for name in (names if r % 2 == 0 else names[::-1]):
+            server = servers[name]
+            pids = server.pids()
+            before = sum(cpu_seconds(p) for p in pids)
+            session = asyncio.run(visit(server.url, 0.5 + 0.01 * (r + 1)))
+            cpu[name] += sum(cpu_seconds(p) for p in pids) - before
+            ready[name].append(session.ready_s)
+            answered[name].append(session.ready_s + session.change_s)
+            time.sleep(0.2)
+    return {name: (cpu[name] / opens, ready[name], answered[name]) for name in names}
+
+
+async def arriving(url: str, n: int, train_seconds: float) -> dict:
+    """n sessions at once: their ready and first-answer times, then Train in all of them."""
+    t0 = asyncio.get_running_loop().time()
+    require = ("tn-train", "tn-epoch", "tn-beacon", "tn-ack")
+
+    async def one(k):
+        session = Session(url)
+        await session.open(require=require)
+        ready = asyncio.get_running_loop().time() - t0
+        session.change_s = await session.first_change(slider_of(session), 0.51 + 0.01 * k)
+        return session, ready, asyncio.get_running_loop().time() - t0
+
+    got = await asyncio.gather(*(one(k) for k in range(n)))
+    sessions = [s for s, _, _ in got]
+    readers = [asyncio.create_task(s.read_forever()) for s in sessions]
+    await asyncio.gather(*(s.press_train() for s in sessions))
+    await asyncio.sleep(2.0)  # training settles
+    for s in sessions:
+        s.reset()
+    started = time.monotonic()
+    await asyncio.sleep(train_seconds)
+    wall = time.monotonic() - started
+    rates = [s.readouts / wall for s in sessions]
+    for s, reader in zip(sessions, readers):
+        reader.cancel()
+        s.close()
+    await asyncio.gather(*readers, return_exceptions=True)
+    return {"ready": [r for _, r, _ in got], "answered": [a for _, _, a in got], "rates": rates}
+
+
+def spread(values) -> str:
+    v = sorted(values)
+    return f"{v[0]:5.2f} {statistics.median(v):5.2f} {v[-1]:5.2f}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--opens", type=int, default=12, help="sessions opened one at a time")
+    parser.add_argument("--arrivals", type=int, default=30, help="sessions arriving at once")
+    parser.add_argument("--train-seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+
+    print(f"(1) one new session at a time, {args.opens} on each server, interleaved")
+    servers = {"playground": cli_server(1), "minimal Panel": floor_server("panel"),
+               "bare Bokeh": floor_server("bokeh")}
+    for server in servers.values():
+        server.start()
+    try:
+        asyncio.run(visit(servers["playground"].url, 0.45))  # warm: imports, first build
+        one = one_at_a_time(servers, args.opens)
+    finally:
+        for server in servers.values():
+            server.stop()
+    print(f"    {'':14} {'CPU ms/session':>15} {'ready s (median)':>17} "
+          f"{'answered s (median)':>20}")
+    for name, (cpu, ready, answered) in one.items():
+        print(f"    {name:14} {1000 * cpu:15.0f} {statistics.median(ready):17.3f} "
+              f"{statistics.median(answered):20.3f}")
+    floor = one["minimal Panel"]
+    mine = one["playground"]
+    print(f"    playground / minimal Panel: CPU {mine[0] / floor[0]:.1f}x (target <= 3x), "
+          f"answered {statistics.median(mine[2]) / statistics.median(floor[2]):.1f}x; "
+          f"/ bare Bokeh: CPU {mine[0] / one['bare Bokeh'][0]:.1f}x")
+
+    print(f"\n(2) {args.arrivals} sessions arriving at once at the playground, then all train "
+          f"for {args.train_seconds:g} s")
+    print(f"    {'':14} {'ready s (min med max)':>22} {'answered s (min med max)':>25} "
+          f"{'updates/s (min med)':>20}")
+    for procs in (1, 2):
+        with cli_server(procs) as server:
+            asyncio.run(visit(server.url, 0.45))  # warm
+            time.sleep(2)
+            r = asyncio.run(arriving(server.url, args.arrivals, args.train_seconds))
+        late = sum(a > FIRST_CHANGE_S for a in r["answered"])
+        rates = sorted(r["rates"])
+        print(f"    {'--num-procs ' + str(procs):14} {spread(r['ready']):>22} "
+              f"{spread(r['answered']):>25} {rates[0]:9.1f} {statistics.median(rates):6.1f}"
+              f"   answered after {FIRST_CHANGE_S:g} s: {late}; training below "
+              f"{TRAIN_HZ:g}/s: {sum(v < TRAIN_HZ for v in rates)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Parts built when first wanted (app/views/lazy.py), without a browser: a new page builds
+none of them, its first document is smaller for it, and a part built late shows the session as
+it is then and stays live."""
+import numpy as np
+import pytest
+from bokeh.document import Document
+
+import tinynet
+from app.main import PlaygroundApp
+
+LAZY = ("graph", "diagram", "landscape", "race", "lottery")
+X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
+
+
+def source(view, name):
+    import panel as pn
+
+    for pane in view.__panel__().select(pn.pane.Bokeh):
+        found = pane.object.select_one({"name": name})
+        if found is not None:
+            return found
+    raise LookupError(name)
+
+
+def models(app) -> int:
+    """How many Bokeh models the page's first document holds."""
+    doc = Document()
+    doc.add_root(app.__panel__().get_root(doc))
+    return len(doc.models)
+
+
+def test_a_new_page_builds_none_of_the_parts_below():
+    app = PlaygroundApp(loop=False)
+    assert [name for name in LAZY if app.lazy[name].built] == []
+    first = models(app)
+    whole = PlaygroundApp(loop=False)
+    for name in LAZY:
+        whole.lazy[name].open()
+    assert all(whole.lazy[name].built for name in LAZY)
+    everything = models(whole)
+    assert first < 0.6 * everything, (first, everything)
+
+
+def test_the_folded_cards_are_laid_out_when_first_unfolded():
+    app = PlaygroundApp(loop=False)
+    card = app.blocks["settings"][0]
+    assert card.collapsed and list(card.objects) == []
+    card.collapsed = False  # the learner unfolds it
+    assert len(card.objects) == 1
+    card.collapsed = True
+    card.collapsed = False
+    assert len(card.objects) == 1  # laid out once
+
+
+def test_parts_built_after_training_show_the_network_as_it_is_then_and_stay_live():
+    app = PlaygroundApp(loop=False)
+    s = app.state
+    for _ in range(5):
+        s.advance(100)
+        s.notify()
+    net = s.net
+    point = source(app.landscape, "landscape_point").data  # built now, 500 epochs in
+    assert point["x"] == [net.w1[0]] and point["y"] == [net.b1[0]]
+    labels = source(app.diagram, "diagram_edges").data["label"]
+    assert labels == [f"{net.w1[0]:+.2f}", f"{net.w2[0]:+.2f}"]
+    nodes = source(app.backprop, "graph_nodes").data
+    assert nodes["value"][nodes["name"].index("L")] == pytest.approx(s.loss())
+    s.set_values(w2_1=-1.0)  # and from then on they follow
+    assert source(app.diagram, "diagram_edges").data["label"][1] == "-1.00"
+    point = source(app.landscape, "landscape_point").data
+    assert point["x"] == [s.net.w1[0]]
+
+
+def test_showing_a_part_builds_it():
+    app = PlaygroundApp(loop=False)
+    app.show(["fit", "graph"])  # a lesson or a teacher's link
+    assert app.lazy["graph"].built
+    assert not any(app.lazy[name].built for name in LAZY if name != "graph")
+    app.show(None)  # the whole page again: the rest is built as the learner scrolls
+    assert not app.lazy["lottery"].built
+
+
+def test_the_race_built_late_starts_from_the_starting_weights():
+    app = PlaygroundApp(loop=False)
+    app.state.advance(300)
+    view = app.race_view
+    assert view.race.epoch == 0
+    curve = source(view, "race_loss_1").data
+    assert curve["loss"] == [pytest.approx(tinynet.Network(**tinynet.ARTICLE).loss(X, Y))]
+    np.testing.assert_array_equal(curve["epoch"], [0])
