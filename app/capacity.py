@@ -1,5 +1,5 @@
-"""A server process's sessions: a log line for each one opened and closed, a page's session kept
-until its websocket connects, and the session cap.
+"""A server process's sessions: a log line for each one opened and closed, new sessions built
+first come first served, a page's session kept until its websocket connects, and the cap.
 
 Bokeh drops a session nobody is connected to after ``unused_session_lifetime_milliseconds``
 (1 s here, so a closed tab stops costing CPU at once, ``app.cli``), and counts a page's session
@@ -36,6 +36,34 @@ color:#222}}h1{{font-size:1.4em}}</style></head>
 {RETRY_AFTER_S} seconds.</p></body></html>
 """
 
+# A class arriving at once sends its page requests together. Each builds a whole session (most
+# of a second of CPU), and Tornado answered every queued page request before any websocket:
+# thirty sessions became ready at the same moment, the first arrival waiting as long as the
+# last. So a process builds one new session at a time and, before building the next, lets that
+# page's websocket connect (TURN_S at most: a slow browser does not hold up the class).
+TURN_S = 1.0
+_turns = None
+
+
+def _turn():
+    global _turns
+    if _turns is None:
+        import asyncio
+
+        _turns = asyncio.Lock()
+    return _turns
+
+
+async def _connected(session, seconds: float) -> None:
+    """Wait until ``session`` has a websocket connection, ``seconds`` at most."""
+    import asyncio
+
+    loop = IOLoop.current()
+    deadline = loop.time() + seconds
+    while session is not None and session.connection_count == 0 and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+
+
 _logging_sessions = False
 
 
@@ -61,17 +89,16 @@ def session_cap_settings(max_sessions: int) -> dict:
 
 
 class PageSessions:
-    """Mixed into the page handler: past the cap, the busy page instead of a new session; a
-    new session is kept until its page's websocket connects."""
+    """Mixed into the page handler: past the cap, the busy page instead of a new session; new
+    sessions built one at a time, each page's websocket let in before the next is built; a
+    new session kept until its page's websocket connects."""
 
     admitting = 0  # page requests of this process let in whose session is not built yet
 
     async def get(self, *args, **kwargs):
         cap = self.settings.get(SETTING, 0)
-        if not cap:
-            return await super().get(*args, **kwargs)
         open_now = len(list(self.application_context.sessions)) + PageSessions.admitting
-        if open_now >= cap:
+        if cap and open_now >= cap:
             log.info("busy: %d sessions open (cap %d), a new arrival gets the busy page",
                      open_now, cap)
             self.set_status(503)
@@ -82,12 +109,16 @@ class PageSessions:
             return None
         PageSessions.admitting += 1
         try:
-            return await super().get(*args, **kwargs)
+            async with _turn():  # first come, first served: see TURN_S
+                result = await super().get(*args, **kwargs)
+                await _connected(getattr(self, "_tn_session", None), TURN_S)
+            return result
         finally:
             PageSessions.admitting -= 1
 
     async def get_session(self):
         session = await super().get_session()
+        self._tn_session = session
         session.block_expiration()
         loop = IOLoop.current()
         deadline = loop.time() + FIRST_CONNECT_S

@@ -13,8 +13,13 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
     and with ``--num-procs 2``: for each, seconds until its document is ready and until it
     answered its first change (from the moment they all arrived); then all of them press
     Train and each counts the loss-readout updates it receives per second.
+(3) Time to interactive in headless Chromium, each server in turn (rounds alternate): from
+    navigation start to the first slider change drawn. A script in the page waits until the
+    slider is rendered and the line's source (``fit_curve``) exists, then sets the slider's
+    value as a drag does and notes when ``fit_curve`` changes (the page's own clock).
 
     python benchmarks/bench_class.py [--opens 12] [--arrivals 30] [--train-seconds 10]
+                                     [--tti 8] [--only 1 3]
 """
 import argparse
 import asyncio
@@ -30,6 +35,29 @@ from tools.floor import floor_server  # noqa: E402
 from tools.server import cli_server, cpu_seconds  # noqa: E402
 from tools.wsclient import Session, find_models, find_type  # noqa: E402
 
+# Injected before the page's own scripts: poll until the slider is drawn, then move it once.
+TTI_JS = """
+window.__tti = {ready: null, drawn: null};
+(function poll() {
+  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
+  if (doc) {
+    const all = [...doc.all_models];
+    const slider = all.find((m) => m.css_classes && m.css_classes.includes('tn-weight-w1_1'))
+      || all.find((m) => m.constructor.__name__ === 'Slider');
+    const curve = doc.get_model_by_name('fit_curve');
+    const view = slider && Bokeh.index.find_one(slider);
+    if (curve && view && view.el.isConnected) {
+      window.__tti.ready = performance.now();
+      curve.change.connect(() => {
+        if (window.__tti.drawn === null) window.__tti.drawn = performance.now();
+      });
+      slider.value = slider.value + 0.05;
+      return;
+    }
+  }
+  setTimeout(poll, 5);
+})();
+"""
 FIRST_CHANGE_S = 5.0  # the target: every arrival answers its first change within this
 TRAIN_HZ = 15.0  # then each trains at no fewer updates per second
 
@@ -100,6 +128,33 @@ async def arriving(url: str, n: int, train_seconds: float) -> dict:
     return {"ready": [r for _, r, _ in got], "answered": [a for _, _, a in got], "rates": rates}
 
 
+def time_to_interactive(servers: dict, runs: int) -> dict:
+    """{name: [(slider drawn ms, first change drawn ms)]}, a fresh tab per run."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    from tools.chromium import find_chromium, launch_options
+
+    out = {name: [] for name in servers}
+    names = list(servers)
+    with sync_playwright() as pw, tempfile.TemporaryDirectory() as home:
+        browser = pw.chromium.launch(**launch_options(home, find_chromium()))
+        for r in range(runs + 1):  # the first round warms each server up, not counted
+            for name in (names if r % 2 == 0 else names[::-1]):
+                context = browser.new_context()  # no cache: every run is a first open
+                page = context.new_page()
+                page.add_init_script(TTI_JS)
+                page.goto(servers[name].url + "/", wait_until="commit")
+                page.wait_for_function("window.__tti && window.__tti.drawn !== null",
+                                       timeout=60_000)
+                got = page.evaluate("window.__tti")
+                if r:
+                    out[name].append((got["ready"], got["drawn"]))
+                context.close()
+    return out
+
+
 def spread(values) -> str:
     v = sorted(values)
     return f"{v[0]:5.2f} {statistics.median(v):5.2f} {v[-1]:5.2f}"
@@ -110,19 +165,41 @@ def main(argv=None):
     parser.add_argument("--opens", type=int, default=12, help="sessions opened one at a time")
     parser.add_argument("--arrivals", type=int, default=30, help="sessions arriving at once")
     parser.add_argument("--train-seconds", type=float, default=10.0)
+    parser.add_argument("--tti", type=int, default=8, help="Chromium opens per server")
+    parser.add_argument("--only", type=int, nargs="+", default=[1, 2, 3],
+                        help="which parts to run (1, 2, 3)")
     args = parser.parse_args(argv)
 
-    print(f"(1) one new session at a time, {args.opens} on each server, interleaved")
     servers = {"playground": cli_server(1), "minimal Panel": floor_server("panel"),
                "bare Bokeh": floor_server("bokeh")}
     for server in servers.values():
         server.start()
     try:
         asyncio.run(visit(servers["playground"].url, 0.45))  # warm: imports, first build
-        one = one_at_a_time(servers, args.opens)
+        one = one_at_a_time(servers, args.opens) if 1 in args.only else None
+        tti = time_to_interactive(servers, args.tti) if 3 in args.only else None
     finally:
         for server in servers.values():
             server.stop()
+    if one:
+        report_one(one, args.opens)
+    if 2 in args.only:
+        report_arrivals(args)
+    if tti:
+        print(f"\n(3) Chromium, navigation to the first slider change drawn, {args.tti} fresh "
+              "tabs per server, interleaved (ms, median)")
+        print(f"    {'':14} {'slider drawn':>13} {'change drawn':>13}")
+        for name, runs in tti.items():
+            print(f"    {name:14} {statistics.median(r for r, _ in runs):13.0f} "
+                  f"{statistics.median(d for _, d in runs):13.0f}")
+        ratio = (statistics.median(d for _, d in tti["playground"])
+                 / statistics.median(d for _, d in tti["minimal Panel"]))
+        print(f"    playground / minimal Panel: {ratio:.1f}x (target <= 2x)")
+    return 0
+
+
+def report_one(one: dict, opens: int) -> None:
+    print(f"(1) one new session at a time, {opens} on each server, interleaved")
     print(f"    {'':14} {'CPU ms/session':>15} {'ready s (median)':>17} "
           f"{'answered s (median)':>20}")
     for name, (cpu, ready, answered) in one.items():
@@ -134,6 +211,8 @@ def main(argv=None):
           f"answered {statistics.median(mine[2]) / statistics.median(floor[2]):.1f}x; "
           f"/ bare Bokeh: CPU {mine[0] / one['bare Bokeh'][0]:.1f}x")
 
+
+def report_arrivals(args) -> None:
     print(f"\n(2) {args.arrivals} sessions arriving at once at the playground, then all train "
           f"for {args.train_seconds:g} s")
     print(f"    {'':14} {'ready s (min med max)':>22} {'answered s (min med max)':>25} "
@@ -149,7 +228,6 @@ def main(argv=None):
               f"{spread(r['answered']):>25} {rates[0]:9.1f} {statistics.median(rates):6.1f}"
               f"   answered after {FIRST_CHANGE_S:g} s: {late}; training below "
               f"{TRAIN_HZ:g}/s: {sum(v < TRAIN_HZ for v in rates)}")
-    return 0
 
 
 if __name__ == "__main__":

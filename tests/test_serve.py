@@ -321,3 +321,31 @@ def test_a_page_whose_websocket_comes_late_keeps_its_session(tmp_path):
     assert "cdn.holoviz.org" not in session.first_doc
     assert "static/extensions/panel" in session.first_doc
     assert "Traceback" not in log.read_text()
+
+
+def test_a_class_arriving_at_once_is_served_first_come_first_served(tmp_path):
+    """Five pages asked for at the same moment: a process builds one session at a time and
+    lets its websocket in before building the next (app/capacity.py), so the first arrival
+    holds its document before the last one even has its page. (Building every page first,
+    as Bokeh does, gave every arrival its document at the same moment, after the last page.)"""
+    import asyncio
+
+    from tools.server import all_closed, cli_server
+    from tools.wsclient import Session
+
+    log = tmp_path / "server.log"
+    with open(log, "w") as out, cli_server(1, log=out) as server:
+        all_closed(log)
+
+        async def arrive():
+            sessions = [Session(server.url) for _ in range(5)]
+            await asyncio.gather(*(s.open() for s in sessions))
+            for s in sessions:
+                s.close()
+            return sessions
+
+        sessions = run_on_own_thread(arrive)
+    pages = sorted(s.page_at for s in sessions)
+    docs = sorted(s.doc_at for s in sessions)
+    assert docs[0] < pages[-1], (pages, docs)
+    assert "Traceback" not in log.read_text()

@@ -13,12 +13,17 @@ import itertools
 import json
 import re
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 from bokeh.util.token import get_session_id
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 _ids = itertools.count(1)
+# Page requests wait in threads of their own, as browser tabs do: in asyncio's default pool
+# (6 threads on 2 cores) they would hold up the websockets' address lookups, which run there
+# too, and a server that serves arrivals in turn would wait for a websocket stuck behind them.
+_PAGE_THREADS = ThreadPoolExecutor(max_workers=128, thread_name_prefix="visitor-page")
 
 
 CLASSES = ("tn-train", "tn-epoch", "tn-loss", "tn-beacon", "tn-ack")
@@ -80,6 +85,7 @@ class Session:
         self.session_id = ""  # the Bokeh session the page was made for
         self.ws = None
         self.ready_s = 0.0  # from asking for the page to holding its document
+        self.page_at = self.doc_at = 0.0  # when the page, then the document, arrived (loop time)
         self._sending = asyncio.Lock()
         self.parts: list[dict] = []  # the patches that brought lazily built parts
 
@@ -90,7 +96,8 @@ class Session:
         playground's; none for another app)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
-        self.html = await loop.run_in_executor(None, self.get_page)
+        self.html = await loop.run_in_executor(_PAGE_THREADS, self.get_page)
+        self.page_at = loop.time()
         await asyncio.sleep(delay)
         token = re.search(r'"token":"([^"]+)"', self.html).group(1)
         self.session_id = get_session_id(token)
@@ -108,7 +115,8 @@ class Session:
             if header["msgtype"] == "PULL-DOC-REPLY":
                 break
         self.first_doc, self.doc_bytes = raw, len(raw)
-        self.ready_s = loop.time() - started
+        self.doc_at = loop.time()
+        self.ready_s = self.doc_at - started
         self.doc = content
         self.models = find_models(content)
         assert set(require) <= set(self.models), self.models
