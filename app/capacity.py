@@ -39,10 +39,11 @@ color:#222}}h1{{font-size:1.4em}}</style></head>
 # A class arriving at once sends its page requests together. Each builds a whole session (most
 # of a second of CPU), and Tornado answered every queued page request before any websocket:
 # thirty sessions became ready at the same moment, the first arrival waiting as long as the
-# last. So a process builds one new session at a time and, before building the next, lets that
-# page's websocket connect (TURN_S at most: a slow browser does not hold up the class).
+# last. So a process builds one new session at a time and, before building the next, lets the
+# last one's websocket connect (TURN_S at most: a slow browser does not hold up the class).
 TURN_S = 1.0
 _turns = None
+_last_built = [None, 0.0]  # the session this process built last, and until when to wait for it
 
 
 def _turn():
@@ -54,12 +55,12 @@ def _turn():
     return _turns
 
 
-async def _connected(session, seconds: float) -> None:
-    """Wait until ``session`` has a websocket connection, ``seconds`` at most."""
+async def _connected(session, deadline: float) -> None:
+    """Wait until ``session`` has a websocket connection, until ``deadline`` (loop time) at
+    most."""
     import asyncio
 
     loop = IOLoop.current()
-    deadline = loop.time() + seconds
     while session is not None and session.connection_count == 0 and loop.time() < deadline:
         await asyncio.sleep(0.01)
 
@@ -110,9 +111,11 @@ class PageSessions:
         PageSessions.admitting += 1
         try:
             async with _turn():  # first come, first served: see TURN_S
+                await _connected(*_last_built)
                 result = await super().get(*args, **kwargs)
-                await _connected(getattr(self, "_tn_session", None), TURN_S)
-            return result
+                _last_built[:] = [getattr(self, "_tn_session", None),
+                                  IOLoop.current().time() + TURN_S]
+            return result  # and Tornado sends the page
         finally:
             PageSessions.admitting -= 1
 

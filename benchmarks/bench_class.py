@@ -31,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.capacity import FIRST_CONNECT_S  # noqa: E402
 from tools.floor import floor_server  # noqa: E402
 from tools.server import cli_server, cpu_seconds  # noqa: E402
 from tools.wsclient import Session, find_models, find_type  # noqa: E402
@@ -220,7 +221,9 @@ def report_arrivals(args) -> None:
     for procs in (1, 2):
         with cli_server(procs) as server:
             asyncio.run(visit(server.url, 0.45))  # warm
-            time.sleep(2)
+            # every seat free: the start-up probe's page session (no websocket) is kept
+            # FIRST_CONNECT_S, the warm-up's is dropped within ~2 s of closing
+            time.sleep(FIRST_CONNECT_S + 2)
             r = asyncio.run(arriving(server.url, args.arrivals, args.train_seconds))
         late = sum(a > FIRST_CHANGE_S for a in r["answered"])
         rates = sorted(r["rates"])
