@@ -114,8 +114,12 @@ class Learner(RuleBasedStateMachine):
         shown = [slider_number(self.app.sliders.value(n)) for n in names]
         assert shown == [slider_number(t) for t in self.s.net.theta]
         net = tinynet.Network.from_theta(self.s.net.theta, self.s.activation)
-        assert VALUE.findall(self.app.readouts._loss.object) == [
-            format_loss(net.loss(self.s.x, self.s.y))]
+        loss = net.loss(self.s.x, self.s.y)
+        # the readout's loss comes from the run, by another order of float operations: at an
+        # exact tie (0.1472545) either rounding of the last digit is the loss of these weights
+        near = {format_loss(loss * (1 + d)) for d in (-1e-12, 0.0, 1e-12)}
+        shown_loss = VALUE.findall(self.app.readouts._loss.object)
+        assert len(shown_loss) == 1 and shown_loss[0] in near, (shown_loss, loss)
 
     @invariant()
     def every_number_fits(self):

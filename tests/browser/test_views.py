@@ -315,3 +315,28 @@ def test_views_agree_after_a_link_width_switches_and_reset(playground):
     playground.click(".tn-width", "2")  # each width keeps its own weights: the link's
     assert assert_views_agree(playground, 2).theta.tolist() == pytest.approx(
         linked.theta.tolist())
+
+
+def test_parts_reached_after_training_show_the_trained_network(playground):
+    """The diagram and the landscape are built when scrolled to (app/views/lazy.py): reached
+    after training, they show the network as training left it, and follow it from then on."""
+    page = playground.open("/")
+    for _ in range(3):
+        playground.click(".tn-step")
+    playground.wait(lambda: playground.epoch() == 3, what="three steps")
+    assert page.locator(".tn-lazy-diagram").count() == 1  # not built yet
+    playground.reach("diagram", "landscape")
+    stepped = assert_views_agree(playground, 1)
+    assert stepped.theta.tolist() == pytest.approx(stepped_article(3).theta.tolist())
+    playground.click(".tn-step")
+    playground.wait(lambda: playground.epoch() == 4, what="a fourth step")
+    assert assert_views_agree(playground, 1).theta.tolist() == pytest.approx(
+        stepped_article(4).theta.tolist())
+
+
+def stepped_article(epochs):
+    """The article's network after ``epochs`` steps of gradient descent at lr 0.5."""
+    trainer = tinynet.Trainer(tinynet.Network(**tinynet.ARTICLE), X, Y,
+                              tinynet.GradientDescent(LEARNING_RATE))
+    trainer.run(epochs)
+    return trainer.net
