@@ -15,6 +15,7 @@ instead of a session, so nothing already open slows down. Once a session ends (t
 notices a closed tab within about two seconds, ``app.cli.SESSION_CHECK_MS``), the next arrival
 gets in. The cap is per process: with ``--num-procs N`` each worker counts its own.
 """
+import asyncio
 import logging
 
 from tornado.ioloop import IOLoop
@@ -42,24 +43,13 @@ color:#222}}h1{{font-size:1.4em}}</style></head>
 # last. So a process builds one new session at a time and, before building the next, lets the
 # last one's websocket connect (TURN_S at most: a slow browser does not hold up the class).
 TURN_S = 1.0
-_turns = None
+_turns = asyncio.Lock()  # binds to the process's event loop when first waited on
 _last_built = [None, 0.0]  # the session this process built last, and until when to wait for it
-
-
-def _turn():
-    global _turns
-    if _turns is None:
-        import asyncio
-
-        _turns = asyncio.Lock()
-    return _turns
 
 
 async def _connected(session, deadline: float) -> None:
     """Wait until ``session`` has a websocket connection, until ``deadline`` (loop time) at
     most."""
-    import asyncio
-
     loop = IOLoop.current()
     while session is not None and session.connection_count == 0 and loop.time() < deadline:
         await asyncio.sleep(0.01)
@@ -110,7 +100,7 @@ class PageSessions:
             return None
         PageSessions.admitting += 1
         try:
-            async with _turn():  # first come, first served: see TURN_S
+            async with _turns:  # first come, first served: see TURN_S
                 await _connected(*_last_built)
                 result = await super().get(*args, **kwargs)
                 _last_built[:] = [getattr(self, "_tn_session", None),

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tools.net import free_port, wait_for_http
 from tools.nginx import find_nginx
 from tools.page import shadow_text
 from tools.server import all_closed, descendants, running
+from tools.threads import on_own_thread, run_on_own_thread
 from tools.wsclient import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,39 +92,13 @@ def visitors_train(url: str, run: Path, at_most: int = 12) -> list[Session]:
         await asyncio.gather(*readers, return_exceptions=True)
         return sessions
 
-    out = {}
-
-    def run_it():  # on a thread of its own: Playwright may own this thread's event loop
-        try:
-            out["sessions"] = asyncio.run(scenario())
-        except BaseException as error:
-            out["error"] = error
-
-    thread = threading.Thread(target=run_it)
-    thread.start()
-    thread.join(180)
-    if "error" in out:
-        raise out["error"]
-    return out["sessions"]
+    return run_on_own_thread(scenario)
 
 
 def chromium_trains(url: str) -> tuple[int, list[str]]:
     """One visitor in headless Chromium, on a thread of its own (Playwright's sync API refuses
     a thread where an earlier browser test left an event loop running)."""
-    out = {}
-
-    def visit():
-        try:
-            out["result"] = _chromium_trains(url)
-        except BaseException as exc:  # re-raised on the test's thread
-            out["error"] = exc
-
-    thread = threading.Thread(target=visit)
-    thread.start()
-    thread.join(120)
-    if "error" in out:
-        raise out["error"]
-    return out["result"]
+    return on_own_thread(lambda: _chromium_trains(url), timeout=120)
 
 
 def _chromium_trains(url: str) -> tuple[int, list[str]]:

@@ -12,6 +12,7 @@ import pytest
 from bokeh.util.token import get_session_id
 
 from app import cli
+from tools.threads import run_on_own_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,28 +57,6 @@ def test_num_procs_reaches_the_server_and_one_tab_opens(monkeypatch):
     cli.main(["--no-show"])
     assert "num_procs" not in called  # one process: Panel's own path, unchanged
     assert called["max_sessions"] == cli.MAX_SESSIONS and sum(forks) == 1
-
-
-def run_on_own_thread(coroutine_function):
-    """asyncio.run on a thread of its own: a Playwright test earlier in the run can leave an
-    event loop marked running on the main thread."""
-    import asyncio
-    import threading
-
-    out = {}
-
-    def run():
-        try:
-            out["value"] = asyncio.run(coroutine_function())
-        except BaseException as error:  # re-raised in the test's thread
-            out["error"] = error
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(120)
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
 
 
 def holders(target) -> str:

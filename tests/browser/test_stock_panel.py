@@ -21,7 +21,6 @@ from tests.browser.test_playground import (  # noqa: F401
     test_w1_slider_moved_with_the_keyboard,
     test_width_two_then_back_to_one,
 )
-from tests.conftest import Playground
 from tools.net import free_port
 
 pytestmark = pytest.mark.browser
@@ -67,10 +66,8 @@ def stock_url(tmp_path_factory):
     assert tracebacks <= noise, f"the stock server logged tracebacks:\n{text[-4000:]}"
 
 
-@pytest.fixture
-def playground(page, stock_url):
-    """A fresh tab on the stock server (overrides conftest's, which serves the patched app)."""
-    tab = Playground(page, stock_url)
-    yield tab
-    assert not tab.errors, f"console errors: {tab.errors}"
-    assert not tab.outside, f"requests off 127.0.0.1: {tab.outside}"
+@pytest.fixture(scope="module")
+def app_url(stock_url):
+    """The stock server, for conftest's ``playground`` tabs in this module (conftest's own
+    ``app_url`` serves the patched app)."""
+    return stock_url
