@@ -4,7 +4,6 @@ Serve it with ``tinynet-playground`` (app/cli.py) or ``panel serve app/main.py``
 """
 import logging
 import time
-from pathlib import Path
 from urllib.parse import urlencode
 
 import panel as pn
@@ -38,7 +37,6 @@ from app.views.settings import Settings
 from app.views.sliders import WeightSliders
 from app.views.tables import Tables
 
-CSS = (Path(__file__).parent / "style.css").read_text()
 FAILED_PAGE = ("<h1>tinynet playground</h1><p>Something went wrong while building this page. "
                "Try the plain address without anything after it, or reload in a moment.</p>")
 FAILED_ACTION = ("That did not work: something went wrong on the server. The page keeps "
@@ -52,6 +50,7 @@ DISCONNECTED = ("Disconnected from the server: the page no longer trains or upda
 class PlaygroundApp(pn.viewable.Viewer):
     """The whole playground: one state, the views that show it, and (served) its Train loop."""
 
+    _stylesheets = ["style.css"]  # the page's own CSS, served to every part (create_app)
     page_keys = param.Dict(default={}, doc="The page's own URL keys: lesson, or show.")
 
     def __init__(self, state: Session | None = None, loop: bool = True, **params):
@@ -294,12 +293,15 @@ def report_error(exc: BaseException) -> None:
 def create_app():
     """A new playground for one browser session; if it cannot be built, a short plain page
     (the detail goes to the server's log)."""
-    pn.extension(raw_css=[CSS], notifications=True, disconnect_notification=DISCONNECTED)
+    served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
+    css = patches.page_stylesheet(PlaygroundApp, "style.css")  # served: one URL, cached
+    pn.extension(**({"css_files": [css]} if served else {"raw_css": [css]}),
+                 notifications=True, disconnect_notification=DISCONNECTED)
     pn.config.exception_handler = report_error
     patches.install()
     try:
         app = PlaygroundApp()
-        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        if served:
             patches.install_session()
             a11y.install(pn.state.curdoc)
             notices = _sync_url(app.state, app)

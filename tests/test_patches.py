@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import tokenize
+import warnings
 import weakref
 from importlib.metadata import version
 from pathlib import Path
@@ -247,6 +248,66 @@ def contract_gc():
         assert callable(getattr(gc, name, None)), f"gc.{name}"
     for name in ("onload", "on_session_destroyed"):
         require(callable(getattr(pn.state, name, None)), f"panel.state.{name}")
+
+
+def contract_stable_defaults():
+    """Every property of every Bokeh and Panel model class reads the same through the kept
+    defaults as through Bokeh's own path, read twice (the second from what was kept), also
+    where a document's theme overrides a default."""
+    from bokeh.core.has_props import HasProps
+    from bokeh.core.property.descriptors import PropertyDescriptor
+    from bokeh.document import Document
+    from bokeh.models import Slider
+    from bokeh.themes import Theme
+
+    for name in ("_unstable_default_values", "_unstable_themed_values", "themed_values"):
+        require(hasattr(Slider(), name), f"bokeh HasProps.{name}")
+    require(params_of(PropertyDescriptor._get_default)[:2] == ["self", "obj"],
+            "bokeh PropertyDescriptor._get_default(self, obj)")
+    patches._keep_stable_defaults()
+    own = PropertyDescriptor._get_default.__wrapped__
+    import panel.models  # noqa: F401  (Panel's models in the registry too)
+
+    compared = 0
+    for cls in list(HasProps.model_class_reverse_map.values()):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # deprecated models are in the registry too
+                obj = cls()
+        except Exception:  # abstract, or needs arguments
+            continue
+        for _ in range(2):
+            for prop in obj.properties() - set(obj._property_values):
+                descriptor = obj.lookup(prop)
+                if not isinstance(descriptor, PropertyDescriptor):  # an alias of another
+                    continue
+                kept, theirs = descriptor._get_default(obj), own(descriptor, obj)
+                assert kept == theirs or (kept != kept and theirs != theirs), (cls, prop)
+                compared += 1
+    assert compared > 10_000
+    doc = Document()
+    doc.theme = Theme(json={"attrs": {"Slider": {"title": "themed"}}})
+    plain, themed = Slider(), Slider()
+    assert plain.title == ""  # kept for the class
+    doc.add_root(themed)
+    assert themed.title == "themed" and plain.title == ""
+
+
+def contract_page_stylesheet():
+    """Outside a served session the resolver gives the file's text; Panel's component-resource
+    route serves files listed in a component's ``_stylesheets`` (tests/test_serve.py fetches
+    the served URL)."""
+    from panel.io.resources import resolve_stylesheet
+    from panel.io.server import ComponentResourceHandler
+
+    from app.main import PlaygroundApp
+
+    require(params_of(resolve_stylesheet)[:3] == ["cls", "stylesheet", "attribute"],
+            "panel.io.resources.resolve_stylesheet(cls, stylesheet, attribute)")
+    require("_stylesheets" in ComponentResourceHandler._resource_attrs,
+            "panel.io.server.ComponentResourceHandler._resource_attrs", "no _stylesheets")
+    text = (ROOT / "app" / "style.css").read_text()
+    assert patches.page_stylesheet(PlaygroundApp, "style.css") == text
 
 
 def contract_page_handler():
