@@ -7,7 +7,8 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
 ``value`` change of the first weight slider, answered when the server sends a data change).
 
 (1) One new session at a time, on each server in turn (rounds alternate the order): the
-    server's CPU seconds per session (from /proc: build, serialise, send), and the wall time
+    server's CPU seconds per session (from /proc: build, serialise, send, and after the last
+    one what each server does once its sessions ended), and the wall time
     from asking for the page to holding the document, and to the answer of a first change.
 (2) N sessions arriving at the same moment (default 30) at the playground, with one process
     and with ``--num-procs 2``: for each, seconds until its document is ready and until it
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.capacity import FIRST_CONNECT_S  # noqa: E402
+from app.patches import RECLAIM_QUIET_S  # noqa: E402
 from tools.floor import floor_server  # noqa: E402
 from tools.server import cli_server, cpu_seconds  # noqa: E402
 from tools.wsclient import Session, find_models, find_type  # noqa: E402
@@ -96,6 +98,12 @@ def one_at_a_time(servers: dict, opens: int) -> dict:
             ready[name].append(session.ready_s)
             answered[name].append(session.ready_s + session.change_s)
             time.sleep(0.2)
+    # what a server does after its sessions ended counts too (the playground collects their
+    # garbage in one pass RECLAIM_QUIET_S after the last one ended: app/patches.py)
+    before = {name: sum(cpu_seconds(p) for p in servers[name].pids()) for name in names}
+    time.sleep(RECLAIM_QUIET_S + 1.5)
+    for name in names:
+        cpu[name] += sum(cpu_seconds(p) for p in servers[name].pids()) - before[name]
     return {name: (cpu[name] / opens, ready[name], answered[name]) for name in names}
 
 

@@ -97,7 +97,7 @@ def test_closed_tabs_leave_the_shared_count_without_errors(caplog):
     import time
     import weakref
 
-    from app import loop
+    from app import loop, patches
     from tools.server import in_process
     from tools.wsclient import Session
 
@@ -129,18 +129,17 @@ def test_closed_tabs_leave_the_shared_count_without_errors(caplog):
         assert not any(loop_._callback.running for loop_ in training)
         failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
         assert failures == []
-        # and their pages are freed (and unfrozen: app.patches._freeze_when_loaded), so nothing
-        # but this test holds their state any more
+        # and their pages are freed: unfrozen when they ended, then collected (and what is
+        # left frozen again) by one reclaim after the last (app.patches._freeze_when_loaded),
+        # so nothing but this test holds their state any more. The test collects nothing
+        # itself: the server's own reclaim has to free them.
         states = [weakref.ref(loop_.state) for loop_ in training]
         del training
-        assert gc.get_freeze_count() == 0
-        # a closed session's Document may outlive it for a few seconds in the context of a
-        # pending timer (Panel schedules a collection 5 s after a session ends); that must
-        # not hold the page, but give the timer its time before calling the rest a leak
-        deadline = time.monotonic() + 12
-        while any(ref() is not None for ref in states) and time.monotonic() < deadline:
-            gc.collect()
+        deadline = time.monotonic() + patches.RECLAIM_QUIET_S + 12
+        while (patches._reclaim["first"] is not None or gc.get_freeze_count() == 0
+               or any(ref() is not None for ref in states)) and time.monotonic() < deadline:
             time.sleep(0.5)
+        assert patches._reclaim["first"] is None and gc.get_freeze_count() > 0, "no reclaim"
         left = [ref() for ref in states if ref() is not None]
         assert not left, f"a closed session's state is still reachable: {holders(left[0])}"
         del left
