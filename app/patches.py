@@ -282,7 +282,9 @@ def _keep_stable_defaults() -> None:
     kept: dict = {}  # (descriptor, class) -> (default,)
 
     def unthemed(descriptor, obj) -> bool:
-        themed = obj.themed_values()
+        # what HasProps.themed_values() returns, read without its getattr, which fails through
+        # HasProps.__getattr__ (an exception per read) when no theme was ever applied
+        themed = vars(obj).get("__themed_values__")
         return themed is None or descriptor.name not in themed
 
     def _get_default(self, obj):

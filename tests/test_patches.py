@@ -262,6 +262,10 @@ def contract_stable_defaults():
 
     for name in ("_unstable_default_values", "_unstable_themed_values", "themed_values"):
         require(hasattr(Slider(), name), f"bokeh HasProps.{name}")
+    themed_slider = Slider()
+    themed_slider.apply_theme({"title": "t"})
+    require(vars(themed_slider).get("__themed_values__") == themed_slider.themed_values()
+            == {"title": "t"}, "bokeh HasProps.__themed_values__", "a theme kept elsewhere")
     require(params_of(PropertyDescriptor._get_default)[:2] == ["self", "obj"],
             "bokeh PropertyDescriptor._get_default(self, obj)")
     patches._keep_stable_defaults()

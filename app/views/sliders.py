@@ -12,7 +12,7 @@ from bokeh.models import CustomJSTickFormatter
 
 from ..patches import HTML, FloatSlider
 from ..session import slot_label, slot_names
-from ..settings import MAX_HIDDEN, WEIGHT_LIMIT, slider_number
+from ..settings import WEIGHT_LIMIT, slider_number
 from ..text import number, number_js
 from ..throttle import Throttle
 from .base import ERROR, GOOD, View
@@ -41,22 +41,10 @@ class WeightSliders(View):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._sliders = {
-            slot: FloatSlider(
-                start=-self.span, end=self.span, step=0.01, value=0.0, sizing_mode="stretch_width",
-                format=CustomJSTickFormatter(code=number_js(3)), tooltips=False,
-                css_classes=["tn-weight", f"tn-weight-{slot}"],
-                stylesheets=[GHOST_CSS])
-            for slot in slot_names(MAX_HIDDEN)
-        }
-        for slot, slider in self._sliders.items():
-            slider.param.watch(lambda event, slot=slot: self._on_drag(slot, event.new), "value")
-        self._nudges = {slot: HTML("", width=96, margin=(22, 0, 0, 0),
-                                       css_classes=["tn-nudge", f"tn-nudge-{slot}"])
-                        for slot in self._sliders}
-        self._rows = {slot: pn.Row(self._sliders[slot], self._nudges[slot],
-                                   sizing_mode="stretch_width", margin=0)
-                      for slot in self._sliders}
+        # a slot's slider, its push readout and their row, made when its width is first shown
+        self._sliders: dict[str, FloatSlider] = {}
+        self._nudges: dict[str, HTML] = {}
+        self._rows: dict[str, pn.Row] = {}
         self._layout = pn.Column(css_classes=["tn-weights"], sizing_mode="stretch_width",
                                  margin=(0, 5))
         self._values_throttle = Throttle(hz=SLIDER_HZ)
@@ -65,9 +53,23 @@ class WeightSliders(View):
         self._show_width()
         self._show_gradient()
 
+    def _row(self, slot: str) -> pn.Row:
+        if slot not in self._rows:
+            slider = FloatSlider(
+                start=-self.span, end=self.span, step=0.01, value=0.0, sizing_mode="stretch_width",
+                format=CustomJSTickFormatter(code=number_js(3)), tooltips=False,
+                css_classes=["tn-weight", f"tn-weight-{slot}"], stylesheets=[GHOST_CSS])
+            slider.param.watch(lambda event: self._on_drag(slot, event.new), "value")
+            self._sliders[slot] = slider
+            self._nudges[slot] = HTML("", width=96, margin=(22, 0, 0, 0),
+                                      css_classes=["tn-nudge", f"tn-nudge-{slot}"])
+            self._rows[slot] = pn.Row(slider, self._nudges[slot], sizing_mode="stretch_width",
+                                      margin=0)
+        return self._rows[slot]
+
     def value(self, slot: str) -> float:
         """What the slider of ``slot`` shows."""
-        return self._sliders[slot].value
+        return self._row(slot)[0].value
 
     def _on_drag(self, slot: str, value: float):
         if not self._setting and slot in slot_names(self.state.hidden):
@@ -77,9 +79,10 @@ class WeightSliders(View):
     @param.depends("state.hidden", watch=True)
     def _show_width(self):
         h = self.state.hidden
+        rows = [self._row(slot) for slot in slot_names(h)]
         for slot, slider in self._sliders.items():
             slider.label = slot_label(slot, h)
-        self._layout.objects = [self._rows[slot] for slot in slot_names(h)]
+        self._layout.objects = rows
         self._show_values()
 
     @param.depends("state.version", "state.training", watch=True)
@@ -98,7 +101,7 @@ class WeightSliders(View):
         self._setting = True
         try:
             for slot, value in zip(slot_names(self.state.hidden), theta.tolist()):
-                slider = self._sliders[slot]
+                slider = self._row(slot)[0]
                 # a value that came from this slider is not sent back: an echo of 0.52 for
                 # 0.5199999999999996 would arrive after the next key press and undo it
                 if slider_number(slider.value) != value:
@@ -120,6 +123,7 @@ class WeightSliders(View):
         r = self.span
         biggest = float(np.max(np.abs(grad))) or 1.0
         for k, slot in enumerate(names):
+            self._row(slot)  # (this may run before _show_width after a change of width)
             push, next_value = float(-grad[k]), float(ghost[k])
             bar = 4 + 40 * abs(push) / biggest
             color = GOOD if push >= 0 else ERROR
