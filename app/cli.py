@@ -56,8 +56,11 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     allowed = [f"localhost:{port}", *origins]
     if address not in ("0.0.0.0", "::"):
         allowed.append(f"{address}:{port}")
+    def page():  # with --num-procs, built in the process the page's websocket reaches
+        return create_app(build_on_connect=kwargs.get("num_procs", 1) != 1)
+
     return pn.serve(
-        {"/": create_app}, port=port, address=address, show=show, threaded=threaded,
+        {"/": page}, port=port, address=address, show=show, threaded=threaded,
         title="tinynet playground", websocket_origin=allowed,
         websocket_max_message_size=MAX_MESSAGE_BYTES,
         check_unused_sessions_milliseconds=SESSION_CHECK_MS,

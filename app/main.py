@@ -39,6 +39,7 @@ from app.views.tables import Tables
 
 FAILED_PAGE = ("<h1>tinynet playground</h1><p>Something went wrong while building this page. "
                "Try the plain address without anything after it, or reload in a moment.</p>")
+LOADING_PAGE = "<h1>tinynet playground</h1><p>Loading the playground…</p>"
 FAILED_ACTION = ("That did not work: something went wrong on the server. The page keeps "
                  "working; try again, or reload if it keeps happening.")
 log = logging.getLogger("tinynet")
@@ -290,23 +291,43 @@ def report_error(exc: BaseException) -> None:
         pn.state.notifications.error(FAILED_ACTION, duration=8000)
 
 
-def create_app():
+def create_app(build_on_connect: bool = False):
     """A new playground for one browser session; if it cannot be built, a short plain page
-    (the detail goes to the server's log)."""
+    (the detail goes to the server's log).
+
+    ``build_on_connect`` (``--num-procs``): the page request gets a "loading" page and the
+    playground is built once the page's websocket has connected, in the process it connected
+    to. Processes sharing a port each take whichever connection they accept, so a page's
+    websocket went to the other process as often as not, which then built the whole session a
+    second time (7 of 10 sessions built twice, measured with two processes)."""
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     css = patches.page_stylesheet(PlaygroundApp, "style.css")  # served: one URL, cached
     pn.extension(**({"css_files": [css]} if served else {"raw_css": [css]}),
                  notifications=True, disconnect_notification=DISCONNECTED)
     pn.config.exception_handler = report_error
     patches.install()
+    if not served:
+        return _playground(served)
+    a11y.install(pn.state.curdoc)  # before the page is ready: its script runs then
+    if not build_on_connect:
+        page = _playground(served)
+    else:
+        patches.link_panel_locally(pn.state.curdoc)
+        page = pn.Column(pn.pane.HTML(LOADING_PAGE, css_classes=["tn-loading"]),
+                         sizing_mode="stretch_width")
+        pn.state.onload(lambda: setattr(page, "objects", [_playground(served)]))
+    patches.install_session()
+    return page
+
+
+def _playground(served: bool):
     try:
         app = PlaygroundApp()
         if served:
-            patches.install_session()
-            a11y.install(pn.state.curdoc)
             notices = _sync_url(app.state, app)
             notices += _open_page_keys(app, pn.state.session_args or {})
             app.controls.notice = " ".join(notices)
+            log.info("session %s built", pn.state.curdoc.session_context.id)
         return app.__panel__()
     except Exception:
         log.exception("could not build a session's page")

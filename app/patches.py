@@ -68,6 +68,10 @@ PATCHES = {
     "page_stylesheet": "panel.io.resources.resolve_stylesheet: the page's CSS as one file every "
                        "part links (Panel inlines raw_css in every part: 95 copies, 480 of "
                        "603 kB of each new session's first document)",
+    "local_dist_url": "Document._template_variables['dist_url']: a session built from its "
+                      "websocket (--num-procs: the other process) gets the local address of "
+                      "Panel's stylesheets, as a page request sets it (correctness: offline, "
+                      "14 stylesheet requests to Panel's CDN failed)",
     "page_handler": "bokeh.server.urls.per_app_patterns: the page handler answers 503 past "
                     "the session cap and keeps a page's session until its websocket connects "
                     "(correctness: a slow page's session was built twice, CDN links the second)",
@@ -88,7 +92,7 @@ PRIVATE_NAMES = (
     "_views", "_documents", "_dispatch_msgs", "_references", "_new_models", "registry",
     "apply_json_patch", "set_nodelay", "WSHandler", "Deserializer", "Serializer",
     "DocumentModelManager", "PropertyDescriptor", "panel.io.document", "panel.io.server",
-    "bokeh.document.document", "resolve_stylesheet", "bokeh.protocol",
+    "bokeh.document.document", "resolve_stylesheet", "_template_variables", "bokeh.protocol",
     "bokeh.core.serialization", "panel.links", "clone", "per_app_patterns",
 )
 
@@ -209,6 +213,19 @@ def page_stylesheet(owner: type, filename: str) -> str:
     from panel.io.resources import resolve_stylesheet
 
     return resolve_stylesheet(owner, filename, "_stylesheets")
+
+
+def link_panel_locally(doc) -> None:
+    """Panel links its own stylesheets from its CDN unless the document says where the server
+    serves them (``dist_url``), which Panel sets when it renders the page. A session built
+    from its websocket never renders one (``--num-procs``: the page came from the other
+    process), so say it here as the page handler does. The same in stock mode (correctness)."""
+    from panel.io.resources import LOCAL_DIST
+
+    variables = doc._template_variables
+    if "dist_url" not in variables:
+        rel = pn.state.rel_path
+        variables["dist_url"] = f"{rel}/{LOCAL_DIST}" if rel else LOCAL_DIST
 
 
 # -- installing ---------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ TRAIN_HZ = 15.0  # then each trains at no fewer updates per second
 
 def slider_of(session: Session) -> str:
     """The model id a learner drags first: the playground's w1 slider, else the first Slider."""
-    found = find_models(session.doc, ("tn-weight-w1_1",)).get("tn-weight-w1_1")
+    found = find_models([session.doc, *session.parts], ("tn-weight-w1_1",)).get("tn-weight-w1_1")
     return found or find_type(session.doc, "Slider")
 
 

@@ -314,6 +314,26 @@ def contract_page_stylesheet():
     assert patches.page_stylesheet(PlaygroundApp, "style.css") == text
 
 
+def contract_local_dist_url():
+    """Panel reads where its stylesheets are served from the document's template variables,
+    which its page handler fills in; the patch fills them in the same way, once."""
+    from bokeh.document import Document
+    from panel.io import server
+    from panel.reactive import Reactive
+
+    require("_template_variables['dist_url']" in inspect.getsource(Reactive._get_properties),
+            "panel.reactive.Reactive._get_properties", "no longer reads dist_url")
+    require("doc._template_variables['dist_url'] = dist_url"
+            in inspect.getsource(server.server_html_page_for_session),
+            "panel.io.server.server_html_page_for_session", "no longer sets dist_url")
+    doc = Document()
+    patches.link_panel_locally(doc)
+    assert doc._template_variables["dist_url"].endswith("static/extensions/panel/")
+    doc._template_variables["dist_url"] = "kept/"
+    patches.link_panel_locally(doc)
+    assert doc._template_variables["dist_url"] == "kept/"
+
+
 def contract_page_handler():
     import panel.io.server  # noqa: F401
     from bokeh.server import urls

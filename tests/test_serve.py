@@ -29,6 +29,38 @@ def test_two_server_processes_serve_and_train(tmp_path):
         assert r["updates_per_s_min"] > 5 and r["epochs_per_s_mean"] > 100, (name, r)
 
 
+def test_with_two_processes_each_page_is_built_once_where_its_websocket_went(tmp_path):
+    """Processes sharing a port each accept whichever connection comes: a page's websocket
+    reaches the other process about half the time. The page request gets a "loading" page
+    and the playground is built where the websocket connected, once per page (before, that
+    process built the whole session a second time: 7 of 10)."""
+    import asyncio
+    import re
+
+    from tools.server import cli_server
+    from tools.wsclient import Session
+
+    log = tmp_path / "server.log"
+    with open(log, "w") as out, cli_server(2, log=out) as server:
+        async def visit():
+            sessions = []
+            for _ in range(10):
+                session = Session(server.url)
+                await session.open()  # the Train toggle, readouts and beacon arrived
+                await session.press_train()
+                sessions.append(session)
+            await asyncio.sleep(1.0)
+            for session in sessions:
+                session.close()
+            return sessions
+
+        sessions = run_on_own_thread(visit)
+    text = log.read_text()
+    built = re.findall(r"tinynet INFO session (\S+) built", text)
+    assert sorted(built) == sorted(s.session_id for s in sessions), text
+    assert "Traceback" not in text
+
+
 def test_num_procs_reaches_the_server_and_one_tab_opens(monkeypatch):
     called, timers, forks = {}, [], []
     monkeypatch.setattr(cli, "serve", lambda **kw: called.update(kw))

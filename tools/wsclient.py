@@ -37,8 +37,8 @@ def find_models(doc_json: dict, classes=CLASSES) -> dict:
     def walk(node):
         if isinstance(node, dict):
             if node.get("type") == "object" and "id" in node:
-                classes = node.get("attributes", {}).get("css_classes") or []
-                for cls in classes:
+                own = node.get("attributes", {}).get("css_classes") or []
+                for cls in own:
                     if cls in classes and cls not in found:
                         found[cls] = node["id"]
             for v in node.values():
@@ -115,16 +115,22 @@ class Session:
             if header["msgtype"] == "PULL-DOC-REPLY":
                 break
         self.first_doc, self.doc_bytes = raw, len(raw)
-        self.doc_at = loop.time()
-        self.ready_s = self.doc_at - started
         self.doc = content
-        self.models = find_models(content)
-        assert set(require) <= set(self.models), self.models
         # the browser announces that it has rendered; Panel starts periodic callbacks only then
         ready = {"type": "event", "name": "document_ready",
                  "values": {"type": "map", "entries": []}}
         await self.send("PATCH-DOC", {"events": [
             {"kind": "MessageSent", "msg_type": "bokeh_event", "msg_data": ready}]})
+        self.models = find_models(content, (*CLASSES, *require))
+        # built once the page is ready (``--num-procs``: app.main.create_app): a "loading"
+        # document first, then the playground in a patch
+        while not set(require) <= set(self.models):
+            header, _, raw = await asyncio.wait_for(self.receive(), 120)
+            if header["msgtype"] == "PATCH-DOC":
+                self.parts.append(json.loads(raw))
+                self.models = find_models([content, *self.parts], (*CLASSES, *require))
+        self.doc_at = loop.time()
+        self.ready_s = self.doc_at - started
 
     def get_page(self) -> str:
         """GET the page, keeping the cookies it sets (a proxy's sticky key among them)."""
