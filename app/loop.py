@@ -28,8 +28,8 @@ import weakref
 
 import panel as pn
 
+from .patches import AckInput, quiet_periodic_callback, release_jscallbacks
 from .patches import IntInput as FastIntInput
-from .patches import quiet_periodic_callback, release_jscallbacks
 from .race import Race
 from .session import Session
 
@@ -72,11 +72,11 @@ class TrainLoop:
         self._owed = 0.0  # fractional epochs carried to the next tick
         # the beacon goes out with each drawn tick; the page copies it into ack when applied
         self._beacon = FastIntInput(value=0, visible=False, css_classes=["tn-beacon"])
-        self._ack = FastIntInput(value=0, visible=False, css_classes=["tn-ack"])
+        self._ack = AckInput(self._on_ack, value=0, visible=False, css_classes=["tn-ack"])
+        self._acked = 0  # the last beacon value the page says it applied
         self._beacon.jscallback(
             value=f"if (cb_obj.value % {ACK_EVERY} == 0) {{ ack.value = cb_obj.value }}",
             args={"ack": self._ack})
-        self._ack.param.watch(self._on_ack, "value")
         self._acked_at = time.monotonic()
         state.param.watch(self._switch, "training")
         if race is not None:
@@ -102,8 +102,8 @@ class TrainLoop:
             _training.discard(self)
             self._callback.stop()
 
-    def _on_ack(self, event):
-        self._acked_at = time.monotonic()
+    def _on_ack(self, value: int):
+        self._acked, self._acked_at = value, time.monotonic()
 
     def stop(self):
         self._leave()
@@ -127,7 +127,7 @@ class TrainLoop:
         release_jscallbacks(self._beacon)
 
     def _page_keeps_up(self) -> bool:
-        if self._beacon.value - self._ack.value < IN_FLIGHT + ACK_EVERY - 1:
+        if self._beacon.value - self._acked < IN_FLIGHT + ACK_EVERY - 1:
             return True
         if time.monotonic() - self._acked_at > ACK_TIMEOUT_S:
             self._acked_at = time.monotonic()  # silent page: one draw a second, no flood

@@ -107,8 +107,10 @@ def one_at_a_time(servers: dict, opens: int) -> dict:
     return {name: (cpu[name] / opens, ready[name], answered[name]) for name in names}
 
 
-async def arriving(url: str, n: int, train_seconds: float) -> dict:
-    """n sessions at once: their ready and first-answer times, then Train in all of them."""
+async def arriving(url: str, n: int, train_seconds: float, pids=()) -> dict:
+    """n sessions at once: their ready and first-answer times, then Train in all of them, and
+    while they train the CPU share of the server processes (``pids``) and of this visitor,
+    which runs on the same two cores (a class's browsers would be elsewhere)."""
     t0 = asyncio.get_running_loop().time()
     require = ("tn-train", "tn-epoch", "tn-beacon", "tn-ack")
 
@@ -126,15 +128,19 @@ async def arriving(url: str, n: int, train_seconds: float) -> dict:
     await asyncio.sleep(2.0)  # training settles
     for s in sessions:
         s.reset()
-    started = time.monotonic()
+    started, own = time.monotonic(), time.process_time()
+    served = sum(cpu_seconds(p) for p in pids)
     await asyncio.sleep(train_seconds)
     wall = time.monotonic() - started
+    cpu = {"server": (sum(cpu_seconds(p) for p in pids) - served) / wall,
+           "visitor": (time.process_time() - own) / wall}
     rates = [s.readouts / wall for s in sessions]
     for s, reader in zip(sessions, readers):
         reader.cancel()
         s.close()
     await asyncio.gather(*readers, return_exceptions=True)
-    return {"ready": [r for _, r, _ in got], "answered": [a for _, _, a in got], "rates": rates}
+    return {"ready": [r for _, r, _ in got], "answered": [a for _, _, a in got], "rates": rates,
+            "cpu": cpu}
 
 
 def time_to_interactive(servers: dict, runs: int) -> dict:
@@ -232,13 +238,15 @@ def report_arrivals(args) -> None:
             # every seat free: the start-up probe's page session (no websocket) is kept
             # FIRST_CONNECT_S, the warm-up's is dropped within ~2 s of closing
             time.sleep(FIRST_CONNECT_S + 2)
-            r = asyncio.run(arriving(server.url, args.arrivals, args.train_seconds))
+            r = asyncio.run(arriving(server.url, args.arrivals, args.train_seconds,
+                                     server.pids()))
         late = sum(a > FIRST_CHANGE_S for a in r["answered"])
         rates = sorted(r["rates"])
         print(f"    {'--num-procs ' + str(procs):14} {spread(r['ready']):>22} "
               f"{spread(r['answered']):>25} {rates[0]:9.1f} {statistics.median(rates):6.1f}"
               f"   answered after {FIRST_CHANGE_S:g} s: {late}; training below "
-              f"{TRAIN_HZ:g}/s: {sum(v < TRAIN_HZ for v in rates)}")
+              f"{TRAIN_HZ:g}/s: {sum(v < TRAIN_HZ for v in rates)}; while training, cores "
+              f"busy: servers {r['cpu']['server']:.2f}, visitor {r['cpu']['visitor']:.2f}")
 
 
 if __name__ == "__main__":

@@ -334,6 +334,23 @@ def contract_local_dist_url():
     assert doc._template_variables["dist_url"] == "kept/"
 
 
+def contract_quick_acks():
+    """Panel hands a browser change to ``_process_events({name: value})``; the ack widget's
+    override gives a value change to its callback, and anything else to Panel."""
+    from panel.reactive import Syncable
+
+    require(params_of(Syncable._process_events) == ["self", "events"],
+            "panel.reactive.Syncable._process_events(self, events)")
+    require("_process_events" in inspect.getsource(Syncable._change_event),
+            "panel.reactive.Syncable._change_event", "no longer calls _process_events")
+    got = []
+    ack = patches.FastAckInput(got.append, value=0)
+    ack._process_events({"value": 7})
+    assert got == [7] and ack.value == 0
+    ack._process_events({"visible": False})  # Panel's own path
+    assert ack.visible is False and got == [7]
+
+
 def contract_page_handler():
     import panel.io.server  # noqa: F401
     from bokeh.server import urls
