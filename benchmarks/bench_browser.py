@@ -7,7 +7,8 @@ drives headless Chromium (found as in tests/conftest.py). All times are the page
 (performance.now()), so Python's polling adds nothing to them.
 
 Two servers run side by side: the app as served (app/patches.py installed) and the same app
-with ``TINYNET_STOCK_PANEL=1`` (Panel and Bokeh as shipped); (a) and (b) measure both.
+with ``TINYNET_STOCK_PANEL=1`` (Panel and Bokeh as shipped); (a) and (b) measure both, and (a)
+also the bare Bokeh app of tools/floor.py (one Slider, one line, no Panel), the floor.
 
 (a) slider -> plot latency: keydown on the focused w1 slider handle to the moment the
     ``fit_curve`` data source changes in the page; 50 key presses 200 ms apart on each
@@ -36,8 +37,9 @@ import numpy as np  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tools.chromium import CHROMIUM_ARGS, find_chromium  # noqa: E402
+from tools.floor import floor_server  # noqa: E402
 from tools.net import free_port, wait_for_http  # noqa: E402
-from tools.page import DEEP_TEXT_JS  # noqa: E402
+from tools.page import DEEP_TEXT_JS, reach  # noqa: E402
 
 TARGETS = {"p50_ms": 20.0, "p95_ms": 35.0, "updates_per_s": 30.0, "frame_ms": 1000 / 60}
 
@@ -97,12 +99,17 @@ def wait_for_content(page, timeout=15.0):
         page.wait_for_timeout(50)
 
 
-def slider_latency(page, base, steps, gap_ms):
-    """Milliseconds from each keydown to the next fit_curve change (None if none came)."""
+def slider_latency(page, base, steps, gap_ms, playground=True):
+    """Milliseconds from each keydown to the next fit_curve change (None if none came); on the
+    playground's w1 slider, or (``playground=False``) the floor app's one slider."""
     page.goto(base + "/")
-    wait_for_content(page)
+    if playground:
+        wait_for_content(page)
+    else:
+        page.wait_for_function("window.Bokeh && Bokeh.documents.length > 0 && "
+                               "Bokeh.documents[0].get_model_by_name('fit_curve')")
     page.evaluate(WATCH_SLIDER_JS)
-    handle = page.locator(".tn-weights .noUi-handle").first
+    handle = page.locator(".tn-weights .noUi-handle" if playground else ".noUi-handle").first
     handle.focus()
     for _ in range(5):  # warm up: first presses pay for JIT and first-use paths
         page.keyboard.press("ArrowRight")
@@ -171,6 +178,7 @@ def race_and_train_rate(page, base, seconds):
     the race and the playground both train at speed=10000."""
     page.goto(base + "/?speed=10000")
     wait_for_content(page)
+    reach(page, "race")  # built when scrolled near (app/views/lazy.py)
     page.evaluate(WATCH_BOTH_JS)
     train, race = page.locator(".tn-train button"), page.locator(".tn-race-run button")
     race.click()
@@ -197,6 +205,7 @@ def slider_latency_during_lottery(page, base, rounds=4, presses=12, gap_ms=70):
     """Slider -> plot latencies (ms) for key presses made while the init lottery trains."""
     page.goto(base + "/")
     wait_for_content(page)
+    reach(page, "lottery")  # built when scrolled near (app/views/lazy.py)
     page.evaluate(WATCH_SLIDER_JS)
     draw = page.locator(".tn-lottery-run button")
     handle = page.locator(".tn-weights .noUi-handle").first
@@ -233,6 +242,9 @@ def start_server(port, stock, log):
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+FLOOR = {"bare Bokeh": "bokeh"}  # floor apps (tools/floor.py) measured beside the playground
+
+
 def interleaved_latency(page, bases, steps, gap_ms, rounds=5):
     """{name: latencies} for ``steps`` presses on each server, in alternating rounds."""
     out = {name: [] for name in bases}
@@ -240,7 +252,8 @@ def interleaved_latency(page, bases, steps, gap_ms, rounds=5):
     for r in range(rounds):
         for name in (names if r % 2 == 0 else names[::-1]):
             n = steps // rounds + (1 if r < steps % rounds else 0)
-            out[name] += slider_latency(page, bases[name], n, gap_ms)
+            out[name] += slider_latency(page, bases[name], n, gap_ms,
+                                        playground=name not in FLOOR)
     return out
 
 
@@ -280,6 +293,8 @@ def main(argv=None):
     servers = {name: start_server(ports[name], name == "stock", logs[name]) for name in names}
     bases = {name: f"http://127.0.0.1:{ports[name]}" for name in names}
     base = bases["patched"]
+    floors = {name: floor_server(kind).start() for name, kind in FLOOR.items()}
+    slider_bases = {**bases, **{name: server.url for name, server in floors.items()}}
     try:
         started = time.perf_counter()
         for name in names:
@@ -295,24 +310,28 @@ def main(argv=None):
             browser = pw.chromium.launch(**launch)
             page = browser.new_page()
 
-            latencies = interleaved_latency(page, bases, args.steps, args.gap_ms)
-            got = {n: [v for v in latencies[n] if v is not None] for n in names}
-            p50 = {n: percentile(got[n], 50) for n in names}
-            p95 = {n: percentile(got[n], 95) for n in names}
+            latencies = interleaved_latency(page, slider_bases, args.steps, args.gap_ms)
+            a_names = list(slider_bases)
+            got = {n: [v for v in latencies[n] if v is not None] for n in a_names}
+            p50 = {n: percentile(got[n], 50) for n in a_names}
+            p95 = {n: percentile(got[n], 95) for n in a_names}
             print(f"\n(a) slider -> fit_curve latency, {args.steps} presses {args.gap_ms} ms "
                   "apart on each server, interleaved in 5 rounds (ms)")
             side_by_side([
-                ("answered", {n: f"{len(got[n])}/{len(latencies[n])}" for n in names}, ""),
-                ("p50", {n: f"{p50[n]:.1f}" for n in names},
+                ("answered", {n: f"{len(got[n])}/{len(latencies[n])}" for n in a_names}, ""),
+                ("p50", {n: f"{p50[n]:.1f}" for n in a_names},
                  (f"   target <= {TARGETS['p50_ms']:g}: patched "
                   f"{verdict(p50['patched'] <= TARGETS['p50_ms'])}")),
-                ("p95", {n: f"{p95[n]:.1f}" for n in names},
+                ("p95", {n: f"{p95[n]:.1f}" for n in a_names},
                  (f"   target <= {TARGETS['p95_ms']:g}: patched "
                   f"{verdict(p95['patched'] <= TARGETS['p95_ms'])}")),
-                ("mean", {n: f"{statistics.mean(got[n]):.1f}" for n in names}, ""),
-                ("min / max", {n: f"{min(got[n]):.0f} / {max(got[n]):.0f}" for n in names}, ""),
-                ("over 35 ms", {n: str(sum(v > 35 for v in got[n])) for n in names}, ""),
-            ], names)
+                ("mean", {n: f"{statistics.mean(got[n]):.1f}" for n in a_names}, ""),
+                ("min / max", {n: f"{min(got[n]):.0f} / {max(got[n]):.0f}" for n in a_names}, ""),
+                ("over 35 ms", {n: str(sum(v > 35 for v in got[n])) for n in a_names}, ""),
+            ], a_names)
+            bare = "bare Bokeh"
+            print(f"    patched / bare Bokeh: p50 {p50['patched'] / p50[bare]:.2f}x (target <= "
+                  f"1.5x), p95 {p95['patched'] / p95[bare]:.2f}x (target <= 2x)")
 
             rates = {}
             for name in names:
@@ -356,6 +375,8 @@ def main(argv=None):
             server.terminate()
         for server in servers.values():
             server.wait(timeout=10)
+        for server in floors.values():
+            server.stop()
         print("\n(c) landscape recompute on the server (LossLandscape._draw_map, 200x200 grid, "
               f"{args.landscape_repeats} runs)")
         for hidden, (whole, grid) in landscape.items():
