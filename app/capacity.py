@@ -23,6 +23,7 @@ from tornado.ioloop import IOLoop
 log = logging.getLogger("tinynet")
 
 SETTING = "tinynet_max_sessions"  # the Tornado application setting that carries the cap
+ON_CONNECT = "tinynet_build_on_connect"  # the setting: pages are built once connected
 RETRY_AFTER_S = 10
 FIRST_CONNECT_S = 10  # how long a page's session waits for its websocket at most
 BUSY_PAGE = f"""<!DOCTYPE html>
@@ -45,6 +46,15 @@ color:#222}}h1{{font-size:1.4em}}</style></head>
 TURN_S = 1.0
 _turns = asyncio.Lock()  # binds to the process's event loop when first waited on
 _last_built = [None, 0.0]  # the session this process built last, and until when to wait for it
+
+
+async def in_turn(build) -> None:
+    """Run ``build()`` (a session's playground, built once its page connected) when no other
+    session of this process is being built, then let its document go out before the next:
+    first come, first served, as for page requests."""
+    async with _turns:
+        build()
+        await asyncio.sleep(0.01)
 
 
 async def _connected(session, deadline: float) -> None:
@@ -70,19 +80,28 @@ def log_sessions() -> None:
     pn.state.on_session_destroyed(lambda context: log.info("session %s closed", context.id))
 
 
-def session_cap_settings(max_sessions: int) -> dict:
+def session_cap_settings(max_sessions: int, build_on_connect: bool = False) -> dict:
     """Keyword arguments for ``pn.serve`` that cap open sessions at ``max_sessions`` (0: none)
-    and keep a page's session until its websocket connects."""
+    and keep a page's session until its websocket connects, or (``build_on_connect``, see
+    ``app.main.create_app``) say that a page request only gets a "loading" page."""
     from .patches import wrap_page_handler
 
     wrap_page_handler(PageSessions)
-    return {SETTING: int(max_sessions)} if max_sessions else {}
+    settings = {SETTING: int(max_sessions)} if max_sessions else {}
+    if build_on_connect:
+        settings[ON_CONNECT] = True
+    return settings
 
 
 class PageSessions:
     """Mixed into the page handler: past the cap, the busy page instead of a new session; new
     sessions built one at a time, each page's websocket let in before the next is built; a
-    new session kept until its page's websocket connects."""
+    new session kept until its page's websocket connects.
+
+    When pages are built once connected (``--num-procs``), a page request builds only a
+    "loading" page, and its websocket may reach another process: neither the turn nor the
+    keeping applies (a page request waited TURN_S for a websocket that went elsewhere, one
+    arrival after another: 30 arriving at two processes waited up to 19 s)."""
 
     admitting = 0  # page requests of this process let in whose session is not built yet
 
@@ -98,6 +117,8 @@ class PageSessions:
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(BUSY_PAGE)
             return None
+        if self.settings.get(ON_CONNECT):
+            return await super().get(*args, **kwargs)
         PageSessions.admitting += 1
         try:
             async with _turns:  # first come, first served: see TURN_S
@@ -112,6 +133,8 @@ class PageSessions:
     async def get_session(self):
         session = await super().get_session()
         self._tn_session = session
+        if self.settings.get(ON_CONNECT):
+            return session
         session.block_expiration()
         loop = IOLoop.current()
         deadline = loop.time() + FIRST_CONNECT_S

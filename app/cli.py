@@ -38,13 +38,16 @@ STOP_WAIT_S = 4.0  # how long the parent of --num-procs waits for its workers to
 
 
 def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
-          max_sessions=0, **kwargs):
+          max_sessions=0, worker=False, **kwargs):
     """Serve the playground at http://address:port/. Returns the server (a thread if threaded).
 
     Only pages loaded from ``address:port``, ``localhost:port`` or one of ``origins`` (the
     host names a public deployment is reached by) may open the websocket. Past
     ``max_sessions`` open sessions (0: no cap) a new arrival gets a small "busy" page (503).
     Static files and pages are sent gzip-compressed to browsers that accept it.
+
+    ``worker``: one of several processes serving the port (``--num-procs``), each on a socket
+    of its own (SO_REUSEPORT), each page built in the process its websocket reached.
     """
     import panel as pn
 
@@ -56,8 +59,14 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     allowed = [f"localhost:{port}", *origins]
     if address not in ("0.0.0.0", "::"):
         allowed.append(f"{address}:{port}")
-    def page():  # with --num-procs, built in the process the page's websocket reaches
-        return create_app(build_on_connect=kwargs.get("num_procs", 1) != 1)
+    on_connect = worker  # built where the page's websocket went
+    if worker:
+        from .patches import bind_reusing_port
+
+        bind_reusing_port()
+
+    def page():
+        return create_app(build_on_connect=on_connect)
 
     return pn.serve(
         {"/": page}, port=port, address=address, show=show, threaded=threaded,
@@ -66,7 +75,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
         check_unused_sessions_milliseconds=SESSION_CHECK_MS,
         unused_session_lifetime_milliseconds=_session_lifetime_ms(),
         compress_response=True,  # a Tornado setting: gzip for text, JS, CSS and JSON
-        **session_cap_settings(max_sessions), **kwargs,
+        **session_cap_settings(max_sessions, on_connect), **kwargs,
     )
 
 
@@ -187,20 +196,37 @@ def main(argv=None):
         print("TINYNET_STOCK_PANEL=1: Panel and Bokeh as shipped, without app/patches.py",
               flush=True)
     show = not args.no_show
-    procs = {}
-    if args.num_procs != 1:
-        procs = {"num_procs": args.num_procs}
-        if show:  # each forked worker would open its own tab; the parent opens one instead
+    workers = 1 if args.num_procs == 1 else (args.num_procs or os.cpu_count() or 1)
+    if workers > 1:
+        if show:  # each worker would open its own tab; the parent opens one instead
             threading.Timer(2.0, webbrowser.open, [url]).start()
             show = False
         parent = os.getpid()
         os.register_at_fork(after_in_child=lambda: _follow_parent(parent))
     for sig in STOP_SIGNALS:  # until serving starts, and in the parent of --num-procs
         signal.signal(sig, _stop_parent)
-    # with --num-procs this returns in each forked worker; the parent stays inside, waiting
-    server = serve(port=args.port, address=args.address, show=show, start=False,
-                   origins=args.allow_websocket_origin, max_sessions=args.max_sessions, **procs)
-    run(server)
+    options = dict(port=args.port, address=args.address, start=False,
+                   origins=args.allow_websocket_origin, max_sessions=args.max_sessions)
+    if workers == 1:
+        run(serve(show=show, **options))
+        return 0
+    # --num-procs: forked workers, each listening on the port itself; the parent waits
+    for _ in range(workers):
+        if os.fork() == 0:
+            run(serve(show=False, worker=True, **options))
+            return 0
+    _wait_for_workers()
+    return 0
+
+
+def _wait_for_workers() -> None:
+    """The parent of --num-procs: wait while any worker runs (SIGTERM or Ctrl-C here stops
+    them all: ``_stop_parent``)."""
+    while True:
+        try:
+            os.wait()
+        except ChildProcessError:  # none left
+            return
 
 
 if __name__ == "__main__":

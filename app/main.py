@@ -11,6 +11,7 @@ import param
 
 from app import (
     a11y,
+    capacity,
     patches,
     urlstate,  # absolute: `panel serve app/main.py` runs this file as a script
 )
@@ -315,7 +316,11 @@ def create_app(build_on_connect: bool = False):
         patches.link_panel_locally(pn.state.curdoc)
         page = pn.Column(pn.pane.HTML(LOADING_PAGE, css_classes=["tn-loading"]),
                          sizing_mode="stretch_width")
-        pn.state.onload(lambda: setattr(page, "objects", [_playground(served)]))
+        async def build():
+            await capacity.in_turn(lambda: setattr(page, "objects", [_playground(served)]))
+
+        build.lock = True  # Panel runs it holding the session's document lock
+        pn.state.onload(build)
     patches.install_session()
     return page
 

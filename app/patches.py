@@ -75,6 +75,9 @@ PATCHES = {
                       "websocket (--num-procs: the other process) gets the local address of "
                       "Panel's stylesheets, as a page request sets it (correctness: offline, "
                       "14 stylesheet requests to Panel's CDN failed)",
+    "reuse_port": "bokeh.server.server.bind_sockets: each --num-procs worker binds the port "
+                  "itself with SO_REUSEPORT, so the kernel spreads connections over them (one "
+                  "shared socket woke the same worker for most: 26 of 31 sessions in one)",
     "page_handler": "bokeh.server.urls.per_app_patterns: the page handler answers 503 past "
                     "the session cap and keeps a page's session until its websocket connects "
                     "(correctness: a slow page's session was built twice, CDN links the second)",
@@ -97,7 +100,7 @@ PRIVATE_NAMES = (
     "apply_json_patch", "set_nodelay", "WSHandler", "Deserializer", "Serializer",
     "DocumentModelManager", "PropertyDescriptor", "panel.io.document", "panel.io.server",
     "bokeh.document.document", "resolve_stylesheet", "_template_variables", "bokeh.protocol",
-    "bokeh.core.serialization", "panel.links", "clone", "per_app_patterns",
+    "bokeh.core.serialization", "panel.links", "clone", "per_app_patterns", "bind_sockets",
 )
 
 
@@ -257,6 +260,23 @@ def link_panel_locally(doc) -> None:
     if "dist_url" not in variables:
         rel = pn.state.rel_path
         variables["dist_url"] = f"{rel}/{LOCAL_DIST}" if rel else LOCAL_DIST
+
+
+def bind_reusing_port() -> None:
+    """Make the Bokeh server of this process bind its port with SO_REUSEPORT (Linux): several
+    processes, each with a listening socket of its own on the same port, and the kernel hands
+    each new connection to one of them by its addresses. Bokeh's ``num_procs`` forks after
+    binding one socket, which every worker then waits on; Linux wakes the worker that waited
+    last, so one took most arrivals. Not a patch of Panel's behaviour otherwise; also in stock
+    mode (correctness of ``--num-procs``)."""
+    import bokeh.server.server as bokeh_server
+    from tornado import netutil
+
+    def bind_sockets(address, port):
+        sockets = netutil.bind_sockets(port=port, address=address, reuse_port=True)
+        return sockets, sockets[0].getsockname()[1]
+
+    bokeh_server.bind_sockets = bind_sockets
 
 
 # -- installing ---------------------------------------------------------------------------------

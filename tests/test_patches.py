@@ -351,6 +351,29 @@ def contract_quick_acks():
     assert ack.visible is False and got == [7]
 
 
+def contract_reuse_port():
+    """Bokeh's Server binds through its module's ``bind_sockets(address, port)``; patched, two
+    binds of one port both succeed (each worker its own socket), and Bokeh's own is kept."""
+    import bokeh.server.server as bokeh_server
+
+    # Panel puts a subclass of its own in the module's place: Bokeh's is in its bases
+    server = [c for c in bokeh_server.Server.__mro__
+              if c.__module__ == "bokeh.server.server" and c.__name__ == "Server"]
+    require(server and "bind_sockets(opts.address, opts.port)"
+            in inspect.getsource(server[0].__init__),
+            "bokeh.server.server.Server.__init__", "no longer binds via bind_sockets")
+    own = bokeh_server.bind_sockets
+    try:
+        patches.bind_reusing_port()
+        first, port = bokeh_server.bind_sockets("127.0.0.1", 0)
+        second, again = bokeh_server.bind_sockets("127.0.0.1", port)
+        assert again == port
+        for sock in first + second:
+            sock.close()
+    finally:
+        bokeh_server.bind_sockets = own
+
+
 def contract_page_handler():
     import panel.io.server  # noqa: F401
     from bokeh.server import urls

@@ -61,16 +61,21 @@ def test_with_two_processes_each_page_is_built_once_where_its_websocket_went(tmp
     assert "Traceback" not in text
 
 
-def test_num_procs_reaches_the_server_and_one_tab_opens(monkeypatch):
-    called, timers, forks = {}, [], []
-    monkeypatch.setattr(cli, "serve", lambda **kw: called.update(kw))
+def test_num_procs_forks_workers_that_each_serve_and_one_tab_opens(monkeypatch):
+    """--num-procs 2: the parent forks two workers, each serving the port on a socket of its
+    own (``worker=True``) and stopping with the parent; the parent waits and opens one tab."""
+    called, timers, forks, forked = [], [], [], []
+    monkeypatch.setattr(cli, "serve", lambda **kw: called.append(kw))
     monkeypatch.setattr(cli, "run", lambda server: None)
+    monkeypatch.setattr(cli, "_wait_for_workers", lambda: called.append("waited"))
     monkeypatch.setattr(cli.signal, "signal", lambda *a: None)  # not this test process's
     def register_at_fork(**hooks):  # cli.os is the os module: an import may register too
         code = getattr(hooks.get("after_in_child"), "__code__", None)
         forks.append(code is not None and "_follow_parent" in code.co_names)
 
     monkeypatch.setattr(cli.os, "register_at_fork", register_at_fork)
+    # as the parent: every fork returns a child's pid
+    monkeypatch.setattr(cli.os, "fork", lambda: forked.append(1) or 1000 + len(forked))
 
     class Timer:  # stands in for threading.Timer: records what would open the browser
         def __init__(self, delay, fn, args):
@@ -81,14 +86,19 @@ def test_num_procs_reaches_the_server_and_one_tab_opens(monkeypatch):
 
     monkeypatch.setattr(cli.threading, "Timer", Timer)
     cli.main(["--num-procs", "2", "--port", "8124"])
-    # the workers must not each open a tab: the parent opens one
-    assert called["num_procs"] == 2 and called["show"] is False
+    assert len(forked) == 2 and called == ["waited"]  # the parent serves nothing itself
     assert timers == [(cli.webbrowser.open, ["http://127.0.0.1:8124/"])]
     assert sum(forks) == 1  # the forked workers will stop with the parent
+    # as a worker: the first fork returns 0, and that process serves as a worker
+    forked.clear()
+    monkeypatch.setattr(cli.os, "fork", lambda: (forked.append(1), 0)[1])
+    cli.main(["--num-procs", "2", "--port", "8124", "--no-show"])
+    assert len(forked) == 1 and called[-1]["worker"] is True and called[-1]["show"] is False
     called.clear()
     cli.main(["--no-show"])
-    assert "num_procs" not in called  # one process: Panel's own path, unchanged
-    assert called["max_sessions"] == cli.MAX_SESSIONS and sum(forks) == 1
+    assert len(called) == 1 and "worker" not in called[0]  # one process: no fork, no worker
+    called = called[0]
+    assert called["max_sessions"] == cli.MAX_SESSIONS and sum(forks) == 2  # not a third
 
 
 def holders(target) -> str:
