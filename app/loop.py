@@ -11,9 +11,13 @@ All sessions of a server process share one thread, so the loops also share its t
 tick's cost is measured, and while n sessions train, each ticks at most every
 n x (mean tick cost) / ``UTILISATION`` (never faster than ``PERIOD_MS``, never slower than
 ``MAX_PERIOD_MS``). Under load every session gets fewer, larger steps at the same epochs per
-second, and half the thread stays free for clicks and slider moves (ticks come in clumps, so
-a person's slider step still waits behind several: with 20 sessions training, 0.75 gave a
-real browser's slider p50 98 ms and 0.5 gave 30-43 ms; benchmarks/load.py --browser-check).
+second, and the rest of the thread stays free for clicks and slider moves (ticks come in
+clumps, so a person's slider step still waits behind several: with 20 sessions training, 0.75
+gave a real browser's slider p50 98 ms and 0.5 gave 30-43 ms; benchmarks/load.py
+--browser-check). Once the page's acknowledgements stopped taking Panel's slow path (16 % of
+the thread at 15 sessions, patches.quick_acks), 0.6 gave the same slider figures as 0.5 in
+the same session (20 training: p50 19 vs 21 ms, p95 25-28 vs 30 ms) and 15 sessions 17.1
+updates/s each instead of 13.3.
 
 A full tick redraws every view (~5 ms of server time); a light tick only the loss curve and
 the readouts (~1 ms; both measured with py-spy on a server with 20 sessions training). While
@@ -37,7 +41,7 @@ PERIOD_MS = 25  # ~40 updates a second; faster training takes more epochs per ti
 IN_FLIGHT = 6  # drawn ticks the page may be behind before the loop stops drawing
 ACK_TIMEOUT_S = 1.0  # draw anyway if the page has said nothing for this long (e.g. no browser)
 ACK_EVERY = 2  # the page acknowledges every second beacon: half the messages, same back-pressure
-UTILISATION = 0.5  # the share of the process's thread the Train loops may take together
+UTILISATION = 0.6  # the share of the process's thread the Train loops may take together
 MAX_PERIOD_MS = 500
 FULL_SHARE = 0.5  # under load, the part of the share that full ticks may take together
 MIN_FULL_HZ = 2.0  # under load, every view still redraws at least this often
