@@ -316,10 +316,11 @@ def create_app(build_on_connect: bool = False):
         patches.link_panel_locally(pn.state.curdoc)
         page = pn.Column(pn.pane.HTML(LOADING_PAGE, css_classes=["tn-loading"]),
                          sizing_mode="stretch_width")
+
+        @pn.io.with_lock  # run holding the session's document lock
         async def build():
             await capacity.in_turn(lambda: setattr(page, "objects", [_playground(served)]))
 
-        build.lock = True  # Panel runs it holding the session's document lock
         pn.state.onload(build)
     patches.install_session()
     return page
