@@ -4,6 +4,7 @@ Serve it with ``tinynet-playground`` (app/cli.py) or ``panel serve app/main.py``
 """
 import logging
 import time
+from functools import cached_property
 from urllib.parse import urlencode
 
 import panel as pn
@@ -66,26 +67,11 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.readouts = Readouts(state=s)
         self.loss_plot = LossPlot(state=s)
         self.controls = Controls(state=s)
-        self.settings = Settings(state=s)
         self.sliders = WeightSliders(state=s)
         self.challenge = Challenge(state=s)
-        self.tables = Tables(state=s)
-        self.export = ExportView(state=s)
         self.why = WhyPanel(state=s)
         self.header = Header(state=s)
         self.a11y = Accessibility(state=s)
-        # Further down the page: built when first wanted (app/views/lazy.py)
-        self.lazy = {
-            "graph": Lazy("graph", "the computation graph", lambda: BackpropView(state=s), 640),
-            "diagram": Lazy("diagram", "the network diagram", lambda: NetworkDiagram(state=s),
-                            420),
-            "landscape": Lazy("landscape", "the loss landscape", self._build_landscape, 480),
-            "race": Lazy("race", "the race", lambda: RaceView(race=self.race), 420),
-            "lottery": Lazy("lottery", "the init lottery", lambda: LotteryView(state=s), 520),
-        }
-        # one Train loop per app, created stopped: served, a session callback; in a notebook,
-        # a task on the kernel's event loop once Train is pressed
-        self.loop = TrainLoop(self.state, self.race) if loop else None
 
         def note(text):
             return pn.pane.Markdown(text, css_classes=["tn-why"], sizing_mode="stretch_width")
@@ -98,7 +84,29 @@ class PlaygroundApp(pn.viewable.Viewer):
             return pn.pane.HTML(f"<h2>{title}</h2>", css_classes=["tn-section"],
                                 sizing_mode="stretch_width")
 
+        # Further down the page, and in the folded cards: built when first wanted
+        # (app/views/lazy.py); each is its part of the page, a column of CSS class tn-block-<name>
+        self.lazy = {
+            "tables": Lazy("tables", "the tables", lambda: Tables(state=s), 330),
+            "graph": Lazy("graph", "the computation graph", lambda: BackpropView(state=s), 640,
+                          above=[section("Backpropagation, step by step"), note(BACKPROP)]),
+            "diagram": Lazy("diagram", "the network diagram", lambda: NetworkDiagram(state=s),
+                            520, above=[section("Inside the network")], below=[note(GRADIENTS)]),
+            "landscape": Lazy("landscape", "the loss landscape", self._build_landscape, 480),
+            "race": Lazy("race", "the race", lambda: RaceView(race=self.race), 420,
+                         above=[section("One neuron against two"), note(RACE)]),
+            "lottery": Lazy("lottery", "the init lottery", lambda: LotteryView(state=s), 520,
+                            above=[section("The init lottery")]),
+        }
+        # one Train loop per app, created stopped: served, a session callback; in a notebook,
+        # a task on the kernel's event loop once Train is pressed
+        self.loop = TrainLoop(self.state, self.race) if loop else None
+
         def block(name, *objects, **kwargs):
+            if len(objects) == 1:  # the part itself, marked: no column around it
+                part = pn.panel(objects[0])
+                part.css_classes = [*part.css_classes, f"tn-block-{name}"]
+                return part
             return pn.Column(*objects, css_classes=[f"tn-block-{name}"], margin=0,
                              **{"sizing_mode": "stretch_width", **kwargs})
 
@@ -106,9 +114,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.blocks = {
             "controls": block("controls", hidden_heading("Controls"), self.controls, self.a11y),
             "settings": block("settings", lazy_card(
-                self.settings, "optimizer · activation · start · data", "tn-settings-card")),
+                lambda: self.settings, "optimizer · activation · start · data",
+                "tn-settings-card")),
             "export": block("export", lazy_card(
-                self.export, "export · load weights", "tn-export-card")),
+                lambda: self.export, "export · load weights", "tn-export-card")),
             "sliders": block("sliders", pn.pane.HTML(
                 '<span class="tn-label">weights</span> <span class="tn-hint">▶/◀ which way the '
                 "next step pushes each weight; the red tick on the track is where it will "
@@ -118,15 +127,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             "loss": block("loss", self.loss_plot, self.a11y.loss_text),
             "why": block("why", self.why),
             "challenge": block("challenge", self.challenge),
-            "tables": block("tables", self.tables),
-            "graph": block("graph", section("Backpropagation, step by step"), note(BACKPROP),
-                           self.lazy["graph"]),
-            "diagram": block("diagram", section("Inside the network"),
-                             self.lazy["diagram"], note(GRADIENTS)),
-            "landscape": block("landscape", self.lazy["landscape"]),
-            "race": block("race", section("One neuron against two"), note(RACE),
-                          self.lazy["race"]),
-            "lottery": block("lottery", section("The init lottery"), self.lazy["lottery"]),
+            **{name: part.__panel__() for name, part in self.lazy.items()},
         }
         self.lessons = LessonView(state=s, parts=list(self.blocks), show=self.show)
         self.lessons.param.watch(self._lesson_changed, "number")
@@ -156,6 +157,18 @@ class PlaygroundApp(pn.viewable.Viewer):
         )
 
     # the views built when first wanted; asking for one here builds it
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings(state=self.state)
+
+    @cached_property
+    def export(self) -> ExportView:
+        return ExportView(state=self.state)
+
+    @property
+    def tables(self) -> Tables:
+        return self.lazy["tables"].open()
+
     @property
     def backprop(self) -> BackpropView:
         return self.lazy["graph"].open()

@@ -1,13 +1,16 @@
 """Parts of the page built the first time they are wanted, so a new session costs little.
 
 A learner who opens the page sees the controls, the sliders, the fit and the loss; the parts
-further down (the computation graph, the diagram, the landscape, the race, the lottery) and
-the folded cards are built only when wanted: scrolled near (the page script presses the
-placeholder's button when it comes within a screen of the viewport, see app/a11y.py), opened
-with that button by keyboard or screen reader, shown by a lesson or a teacher's link, or
-asked for by the server (a link that names what the graph explains). A part not yet built
-costs its session nothing, while training too: its view does not exist yet. Once built it is
-the same live view as ever, drawn from the session as it is then.
+further down (the tables, the computation graph, the diagram, the landscape, the race, the
+lottery) and the folded cards are built only when wanted: scrolled near (the page script
+presses the placeholder's button when it comes within LAZY_MARGIN of the viewport, see
+app/a11y.py), opened with that button by keyboard or screen reader, shown by a lesson or a
+teacher's link, or asked for by the server (a link that names what the graph explains). A part
+not yet built costs its session nothing, while training too: its view does not exist yet. Once
+built it is the same live view as ever, drawn from the session as it is then.
+
+A placeholder is two models (the part's column and the button in it), so that the parts below
+the first screen cost a new page 14 models, not the 38 their headings, notes and wrappers were.
 """
 from typing import Callable
 
@@ -16,29 +19,30 @@ import param
 
 
 class Lazy(pn.viewable.Viewer):
-    """A placeholder of the part's height holding a button; ``open()`` builds the part in
-    its place (once) and returns it."""
+    """A part of the page (its column, CSS class ``tn-block-<name>``): until ``open()``, a
+    button in a column of the part's height; then the part's ``above`` objects, its view
+    (built once, by ``build``) and its ``below`` objects. ``open()`` returns the view."""
 
     built = param.Boolean(False, doc="Whether the part has been built.")
 
     def __init__(self, name: str, title: str, build: Callable[[], object], height: int,
-                 **params):
+                 above=(), below=(), **params):
         super().__init__(**params)
         self._make = build
+        self._around = (list(above), list(below))
         self.view = None
-        self._button = pn.widgets.Button(
-            label=f"Show {title}", color="light", css_classes=["tn-lazy", f"tn-lazy-{name}"],
-            description=f"Builds {title} here; it is also built when scrolled into view.",
-            margin=(10, 10))
-        self._button.on_click(lambda event: self.open())
-        self._layout = pn.Column(self._button, min_height=height, sizing_mode="stretch_width",
-                                 margin=0, css_classes=["tn-lazy-part"])
+        button = pn.widgets.Button(label=f"Show {title}", color="light", margin=(10, 10),
+                                   css_classes=["tn-lazy", f"tn-lazy-{name}"])
+        button.on_click(lambda event: self.open())
+        self._layout = pn.Column(button, min_height=height, sizing_mode="stretch_width",
+                                 margin=0, css_classes=[f"tn-block-{name}", "tn-lazy-part"])
 
     def open(self):
         """Build the part if it is not built yet; returns its view."""
         if self.view is None:
             self.view = self._make()
-            self._layout.param.update(objects=[self.view], min_height=None)
+            above, below = self._around
+            self._layout.param.update(objects=[*above, self.view, *below], min_height=None)
             self.built = True
         return self.view
 
@@ -46,15 +50,16 @@ class Lazy(pn.viewable.Viewer):
         return self._layout
 
 
-def lazy_card(view, title: str, css_class: str) -> pn.Card:
-    """A folded card whose content (``view``, already made) is laid out when first unfolded:
-    a folded card's widgets would otherwise be sent to every page that never opens it."""
+def lazy_card(build: Callable[[], object], title: str, css_class: str) -> pn.Card:
+    """A folded card whose content is built (``build()``) and laid out when first unfolded:
+    a folded card's widgets would otherwise be made, and sent, for every page that never
+    opens it."""
     card = pn.Card(title=title, collapsed=True, sizing_mode="stretch_width",
                    css_classes=[css_class], margin=(6, 10))
 
     def unfold(event):
         if not event.new and not card.objects:
-            card.objects = [view]
+            card.objects = [build()]
 
     card.param.watch(unfold, "collapsed")
     return card

@@ -34,6 +34,7 @@ def test_raising_the_learning_rate_to_10_in_many_steps_while_training(playground
     assert all(math.isfinite(w) and abs(w) < 1e3 for w in weights), weights
     shown = playground.text(".tn-loss").split()[-1]
     assert len(shown) <= 10 and math.isfinite(float(shown)), shown
+    playground.reach("tables")  # scrolled down to them: built then (app/views/lazy.py)
     for css in (".tn-forward-table", ".tn-loss-table", ".tn-gradient-table"):
         cells = page.locator(f"{css} td").all_inner_texts()
         assert cells and max(map(len, cells)) <= 11, (css, cells)
