@@ -50,11 +50,16 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     of its own (SO_REUSEPORT), each page built in the process its websocket reached.
     """
     import panel as pn
+    from bokeh.settings import settings
 
     from .capacity import log_sessions, session_cap_settings
     from .main import create_app
 
     log_sessions()
+    # Bokeh checks every new session's document for mistakes in how it is put together
+    # (~16 ms of ~250 per session, measured); a test checks the whole page once instead
+    # (tests/test_lazy.py::test_the_whole_page_passes_bokehs_checks)
+    settings.perform_document_validation.set_value(False)
 
     allowed = [f"localhost:{port}", *origins]
     if address not in ("0.0.0.0", "::"):

@@ -67,9 +67,10 @@ def point_tooltips(hidden: int) -> list[tuple[str, str]]:
             *[(f"neuron {j}: w₂·σ(w₁x+b₁)", f"@share_{j}{{custom}}") for j in range(1, hidden + 1)]]
 
 
-def _point_formatters(hidden: int) -> dict:
+def _point_formatters(hidden: int, number) -> dict:
+    """Every column of ``point_tooltips`` written by one ``number_hover`` model."""
     columns = ["@x", "@y_exact", "@y_hat_exact", *[f"@share_{j}" for j in range(1, hidden + 1)]]
-    return {c: number_hover() for c in columns}
+    return dict.fromkeys(columns, number)
 
 
 def fit_figure(sources: dict[str, ColumnDataSource], **size):
@@ -90,11 +91,12 @@ def fit_figure(sources: dict[str, ColumnDataSource], **size):
                      legend_label="prediction ŷ(x)", **top)
     marks = fig.scatter("x", "y_hat", source=sources["points"], size=14, fill_color=None,
                         line_color=PREDICTION, line_width=2, legend_label="ŷ at each point", **top)
+    number = number_hover()  # one model writes every number of both hovers but the curve's x
     fig.add_tools(HoverTool(renderers=[curve], mode="vline", tooltips=[
         ("x", "@x{custom}"), ("ŷ", "@y{custom}")],
-        formatters={"@x": number_hover(4), "@y": number_hover()}))
+        formatters={"@x": number_hover(4), "@y": number}))
     fig.add_tools(HoverTool(renderers=[marks], tooltips=point_tooltips(1),
-                            formatters=_point_formatters(1), name="fit_point_hover"))
+                            formatters=_point_formatters(1, number), name="fit_point_hover"))
     data = fig.scatter("x", "y", source=sources["data"], size=12, color=INK,
                        legend_label="data y (drag me)")
     legend = fig.legend[0]
@@ -144,8 +146,9 @@ class FitPlot(View):
             self._shown = (grid[0], grid[-1], s.net.hidden)
             self._curve.data = new["curve"]
             self._parts.data = new["parts"]
+            number = self._point_hover.formatters["@x"]
             self._point_hover.update(tooltips=point_tooltips(s.net.hidden),
-                                     formatters=_point_formatters(s.net.hidden))
+                                     formatters=_point_formatters(s.net.hidden, number))
         else:  # the same x: send only the new predictions
             self._curve.data["y"] = new["curve"]["y"]
             self._parts.data["ys"] = new["parts"]["ys"]

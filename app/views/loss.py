@@ -37,8 +37,10 @@ class Readouts(View):
 def loss_figure(source: ColumnDataSource, **size):
     """The loss history on a log axis, with the 1/12 floor (returned: its line and label);
     the page and the exports both draw it here."""
+    # no tools but the hover: without a toolbar a pan or zoom could not be undone
     fig = figure(y_axis_type="log", title="Loss while training (log scale)",
-                 x_axis_label="epoch", y_axis_label="mean loss", toolbar_location=None, **size)
+                 x_axis_label="epoch", y_axis_label="mean loss", toolbar_location=None,
+                 tools="", **size)
     line = fig.line("epoch", "loss", source=source, line_width=2, line_color=PREDICTION)
     fig.add_tools(HoverTool(renderers=[line], mode="vline", tooltips=[
         ("epoch", "@epoch"), ("loss", "@loss{custom}")], formatters={"@loss": number_hover()}))

@@ -45,6 +45,7 @@ class WeightSliders(View):
         self._sliders: dict[str, FloatSlider] = {}
         self._nudges: dict[str, HTML] = {}
         self._rows: dict[str, pn.Row] = {}
+        self._format = CustomJSTickFormatter(code=number_js(3))  # one for every slider
         self._layout = pn.Column(css_classes=["tn-weights"], sizing_mode="stretch_width",
                                  margin=(0, 5))
         self._values_throttle = Throttle(hz=SLIDER_HZ)
@@ -57,7 +58,7 @@ class WeightSliders(View):
         if slot not in self._rows:
             slider = FloatSlider(
                 start=-self.span, end=self.span, step=0.01, value=0.0, sizing_mode="stretch_width",
-                format=CustomJSTickFormatter(code=number_js(3)), tooltips=False,
+                format=self._format, tooltips=False,
                 css_classes=["tn-weight", f"tn-weight-{slot}"], stylesheets=[GHOST_CSS])
             slider.param.watch(lambda event: self._on_drag(slot, event.new), "value")
             self._sliders[slot] = slider
