@@ -7,7 +7,18 @@ validation; an edit it refuses is undone on the plot and the reason shown.
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, PointDrawTool
+from bokeh.core.properties import field
+from bokeh.models import (
+    ColumnDataSource,
+    HoverTool,
+    Legend,
+    LegendItem,
+    Line,
+    MultiLine,
+    PointDrawTool,
+    Scatter,
+    Segment,
+)
 from bokeh.plotting import figure
 
 import tinynet
@@ -78,36 +89,43 @@ def fit_figure(sources: dict[str, ColumnDataSource], **size):
     figure and the data's renderer. The page and the exports both draw it here."""
     fig = figure(title="What the network predicts", x_axis_label="x", y_axis_label="y",
                  toolbar_location=None, tools="", y_range=Y_RANGE, **size)
+    # Each glyph is added as one model: figure's glyph methods add a faded and a muted copy of
+    # every glyph (two more models each, ~2 ms a session) for selections and muting, which
+    # Bokeh derives in the browser when they are wanted ("auto").
     # What moves with the weights sits on Bokeh's overlay layer: when only it changes
     # (every slider step and training tick) the overlay repaints alone, and the axes, grid,
     # legend and data on the layer under it (most of the ~8 ms a full repaint costs) stay.
     # The overlay is not clipped to the frame, so its y values pass through in_frame.
     top = {"level": "overlay"}
-    fig.multi_line("xs", "ys", source=sources["parts"], line_color="color", line_width=2,
-                   line_alpha=0.35, line_dash="dashed", legend_field="label", **top)
-    fig.segment("x", "y", "x", "y_hat", source=sources["points"], line_color=ERROR,
-                line_width=2, line_alpha=0.7, legend_label="error ŷ − y", **top)
-    curve = fig.line("x", "y", source=sources["curve"], line_color=PREDICTION, line_width=3,
-                     legend_label="prediction ŷ(x)", **top)
-    marks = fig.scatter("x", "y_hat", source=sources["points"], size=14, fill_color=None,
-                        line_color=PREDICTION, line_width=2, legend_label="ŷ at each point", **top)
+    parts = fig.add_glyph(sources["parts"], MultiLine(
+        xs="xs", ys="ys", line_color="color", line_width=2, line_alpha=0.35,
+        line_dash="dashed"), **top)
+    errors = fig.add_glyph(sources["points"], Segment(
+        x0="x", y0="y", x1="x", y1="y_hat", line_color=ERROR, line_width=2, line_alpha=0.7),
+        **top)
+    curve = fig.add_glyph(sources["curve"], Line(
+        x="x", y="y", line_color=PREDICTION, line_width=3), **top)
+    marks = fig.add_glyph(sources["points"], Scatter(
+        x="x", y="y_hat", size=14, fill_color=None, line_color=PREDICTION, line_width=2), **top)
     number = number_hover()  # one model writes every number of both hovers but the curve's x
     fig.add_tools(HoverTool(renderers=[curve], mode="vline", tooltips=[
         ("x", "@x{custom}"), ("ŷ", "@y{custom}")],
         formatters={"@x": number_hover(4), "@y": number}))
     fig.add_tools(HoverTool(renderers=[marks], tooltips=point_tooltips(1),
                             formatters=_point_formatters(1, number), name="fit_point_hover"))
-    data = fig.scatter("x", "y", source=sources["data"], size=12, color=INK,
-                       legend_label="data y (drag me)")
-    legend = fig.legend[0]
-    legend.orientation = "horizontal"
-    legend.ncols = 2  # two columns, as many rows as items: it fits a phone-wide plot
-    legend.label_text_font_size = "9pt"
-    legend.spacing, legend.padding, legend.margin = 6, 2, 2
-    legend.border_line_alpha = 0
-    # On the overlay level with the curves it shows: an overlay-only repaint (every step)
-    # cleared the glyphs of a legend drawn on the level below, leaving only its text.
-    legend.level = "overlay"
+    data = fig.add_glyph(sources["data"], Scatter(
+        x="x", y="y", size=12, fill_color=INK, line_color=INK))
+    legend = Legend(items=[
+        LegendItem(label=field("label"), renderers=[parts]),
+        LegendItem(label="error ŷ − y", renderers=[errors]),
+        LegendItem(label="prediction ŷ(x)", renderers=[curve]),
+        LegendItem(label="ŷ at each point", renderers=[marks]),
+        LegendItem(label="data y (drag me)", renderers=[data]),
+    ], orientation="horizontal", ncols=2,  # two columns: it fits a phone-wide plot
+        label_text_font_size="9pt", spacing=6, padding=2, margin=2, border_line_alpha=0,
+        # on the overlay level with the curves it shows: an overlay-only repaint (every
+        # step) cleared the glyphs of a legend drawn on the level below, leaving its text
+        level="overlay")
     fig.add_layout(legend, "below")  # outside the plot, so it never hides the data
     return fig, data
 
