@@ -86,18 +86,25 @@ class PlaygroundApp(pn.viewable.Viewer):
 
         # Further down the page, and in the folded cards: built when first wanted
         # (app/views/lazy.py); each is its part of the page, a column of CSS class tn-block-<name>
+        # (a short label: a button's text does not wrap, and a phone is 390 px wide)
+        below = Lazy("below", "the rest of the page", self._build_below, 640,
+                     css_class="tn-below")  # not a part of its own: it holds parts
         self.lazy = {
-            "tables": Lazy("tables", "the tables", lambda: Tables(state=s), 330),
+            "tables": Lazy("tables", "the tables", lambda: Tables(state=s), 330, within=below),
             "graph": Lazy("graph", "the computation graph", lambda: BackpropView(state=s), 640,
-                          above=[section("Backpropagation, step by step"), note(BACKPROP)]),
+                          above=[section("Backpropagation, step by step"), note(BACKPROP)],
+                          within=below),
             "diagram": Lazy("diagram", "the network diagram", lambda: NetworkDiagram(state=s),
-                            520, above=[section("Inside the network")], below=[note(GRADIENTS)]),
-            "landscape": Lazy("landscape", "the loss landscape", self._build_landscape, 480),
+                            520, above=[section("Inside the network")], below=[note(GRADIENTS)],
+                            within=below),
+            "landscape": Lazy("landscape", "the loss landscape", self._build_landscape, 480,
+                              within=below),
             "race": Lazy("race", "the race", lambda: RaceView(race=self.race), 420,
-                         above=[section("One neuron against two"), note(RACE)]),
+                         above=[section("One neuron against two"), note(RACE)], within=below),
             "lottery": Lazy("lottery", "the init lottery", lambda: LotteryView(state=s), 520,
-                            above=[section("The init lottery")]),
+                            above=[section("The init lottery")], within=below),
         }
+        self.below = below
         # one Train loop per app, created stopped: served, a session callback; in a notebook,
         # a task on the kernel's event loop once Train is pressed
         self.loop = TrainLoop(self.state, self.race) if loop else None
@@ -146,12 +153,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             self.header,
             self.lessons,
             pn.Row(sidebar, main, sizing_mode="stretch_width", css_classes=["tn-cols"]),
-            b["tables"],
-            b["graph"],
-            pn.Row(b["diagram"], b["landscape"], sizing_mode="stretch_width",
-                   css_classes=["tn-cols"]),
-            b["race"],
-            b["lottery"],
+            below,
             *([self.loop] if self.loop is not None else []),  # its hidden acknowledgement widgets
             sizing_mode="stretch_width", css_classes=["tn-page"],
         )
@@ -164,6 +166,13 @@ class PlaygroundApp(pn.viewable.Viewer):
     @cached_property
     def export(self) -> ExportView:
         return ExportView(state=self.state)
+
+    def _build_below(self):
+        b = self.blocks
+        return pn.Column(b["tables"], b["graph"],
+                         pn.Row(b["diagram"], b["landscape"], sizing_mode="stretch_width",
+                                css_classes=["tn-cols"]),
+                         b["race"], b["lottery"], sizing_mode="stretch_width", margin=0)
 
     @property
     def tables(self) -> Tables:
@@ -210,6 +219,8 @@ class PlaygroundApp(pn.viewable.Viewer):
             part.visible = names is None or name in names
             if names is not None and name in names and name in self.lazy:
                 self.lazy[name].open()
+        # the parts below the first screen: their placeholder only while one of them is shown
+        self.below.__panel__().visible = names is None or bool(names & set(self.lazy))
 
     def show_only(self, names) -> None:
         """A teacher's link: only these parts (every part for None), kept in the URL."""

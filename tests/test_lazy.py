@@ -2,6 +2,7 @@
 none of them, its first document is smaller for it, and a part built late shows the session as
 it is then and stays live."""
 import numpy as np
+import panel as pn
 import pytest
 from bokeh.document import Document
 
@@ -108,3 +109,19 @@ def test_the_whole_page_passes_bokehs_checks():
     warned = [(w.name, doc.get_model_by_id(w.extra.split("'")[1]).css_classes)
               for w in issues.warning]
     assert warned in ([], [("EMPTY_LAYOUT", ["tn-lesson-box"])]), warned
+
+
+def test_the_parts_below_the_first_screen_wait_in_one_placeholder():
+    app = PlaygroundApp(loop=False)
+    below = app.below.__panel__()
+    assert [type(m).__name__ for m in below.objects] == ["Button"]  # nothing else yet
+    assert not app.below.built
+    app.lazy["race"].open()  # a part of it wanted: the rest of the page comes with it
+    assert app.below.built and below.visible
+    assert app.blocks["race"] in list(below.objects[0].select(pn.Column))
+    assert not app.lazy["tables"].built  # its neighbours stay placeholders until wanted
+    focused = PlaygroundApp(loop=False)
+    focused.show(["fit", "loss"])  # a teacher's link without the lower parts
+    assert not focused.below.__panel__().visible and not focused.below.built
+    focused.show(None)
+    assert focused.below.__panel__().visible

@@ -3,8 +3,6 @@
 Panel puts a pane's css_classes on a shadow host and its text in the shadow root under it, so
 innerText on the host is ''; and a named Bokeh data source is read from the page's document.
 """
-from playwright.sync_api import Error as PlaywrightError
-
 # Walks open shadow roots (skipping <style>/<script>); call as ``locator.evaluate(DEEP_TEXT_JS)``.
 DEEP_TEXT_JS = """
 (el) => {
@@ -45,23 +43,29 @@ def source_data(page, name: str) -> dict | None:
 
 
 def reach(page, *parts: str, timeout: float = 30.0) -> None:
-    """Scroll to these parts of the page (``graph``, ``diagram``, ``landscape``, ``race``,
-    ``lottery``) as a person does, and wait until each is built (app/views/lazy.py: a part is
-    built when it comes near the viewport, and its placeholder button goes)."""
+    """Scroll to these parts of the page (``tables``, ``graph``, ``diagram``, ``landscape``,
+    ``race``, ``lottery``) as a person does, and wait until each is built (app/views/lazy.py: a
+    part is built when it comes near the viewport, its placeholder's button pressed by the
+    page's script; the parts sit in the placeholder of everything below the first screen,
+    built the same way first). A part built is marked ``tn-built``."""
     for name in parts:
-        placeholder = page.locator(f".tn-lazy-{name}")
-        try:
-            if placeholder.count():
-                placeholder.first.scroll_into_view_if_needed(timeout=5000)
-        except PlaywrightError:  # built meanwhile (it was near enough already): gone
-            pass
-        page.wait_for_function(
-            """(cls) => {
-                const find = (root) => {
-                  if (root.querySelector('.' + cls)) return true;
-                  for (const el of root.querySelectorAll('*'))
-                    if (el.shadowRoot && find(el.shadowRoot)) return true;
-                  return false;
-                };
-                return !find(document);
-            }""", arg=f"tn-lazy-{name}", timeout=timeout * 1000)
+        page.wait_for_function(REACH_JS, arg=name, timeout=timeout * 1000, polling=100)
+
+
+# One poll of ``reach``: true once the part is built, else scroll its placeholder (or, while the
+# rest of the page is not built yet, that one's) into view.
+REACH_JS = """
+(name) => {
+  const find = (root, css) => {
+    const hit = root.querySelector(css);
+    if (hit) return hit;
+    for (const el of root.querySelectorAll('*'))
+      if (el.shadowRoot) { const deep = find(el.shadowRoot, css); if (deep) return deep; }
+    return null;
+  };
+  if (find(document, `.tn-block-${name}.tn-built`)) return true;
+  const placeholder = find(document, `.tn-lazy-${name}`) || find(document, '.tn-lazy-below');
+  if (placeholder) placeholder.scrollIntoView({block: 'center'});
+  return false;
+}
+"""

@@ -178,7 +178,10 @@ class Session:
         """What scrolling a lazily built part into view does (app/views/lazy.py): press its
         placeholder's button, then read until the part arrives, holding a model of CSS class
         ``wanted`` (later ``click``s find its models). Before ``read_forever``."""
-        await self.click(f"tn-lazy-{name}")
+        placeholder = f"tn-lazy-{name}"
+        if find_models([self.doc, *self.parts], (placeholder,)).get(placeholder) is None:
+            await self.open_part("below", placeholder)  # the rest of the page, first
+        await self.click(placeholder)
         while True:
             header, _, raw = await asyncio.wait_for(self.receive(), 120)
             if header["msgtype"] == "PATCH-DOC" and f'"{wanted}"' in raw:

@@ -9,8 +9,10 @@ teacher's link, or asked for by the server (a link that names what the graph exp
 not yet built costs its session nothing, while training too: its view does not exist yet. Once
 built it is the same live view as ever, drawn from the session as it is then.
 
-A placeholder is two models (the part's column and the button in it), so that the parts below
-the first screen cost a new page 14 models, not the 38 their headings, notes and wrappers were.
+A placeholder is two models (the part's column and the button in it). The parts below the
+first screen sit in one such placeholder (``below``: built when the learner scrolls near the
+end of the first screen), each of them a placeholder again: a new page holds 2 models for
+them, not the 38 their headings, notes and wrappers were.
 """
 from typing import Callable
 
@@ -19,30 +21,38 @@ import param
 
 
 class Lazy(pn.viewable.Viewer):
-    """A part of the page (its column, CSS class ``tn-block-<name>``): until ``open()``, a
+    """A part of the page (its column, CSS class ``css_class``, by default ``tn-block-<name>``:
+    what a lesson or a teacher's link shows or hides by name): until ``open()``, a
     button in a column of the part's height; then the part's ``above`` objects, its view
-    (built once, by ``build``) and its ``below`` objects. ``open()`` returns the view."""
+    (built once, by ``build``) and its ``below`` objects. ``open()`` returns the view; a part
+    ``within`` another is built with it."""
 
     built = param.Boolean(False, doc="Whether the part has been built.")
 
     def __init__(self, name: str, title: str, build: Callable[[], object], height: int,
-                 above=(), below=(), **params):
+                 above=(), below=(), within: "Lazy | None" = None, css_class: str = "",
+                 **params):
         super().__init__(**params)
         self._make = build
+        self._within = within
         self._around = (list(above), list(below))
         self.view = None
         button = pn.widgets.Button(label=f"Show {title}", color="light", margin=(10, 10),
                                    css_classes=["tn-lazy", f"tn-lazy-{name}"])
         button.on_click(lambda event: self.open())
         self._layout = pn.Column(button, min_height=height, sizing_mode="stretch_width",
-                                 margin=0, css_classes=[f"tn-block-{name}", "tn-lazy-part"])
+                                 margin=0,
+                                 css_classes=[css_class or f"tn-block-{name}", "tn-lazy-part"])
 
     def open(self):
         """Build the part if it is not built yet; returns its view."""
         if self.view is None:
+            if self._within is not None:
+                self._within.open()
             self.view = self._make()
             above, below = self._around
-            self._layout.param.update(objects=[*above, self.view, *below], min_height=None)
+            self._layout.param.update(objects=[*above, self.view, *below], min_height=None,
+                                      css_classes=[*self._layout.css_classes, "tn-built"])
             self.built = True
         return self.view
 

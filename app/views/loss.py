@@ -1,7 +1,7 @@
 """Loss: the readouts (mean loss, epoch) and the loss-vs-epoch plot on a log axis."""
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, Label, LabelSet, Span
+from bokeh.models import ColumnDataSource, HoverTool, Label, LabelSet, Line, Span, VSpan
 from bokeh.plotting import figure
 
 import tinynet
@@ -41,7 +41,9 @@ def loss_figure(source: ColumnDataSource, **size):
     fig = figure(y_axis_type="log", title="Loss while training (log scale)",
                  x_axis_label="epoch", y_axis_label="mean loss", toolbar_location=None,
                  tools="", **size)
-    line = fig.line("epoch", "loss", source=source, line_width=2, line_color=PREDICTION)
+    # one model per glyph (figure's glyph methods add a faded and a muted copy of each)
+    line = fig.add_glyph(source, Line(x="epoch", y="loss", line_width=2,
+                                      line_color=PREDICTION))
     fig.add_tools(HoverTool(renderers=[line], mode="vline", tooltips=[
         ("epoch", "@epoch"), ("loss", "@loss{custom}")], formatters={"@loss": number_hover()}))
     floor = Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width", line_color=ERROR,
@@ -82,8 +84,8 @@ class LossPlot(View):
         fig, self._floor = loss_figure(self._source, height=380, sizing_mode="stretch_width")
         # where the learner changed something that restarts the curve (weights, data, optimizer)
         self._marks = ColumnDataSource({"epoch": [], "label": []}, name="loss_marks")
-        fig.vspan("epoch", source=self._marks, line_color="#888888", line_dash="dotted",
-                  line_width=1.5)
+        fig.add_glyph(self._marks, VSpan(x="epoch", line_color="#888888", line_dash="dotted",
+                                         line_width=1.5))
         fig.add_layout(LabelSet(x="epoch", y=6, y_units="screen", text="label", angle=1.5708,
                                 source=self._marks, text_font_size="8pt", text_color="#666666",
                                 x_offset=-3))

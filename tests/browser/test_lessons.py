@@ -51,7 +51,7 @@ def slide_to(playground, slot: str, index: int, target: float, step: float = 0.0
 
 def test_each_lesson_opens_from_its_link_with_fewer_parts(playground):
     page = playground.open("/")
-    playground.reach("graph", "diagram", "landscape", "race", "lottery")  # scrolled through
+    playground.reach("tables", "graph", "diagram", "landscape", "race", "lottery")  # scrolled
     full_parts, full_plots = blocks(page), visible(page, ".bk-Figure")
     assert len(full_parts) == len(PlaygroundApp(loop=False).blocks) and full_plots >= 5
     assert page.locator(".tn-lesson-start").is_visible()
@@ -119,6 +119,7 @@ def test_bump_task_switch_to_two_and_train_then_leave(playground):
     page.locator(".tn-train button").click()  # pause
     page.locator(".tn-lesson-exit button").click()
     every = len(PlaygroundApp(loop=False).blocks)
+    playground.reach("tables", "graph", "diagram", "landscape", "race", "lottery")  # scrolled
     playground.wait(lambda: len(blocks(page)) == every, what="the whole playground")
     assert not page.locator(".tn-lesson-box").is_visible()
     playground.wait(lambda: "lesson=" not in page.url, what="lesson gone from the URL")
