@@ -197,7 +197,7 @@ def plots(state: Session, width: int = 560, height: int = 380):
 
     sources = {name: ColumnDataSource(data)
                for name, data in fit_data(state.net, state.x, state.y).items()}
-    fit, _ = fit_figure(sources, width=width, height=height)
+    fit, _, _ = fit_figure(sources, state.hidden, width=width, height=height)
     epochs, losses = state.history
     loss, floor = loss_figure(ColumnDataSource({"epoch": list(epochs),
                                                 "loss": on_log_axis(losses)}),

@@ -226,6 +226,55 @@ def contract_release_jscallbacks():
     assert ref() is None
 
 
+def contract_quick_links():
+    """Panel's own walk and the registry lookup give a page the same links: a jscallback
+    between two widgets of the page, and none from a widget of another page."""
+    import inspect
+
+    from bokeh.document import Document
+    from panel.links import Callback
+
+    patches.install()
+    installed = Callback._process_callbacks.__func__
+    stock = getattr(installed, "__wrapped__", installed)
+    assert (installed is stock) == patches.STOCK
+    params = list(inspect.signature(stock).parameters)
+    require(params[:5] == ["cls", "root_view", "root_model", "changed", "old_models"],
+            "panel.links.Callback._process_callbacks", f"expected its signature, got {params}")
+    for name in ("registry", "_callbacks"):
+        require(hasattr(Callback, name), f"panel.links.Callback.{name}", "expected it")
+
+    def page():
+        beacon, ack, other = pn.widgets.IntInput(), pn.widgets.IntInput(), pn.widgets.IntInput()
+        beacon.jscallback(value="ack.value = cb_obj.value", args={"ack": ack})
+        elsewhere = pn.widgets.IntInput()  # a link of a page not rendered here
+        elsewhere.jscallback(value="other.value = 1", args={"other": other})
+        layout = pn.Column(beacon, ack)
+        model = layout.get_root(Document())
+        beacon_model = layout[0]._models[model.ref["id"]][0]
+        callbacks = beacon_model.js_property_callbacks.get("change:value", [])
+        found = [(sorted(c.args), c.code) for c in callbacks]
+        for widget in (beacon, elsewhere):
+            Callback.registry.pop(widget, None)
+        return found
+
+    quick = page()
+    saved = Callback._process_callbacks
+    try:  # Panel's own walk, for the same page
+        Callback._process_callbacks = classmethod(stock)
+        hooks = pn.viewable.Viewable._preprocessing_hooks
+        swapped = [i for i, hook in enumerate(hooks) if hook == saved]
+        for i in swapped:
+            hooks[i] = Callback._process_callbacks
+        walked = page()
+    finally:
+        for i in swapped:
+            hooks[i] = saved
+        Callback._process_callbacks = saved
+    assert len(walked) == 1 and "ack" in walked[0][0], walked
+    assert quick == walked, (quick, walked)
+
+
 def contract_offline_resources():
     from bokeh.resources import Resources
 

@@ -84,9 +84,10 @@ def _point_formatters(hidden: int, number) -> dict:
     return dict.fromkeys(columns, number)
 
 
-def fit_figure(sources: dict[str, ColumnDataSource], **size):
-    """The fit plot drawn from its four sources (curve, parts, points, data); returns the
-    figure and the data's renderer. The page and the exports both draw it here."""
+def fit_figure(sources: dict[str, ColumnDataSource], hidden: int = 1, **size):
+    """The fit plot of a network of ``hidden`` neurons, drawn from its four sources (curve,
+    parts, points, data); returns the figure, the data's renderer and the hover of the ŷ
+    markers (its tooltips name each neuron). The page and the exports both draw it here."""
     fig = figure(title="What the network predicts", x_axis_label="x", y_axis_label="y",
                  toolbar_location=None, tools="", y_range=Y_RANGE, **size)
     # Each glyph is added as one model: figure's glyph methods add a faded and a muted copy of
@@ -111,8 +112,9 @@ def fit_figure(sources: dict[str, ColumnDataSource], **size):
     fig.add_tools(HoverTool(renderers=[curve], mode="vline", tooltips=[
         ("x", "@x{custom}"), ("ŷ", "@y{custom}")],
         formatters={"@x": number_hover(4), "@y": number}))
-    fig.add_tools(HoverTool(renderers=[marks], tooltips=point_tooltips(1),
-                            formatters=_point_formatters(1, number), name="fit_point_hover"))
+    point_hover = HoverTool(renderers=[marks], tooltips=point_tooltips(hidden),
+                            formatters=_point_formatters(hidden, number))
+    fig.add_tools(point_hover)
     data = fig.add_glyph(sources["data"], Scatter(
         x="x", y="y", size=12, fill_color=INK, line_color=INK))
     legend = Legend(items=[
@@ -127,7 +129,7 @@ def fit_figure(sources: dict[str, ColumnDataSource], **size):
         # step) cleared the glyphs of a legend drawn on the level below, leaving its text
         level="overlay")
     fig.add_layout(legend, "below")  # outside the plot, so it never hides the data
-    return fig, data
+    return fig, data, point_hover
 
 
 class FitPlot(View):
@@ -140,9 +142,10 @@ class FitPlot(View):
                                        name="fit_parts")
         self._points = ColumnDataSource({"x": [], "y": [], "y_hat": []}, name="fit_points")
         self._data = ColumnDataSource({"x": [], "y": []}, name="fit_data")  # editable
-        fig, data = fit_figure({"curve": self._curve, "parts": self._parts,
-                                "points": self._points, "data": self._data},
-                               height=380, sizing_mode="stretch_width")
+        sources = {"curve": self._curve, "parts": self._parts, "points": self._points,
+                   "data": self._data}
+        fig, data, self._point_hover = fit_figure(sources, height=380,
+                                                  sizing_mode="stretch_width")
         draw = PointDrawTool(renderers=[data], add=True, drag=True,
                              description="Edit the data: drag, click to add, Backspace deletes")
         fig.add_tools(draw)
@@ -151,7 +154,6 @@ class FitPlot(View):
         fig.toolbar.logo = None
         self._data.on_change("data", self._on_edit)
         self._figure = fig
-        self._point_hover = fig.select_one({"name": "fit_point_hover"})
         self._shown = None  # (x from, x to, width) the sources were last built for
         self._update()
 
