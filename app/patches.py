@@ -383,8 +383,9 @@ def _find_links_quickly() -> None:
     ``Callback._process_callbacks`` walked the ~110 objects and ~175 models of a new page
     (~7 ms a session) to find the one link it has (the Train loop's beacon). Decided here only
     when the registry alone can decide, as Panel would: a whole page rendered (Panel passes
-    the page as ``changed``; a part re-rendered is another object), every link's source a Panel object and no target a Bokeh model,
-    HoloViews not loaded. Anything else takes Panel's own path."""
+    the page as ``changed``; a part re-rendered is another object), every link's source a
+    Panel object and no target a Bokeh model, HoloViews not loaded. Anything else takes
+    Panel's own path."""
     import sys
 
     from bokeh.model import Model
