@@ -84,11 +84,12 @@ class PlaygroundApp(pn.viewable.Viewer):
             return pn.pane.HTML(f"<h2>{title}</h2>", css_classes=["tn-section"],
                                 sizing_mode="stretch_width")
 
-        # Further down the page, and in the folded cards: built when first wanted
-        # (app/views/lazy.py); each is its part of the page, a column of CSS class tn-block-<name>
-        # (a short label: a button's text does not wrap, and a phone is 390 px wide)
+        # Further down the page: built when first wanted (app/views/lazy.py). Each part is a
+        # column of CSS class tn-block-<name>, all of them inside one placeholder for the rest
+        # of the page (not a part of its own; a short label: a button's text does not wrap,
+        # and a phone is 390 px wide).
         below = Lazy("below", "the rest of the page", self._build_below, 640,
-                     css_class="tn-below")  # not a part of its own: it holds parts
+                     css_class="tn-below")
         self.lazy = {
             "tables": Lazy("tables", "the tables", lambda: Tables(state=s), 330, within=below),
             "graph": Lazy("graph", "the computation graph", lambda: BackpropView(state=s), 640,
