@@ -4,9 +4,10 @@ Every user setting is a parameter made from a row of ``app.settings.SETTINGS``. 
 lives in private attributes: one ``Run`` (network, trainer, loss history) per width, so each
 width keeps its own weights and history when the learner switches back and forth; and the data
 (x, y). Views watch ``version`` (network, data or history changed: redraw) and ``progress``
-(only the loss moved on: the Train loop's light ticks). Importing this module imports numpy,
-param and tinynet only; the page wraps each batch of changes through ``batch`` (Panel's
-``hold`` when served, so a batch goes out as one message).
+(only the loss moved on: the Train loop's light ticks); the fit and the loss readout also
+watch ``moved`` (a weight set by the learner: they answer a drag before the rest). Importing
+this module imports numpy, param and tinynet only; the page wraps each batch of changes through
+``batch`` (Panel's ``hold`` when served, so a batch goes out as one message).
 """
 import contextlib
 from typing import Callable, ContextManager
@@ -59,6 +60,9 @@ class Session(param.Parameterized):
     message = param.String("", doc="Why training stopped or a change was refused.")
     version = param.Integer(0, doc="Bumped after every batch of changes to network or history.")
     progress = param.Integer(0, doc="Bumped after training steps that only the loss views show.")
+    moved = param.Integer(0, doc="Bumped when the learner moves a weight, in a batch of its own "
+                          "just before ``version``: the views a dragging learner watches (the "
+                          "fit and the loss readout) answer first, in a message of their own.")
 
     def __init__(self, batch: Callable[[], ContextManager] = contextlib.nullcontext, **params):
         super().__init__(**params)
@@ -224,6 +228,8 @@ class Session(param.Parameterized):
         for slot, value in slots.items():
             self.net.theta[names.index(slot)] = value
         self.run.checkpoint()
+        with self.batch():
+            self.moved += 1
         self.notify()
 
     def set_weights(self, w1, b1, w2, b2) -> None:

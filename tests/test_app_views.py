@@ -9,7 +9,7 @@ from bokeh.events import Tap
 import tinynet
 from app import urlstate
 from app.main import PlaygroundApp
-from app.session import slot_names
+from app.session import Session, slot_names
 from app.views.base import Y_RANGE
 from app.views.fit import in_frame
 
@@ -203,3 +203,29 @@ def test_fit_curves_stay_inside_the_frame():
     inside = (predicted >= Y_RANGE[0]) & (predicted <= Y_RANGE[1])
     np.testing.assert_allclose(shown[inside], predicted[inside])
     assert max(source(app.fit, "fit_points").data["y_hat"]) == Y_RANGE[1]
+
+
+def test_a_moved_weight_shows_on_the_fit_and_loss_first_then_everywhere():
+    """A drag's answer comes in two batches (two messages when served): the fit and the loss
+    readout, which a dragging learner watches, then every other view."""
+    shown = []
+
+    class Batch:  # records what the page would be sent at the end of each batch
+        def __enter__(self):
+            pass
+
+        def __exit__(self, *exc):
+            shown.append((np.array(source(app.fit, "fit_curve").data["y"]),
+                          app.readouts._loss.object, shown_push_and_ghost(app, "w1_1")))
+
+    app = PlaygroundApp(state=Session(batch=Batch), loop=False)
+    curve, loss, push = (np.array(source(app.fit, "fit_curve").data["y"]),
+                         app.readouts._loss.object, shown_push_and_ghost(app, "w1_1"))
+    shown.clear()
+    app.state.set_values(w1_1=1.0)
+    assert len(shown) == 2
+    (first_curve, first_loss, first_push), (then_curve, then_loss, then_push) = shown
+    assert not np.array_equal(first_curve, curve, equal_nan=True)
+    assert np.array_equal(first_curve, then_curve, equal_nan=True)  # drawn once, not again
+    assert first_loss != loss and first_loss == then_loss
+    assert first_push == push and then_push != push  # the slider's gradient: second

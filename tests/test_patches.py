@@ -54,6 +54,37 @@ def contract_not_busy():
             "panel.reactive.Syncable._process_events", "no longer consults _busy__ignore")
 
 
+def contract_steps_at_once():
+    from panel.reactive import Syncable
+
+    require(params_of(Syncable._server_change)
+            == ["self", "doc", "ref", "subpath", "attr", "old", "new"],
+            "panel.reactive.Syncable._server_change(doc, ref, subpath, attr, old, new)")
+    require("_process_events" in inspect.getsource(Syncable._change_event),
+            "panel.reactive.Syncable._change_event", "no longer calls _process_events")
+
+    class ServedDoc:  # what _server_change reads of a served document
+        session_context = object()
+
+        def __init__(self):
+            self.later = []
+
+        def add_timeout_callback(self, callback, timeout):
+            self.later.append(callback)
+
+    def change(slider):
+        doc, seen = ServedDoc(), []
+        slider.param.watch(lambda event: seen.append(event.new), "value")
+        slider._server_change(doc, "ref", None, "value", 0.5, 0.7)
+        return seen, doc.later
+
+    seen, later = change(pn.widgets.FloatSlider(start=0, end=1, value=0.5))
+    require(seen == [] and len(later) == 1, "panel.reactive.Syncable._server_change",
+            "expected a browser change handled on a later turn of the loop (the reason)")
+    seen, later = change(patches.FastFloatSlider(start=0, end=1, value=0.5))
+    assert seen == [0.7] and later == []  # handled at once
+
+
 def contract_slider_styles():
     from panel.reactive import Reactive
 

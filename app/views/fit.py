@@ -155,11 +155,16 @@ class FitPlot(View):
         self._data.on_change("data", self._on_edit)
         self._figure = fig
         self._shown = None  # (x from, x to, width) the sources were last built for
+        self._drawn = None  # the network and data last drawn
         self._update()
 
-    @param.depends("state.version", watch=True)
+    @param.depends("state.moved", "state.version", watch=True)
     def _update(self):
         s = self.state
+        drawn = (s.net.theta.tobytes(), s.activation, s.x.tobytes(), s.y.tobytes())
+        if drawn == self._drawn:
+            return  # drawn already (a moved weight is drawn first, then its version)
+        self._drawn = drawn
         new = fit_data(s.net, s.x, s.y)
         grid = new["curve"]["x"]
         if self._shown != (grid[0], grid[-1], s.net.hidden):  # new x range or width: all anew

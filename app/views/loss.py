@@ -22,7 +22,7 @@ class Readouts(View):
         self._epoch = HTML("", css_classes=["tn-epoch"], margin=(0, 5))
         self._update()
 
-    @param.depends("state.version", "state.progress", watch=True)
+    @param.depends("state.moved", "state.version", "state.progress", watch=True)
     def _update(self):
         s = self.state
         self._loss.object = (f'<span class="tn-label">mean loss</span> '
