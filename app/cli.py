@@ -76,6 +76,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     return pn.serve(
         {"/": page}, port=port, address=address, show=show, threaded=threaded,
         title="tinynet playground", websocket_origin=allowed,
+        location=False,  # the page's address is app/address.py's; Panel's would be a 2nd model
         websocket_max_message_size=MAX_MESSAGE_BYTES,
         check_unused_sessions_milliseconds=SESSION_CHECK_MS,
         unused_session_lifetime_milliseconds=_session_lifetime_ms(),

@@ -16,6 +16,7 @@ from app import (
     patches,
     urlstate,  # absolute: `panel serve app/main.py` runs this file as a script
 )
+from app.address import Address
 from app.lessons import LESSONS
 from app.loop import TrainLoop
 from app.race import Race
@@ -159,6 +160,10 @@ class PlaygroundApp(pn.viewable.Viewer):
             sizing_mode="stretch_width", css_classes=["tn-page"],
         )
 
+    def add_hidden(self, part) -> None:
+        """Put a part that shows nothing (e.g. the page's address) on the page."""
+        self._layout.append(part)
+
     # the views built when first wanted; asking for one here builds it
     @cached_property
     def settings(self) -> Settings:
@@ -248,11 +253,10 @@ class PlaygroundApp(pn.viewable.Viewer):
         return self._layout
 
 
-def _sync_url(state: Session, page: PlaygroundApp | None = None):
-    """Restore the state from the URL, then keep the URL up to date with the state, with the
-    page's own keys (``page.page_keys``: lesson, show) and with what the backprop view
-    explains (why, point)."""
-    location = pn.state.location
+def _sync_url(state: Session, address: Address, page: PlaygroundApp | None = None):
+    """Restore the state from the URL, then keep the URL (``address``) up to date with the
+    state, with the page's own keys (``page.page_keys``: lesson, show) and with what the
+    backprop view explains (why, point)."""
     settings, notices = urlstate.parse_query(pn.state.session_args or {})
     try:
         urlstate.apply(state, settings)
@@ -277,7 +281,7 @@ def _sync_url(state: Session, page: PlaygroundApp | None = None):
             keys.update(page.page_keys)
         if graph is not None and graph.view is not None:
             keys.update(graph.view.selection())
-        location.search = "?" + urlencode(keys, safe=",:")
+        address.write("?" + urlencode(keys, safe=",:"))
 
     def follow_graph(*_):
         graph.view.param.watch(write, ["why", "point"])
@@ -355,7 +359,9 @@ def _playground(served: bool):
     try:
         app = PlaygroundApp()
         if served:
-            notices = _sync_url(app.state, app)
+            address = Address()
+            app.add_hidden(address)
+            notices = _sync_url(app.state, address, app)
             notices += _open_page_keys(app, pn.state.session_args or {})
             app.controls.notice = " ".join(notices)
             log.info("session %s built", pn.state.curdoc.session_context.id)

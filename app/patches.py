@@ -37,6 +37,7 @@ from bokeh.resources import Resources
 from panel.io import document as _panel_document
 from panel.io import server as _panel_server
 from panel.links import Callback
+from param.parameterized import _syncing
 
 STOCK = os.environ.get("TINYNET_STOCK_PANEL") == "1"
 CHECKED_ON = {"panel": "1.9", "bokeh": "3.9"}  # the minor versions the contracts were run on
@@ -147,6 +148,24 @@ class FastFloatSlider(pn.widgets.FloatSlider):
             self._change_event(doc)
         except Exception as err:  # as Panel's deferred path reports it
             pn.state._handle_exception(err)
+
+    def _process_events(self, events):
+        # A value from the browser, as Panel sets it (marked as coming from the browser, so
+        # it is not sent back) but without unlocking and relocking every parameter of the
+        # slider around it (``edit_readonly``, ~0.3 ms): ``value`` is neither.
+        value = self.param.value
+        if set(events) != {"value"} or value.readonly or value.constant or pn.config.throttled:
+            return super()._process_events(events)
+        doc = pn.state.curdoc
+        if doc is not None:
+            self._in_process__events[doc] = events
+        try:
+            params = self._process_property_change(events)
+            with _syncing(self, list(params)):
+                self.param.update(**params)
+        finally:
+            if doc is not None:
+                self._in_process__events.pop(doc, None)
 
     def set_css_var(self, name: str, value: str) -> None:
         """Set ``--name: value`` on the slider's element in every view of it (and later ones)."""
@@ -548,6 +567,16 @@ def _synced_refs(models) -> dict:
 
 
 _bokeh_create_patch = _PatchDoc.create.__func__  # Bokeh's own, kept for the tests
+INLINE_BYTES = 16_384  # arrays up to this size travel inside the message, not after it
+
+
+class _InliningSerializer(Serializer):
+    """Bokeh's serializer, but a small array is written into the message (base64) instead of
+    as two websocket frames of its own after it (a buffer's header and its bytes)."""
+
+    def _encode_bytes(self, obj):
+        self._deferred = len(obj) > INLINE_BYTES
+        return super()._encode_bytes(obj)
 
 
 def _create_patch(cls, events, **metadata):
@@ -559,12 +588,13 @@ def _create_patch(cls, events, **metadata):
     if len(docs) != 1:
         raise ValueError("PATCH-DOC message configured with events for more than one document")
     [doc] = docs
-    serializer = Serializer()
+    serializer = _InliningSerializer()
     serializer._references = _synced_refs(doc.models)
     patch_json = PatchJson(events=serializer.encode(events))
     doc.models.flush_synced(lambda model: not serializer.has_ref(model))
     msg = cls(header, metadata, patch_json)
     msg.add_buffers(*serializer.buffers)
+    msg.content_json  # written now, so that the message's frames go out back to back
     return msg
 
 

@@ -71,3 +71,19 @@ def test_a_diverging_learning_rate_stops_training_with_a_message(playground):
     assert loss == pytest.approx(tinynet.Network(**tinynet.ARTICLE).loss(X, Y), abs=SHOWN)
     page.wait_for_timeout(300)
     assert playground.epoch() == 0 and "Train" in train.inner_text()
+
+
+def test_the_address_follows_a_drag_in_place_and_back_leaves(playground):
+    """The URL says where the sliders are after every step, without a history entry per step:
+    Back leaves the playground (Panel's location pushed one entry per change, and Back then
+    changed the address but not the page)."""
+    page = playground.open("/?w1=0.5")
+    entries = page.evaluate("history.length")
+    page.locator(".tn-weights .noUi-handle").first.focus()
+    for _ in range(8):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(60)
+    playground.wait(lambda: "w1=0.58&" in page.url, what="the URL after 8 steps")
+    assert page.evaluate("history.length") == entries
+    page.go_back()
+    playground.wait(lambda: "w1=" not in page.url, what="Back to the page before")
