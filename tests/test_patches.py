@@ -84,6 +84,22 @@ def contract_steps_at_once():
     seen, later = change(patches.FastFloatSlider(start=0, end=1, value=0.5))
     assert seen == [0.7] and later == []  # handled at once
 
+    # the value is set as Panel sets it (not sent back to the browser it came from), without
+    # Panel's edit_readonly around it
+    source = inspect.getsource(Syncable._process_events)
+    require("_syncing(self" in source and "_in_process__events" in source,
+            "panel.reactive.Syncable._process_events", "no longer marks values from the browser")
+    shown = []
+    for slider in (pn.widgets.FloatSlider(start=0, end=1, value=0.5),
+                   patches.FastFloatSlider(start=0, end=1, value=0.5)):
+        model = slider.get_root()
+        slider._process_events({"value": 0.3})
+        assert slider.value == 0.3
+        shown.append(model.value)
+        slider.value = 0.4
+        assert model.value == 0.4  # a change from Python still goes out
+    assert shown[0] == shown[1]  # the model as Panel's own path leaves it
+
 
 def contract_slider_styles():
     from panel.reactive import Reactive
@@ -219,6 +235,21 @@ def contract_cached_references():
     other.text = "b"
     msg.apply_to_document(doc)
     assert other.text == "z"
+
+    # a small array travels inside the message, a large one as a buffer; both arrive whole
+    require("self._deferred" in inspect.getsource(Serializer._encode_bytes),
+            "bokeh.core.serialization.Serializer._encode_bytes", "no longer reads _deferred")
+    import numpy as np
+
+    for size, buffers in ((241, 0), (patches.INLINE_BYTES // 8 + 1, 1)):
+        values = np.linspace(0.0, 1.0, size)
+        source.data = {"x": values}
+        msg = Protocol().create("PATCH-DOC", [ModelChangedEvent(doc, source, "data",
+                                                                {"x": values})])
+        assert len(msg.buffers) == buffers
+        source.data = {"x": []}
+        msg.apply_to_document(doc)
+        assert np.array_equal(source.data["x"], values)
 
 
 def contract_quiet_callbacks():
