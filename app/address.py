@@ -25,12 +25,8 @@ class Address(pn.viewable.Viewer):
         if pn.state.curdoc is not None:  # served: release the callback with the session
             pn.state.on_session_destroyed(lambda context: release_jscallbacks(self._query))
 
-    @property
-    def query(self) -> str:
-        """The query the page shows ("?w1=..." or "")."""
-        return self._query.value
-
     def write(self, query: str) -> None:
+        """Show ``query`` ("?w1=...") as the page's address, in place."""
         self._query.value = query
 
     def __panel__(self):

@@ -16,6 +16,7 @@ import weakref
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
 import panel as pn
 import pytest
 
@@ -239,8 +240,6 @@ def contract_cached_references():
     # a small array travels inside the message, a large one as a buffer; both arrive whole
     require("self._deferred" in inspect.getsource(Serializer._encode_bytes),
             "bokeh.core.serialization.Serializer._encode_bytes", "no longer reads _deferred")
-    import numpy as np
-
     for size, buffers in ((241, 0), (patches.INLINE_BYTES // 8 + 1, 1)):
         values = np.linspace(0.0, 1.0, size)
         source.data = {"x": values}
