@@ -191,7 +191,7 @@ def plots(state: Session, width: int = 560, height: int = 380):
     from bokeh.layouts import row
     from bokeh.models import ColumnDataSource
 
-    from .views.base import on_log_axis
+    from .views.base import history_data
     from .views.fit import fit_data, fit_figure
     from .views.loss import loss_figure, place_floor
 
@@ -199,8 +199,7 @@ def plots(state: Session, width: int = 560, height: int = 380):
                for name, data in fit_data(state.net, state.x, state.y).items()}
     fit, _, _ = fit_figure(sources, state.hidden, width=width, height=height)
     epochs, losses = state.history
-    loss, floor = loss_figure(ColumnDataSource({"epoch": list(epochs),
-                                                "loss": on_log_axis(losses)}),
+    loss, floor = loss_figure(ColumnDataSource(history_data(epochs, losses)),
                               width=width, height=height)
     place_floor(floor, state.hidden, state.x, state.y)
     return row(fit, loss)

@@ -59,8 +59,9 @@ PATCHES = {
                      "without edit_readonly around it (0.61 -> 0.17 ms a value)",
     "not_busy": "_busy__ignore on slider values: Panel marks the session busy around each "
                 "browser event, a watched parameter (~4 ms a step)",
-    "slider_styles": "FastFloatSlider._update_properties/_get_model/_models: no design "
-                     "stylesheets re-derived per change (0.54 -> 0.04 ms a slider, 4-13 a tick)",
+    "slider_styles": "_update_properties/_get_model/_models of FastFloatSlider and FastIntInput: "
+                     "no design stylesheets re-derived per change (0.54 -> 0.04 ms a slider, "
+                     "4-13 a tick; and the Train loop's beacon, once a drawn tick)",
     "html_text_only": "FastHTML._update: a changed HTML pane sends its text only, not every "
                       "property (1.2 -> 0.06 ms a pane; slider p50 34 -> 20 ms when added)",
     "nodelay": "WSHandler.open sets TCP_NODELAY: 4-10 % of slider steps stalled ~40 ms "
@@ -120,7 +121,17 @@ PRIVATE_NAMES = (
 )
 
 
-class FastFloatSlider(pn.widgets.FloatSlider):
+class _StylesOnlyWhenChanged:
+    """Panel asks the design for a widget's stylesheets on every change of a parameter; they
+    only matter when the stylesheets (or the design) are what changed."""
+
+    def _update_properties(self, *events, doc):
+        if any(event.name in ("stylesheets", "design") for event in events):
+            return super()._update_properties(*events, doc=doc)
+        return self._process_param_change({event.name: event.new for event in events})
+
+
+class FastFloatSlider(_StylesOnlyWhenChanged, pn.widgets.FloatSlider):
     """A FloatSlider whose browser-side changes are processed at once (no 50 ms debounce),
     and whose CSS custom properties can be set cheaply (see ``set_css_var``)."""
 
@@ -131,13 +142,6 @@ class FastFloatSlider(pn.widgets.FloatSlider):
     def __init__(self, **params):
         super().__init__(**params)
         self._css_vars: dict[str, str] = {}
-
-    def _update_properties(self, *events, doc):
-        # Panel's version asks the design for its stylesheets on every change; they only
-        # matter when the stylesheets are what changed
-        if any(event.name in ("stylesheets", "design") for event in events):
-            return super()._update_properties(*events, doc=doc)
-        return self._process_param_change({event.name: event.new for event in events})
 
     def _server_change(self, doc, ref, subpath, attr, old, new):
         # A step of the slider's value is handled here, while Bokeh applies the page's message
@@ -185,8 +189,9 @@ class FastFloatSlider(pn.widgets.FloatSlider):
         return model
 
 
-class FastIntInput(pn.widgets.IntInput):
-    """An IntInput whose browser-side changes are processed at once (no 50 ms debounce)."""
+class FastIntInput(_StylesOnlyWhenChanged, pn.widgets.IntInput):
+    """An IntInput whose browser-side changes are processed at once (no 50 ms debounce), and
+    whose value goes out without the design's stylesheets (the Train loop's beacon, a tick)."""
 
     _debounce = 0
     _busy__ignore = ["value"]

@@ -40,7 +40,7 @@ def loss_text(app):
 
 def test_start_matches_the_article(app):
     assert "0.126712" in loss_text(app)
-    assert source(app.loss_plot, "loss_history").data["loss"] == [
+    assert list(source(app.loss_plot, "loss_history").data["loss"]) == [
         pytest.approx(0.126712, abs=5e-7)]
     curve = source(app.fit, "fit_curve").data
     expected = tinynet.Network([0.5], [-0.1], [0.3], 0.2).predict(curve["x"])
@@ -58,12 +58,12 @@ def test_step_then_reset(app):
     assert s.net.w1[0] == pytest.approx(0.507782, abs=5e-7)
     assert s.net.b2 == pytest.approx(0.238186, abs=5e-7)
     assert app.sliders.value("w1_1") == s.net.w1[0]  # a step tells the views
-    assert history.data["epoch"] == [0, 1]
+    assert list(history.data["epoch"]) == [0, 1]
     s.param.trigger("reset")
     assert s.epoch == 0 and "0.126712" in loss_text(app)
     assert s.net.theta.tolist() == [0.5, -0.1, 0.3, 0.2]
     assert [app.sliders.value(n) for n in slot_names(1)] == [0.5, -0.1, 0.3, 0.2]
-    assert history.data["epoch"] == [0]
+    assert list(history.data["epoch"]) == [0]
 
 
 def test_slider_value_reruns_the_forward_pass(app):
@@ -116,7 +116,7 @@ def test_advance_tells_no_view_until_notified(app):
     result = s.advance(10)
     assert not result.diverged and result.message == ""
     assert s.epoch == 10 and (s.version, s.progress) == (version, progress)
-    assert source(app.loss_plot, "loss_history").data["epoch"] == [0]
+    assert list(source(app.loss_plot, "loss_history").data["epoch"]) == [0]
     s.notify(light=True)
     assert (s.version, s.progress) == (version, progress + 1)
     assert source(app.loss_plot, "loss_history").data["epoch"][-1] == 10
@@ -133,7 +133,7 @@ def test_each_width_keeps_its_weights(app):
     assert len(app.sliders._layout.objects) == 7
     assert s.net.theta.tolist() == [2, 2, -3, -7, 1, -1, 0]
     assert [app.sliders.value(n) for n in slot_names(2)] == [2, 2, -3, -7, 1, -1, 0]
-    assert source(app.loss_plot, "loss_history").data["epoch"] == [0]
+    assert list(source(app.loss_plot, "loss_history").data["epoch"]) == [0]
     assert not app.loss_plot._floor[0].visible
     tick(s, 10)
     s.hidden = 1

@@ -187,7 +187,7 @@ def test_race_runs_both_widths_like_tinynet(app):
     assert race.histories[1][1][-1] > tinynet.ONE_NEURON_FLOOR
     assert race.histories[2][1][-1] < 1e-25
     race.param.trigger("reset")
-    assert not race.running and race.epoch == 0 and view._losses[2].data["epoch"] == [0]
+    assert not race.running and race.epoch == 0 and list(view._losses[2].data["epoch"]) == [0]
 
 
 def test_fit_curves_stay_inside_the_frame():

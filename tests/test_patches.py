@@ -123,6 +123,15 @@ def contract_slider_styles():
     assert model.styles.get("--ghost") == "20%"  # and a shown one is updated
     slider.value = 0.7
     assert model.value == 0.7  # changes still reach the model through the short path
+    beacon = patches.FastIntInput(value=0)
+    beacon_model = beacon.get_root()
+    beacon.value = 3
+    assert beacon_model.value == 3  # the Train loop's beacon too
+    # what the short path sends for a value is what Panel's sends, less the stylesheets
+    event = type("Event", (), {"name": "value", "new": 4})()
+    theirs = pn.widgets.IntInput._update_properties(beacon, event, doc=None)
+    assert beacon._update_properties(event, doc=None) == {
+        k: v for k, v in theirs.items() if k != "stylesheets"} == {"value": 4}
 
 
 def contract_html_text_only():

@@ -1,5 +1,6 @@
 """What every view shares: the session it shows, the palette, the fit's y range and the floor
 that puts a loss of 0 on a log axis."""
+import numpy as np
 import panel as pn
 import param
 from bokeh.models import CustomJSHover
@@ -30,9 +31,11 @@ def number_hover(decimals: int = 6) -> CustomJSHover:
     return CustomJSHover(code="const tick = value;\n" + number_js(decimals))
 
 
-def on_log_axis(losses) -> list[float]:
-    """Losses as a log axis can draw them (0 becomes TINY)."""
-    return [max(v, TINY) for v in losses]
+def history_data(epochs, losses) -> dict:
+    """A loss history's columns for a plot's source, as arrays (Bokeh sends an array in one
+    piece, a list item by item) and the losses as a log axis can draw them (0 becomes TINY)."""
+    return {"epoch": np.asarray(epochs, dtype=np.int64),
+            "loss": np.maximum(np.asarray(losses, dtype=float), TINY)}
 
 
 class View(pn.viewable.Viewer):

@@ -8,7 +8,7 @@ import tinynet
 
 from ..patches import HTML
 from ..text import format_loss
-from .base import ERROR, PREDICTION, TINY, View, number_hover, on_log_axis
+from .base import ERROR, PREDICTION, TINY, View, history_data, number_hover
 from .explain import NO_FLOOR, floor_text, is_article
 
 
@@ -103,10 +103,10 @@ class LossPlot(View):
         self._show_floor()
         if s.run is not self._run or len(epochs) < self._shown:  # a new run, or thinned
             self._run = s.run
-            self._source.data = {"epoch": list(epochs), "loss": on_log_axis(losses)}
+            self._source.data = history_data(epochs, losses)
         elif len(epochs) > self._shown:
             new = slice(self._shown, len(epochs))
-            self._source.stream({"epoch": epochs[new], "loss": on_log_axis(losses[new])})
+            self._source.stream(history_data(epochs[new], losses[new]))
         self._shown = len(epochs)
         marks, labels = s.run.marks
         if len(marks) != self._marks_shown:

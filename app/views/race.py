@@ -9,7 +9,7 @@ import tinynet
 
 from ..race import RUNNERS, Race
 from ..text import format_loss
-from .base import on_log_axis
+from .base import history_data
 
 
 class RaceView(pn.viewable.Viewer):
@@ -70,11 +70,10 @@ class RaceView(pn.viewable.Viewer):
         for h, trainer in r.trainers.items():
             epochs, losses = r.histories[h]
             if len(epochs) < self._shown[h] or self._shown[h] == 0:
-                self._losses[h].data = {"epoch": list(epochs), "loss": on_log_axis(losses)}
+                self._losses[h].data = history_data(epochs, losses)
             elif len(epochs) > self._shown[h]:
                 new = slice(self._shown[h], len(epochs))
-                self._losses[h].stream({"epoch": epochs[new],
-                                        "loss": on_log_axis(losses[new])})
+                self._losses[h].stream(history_data(epochs[new], losses[new]))
             self._shown[h] = len(epochs)
             self._fits[h].data = {"x": grid, "y": trainer.net.predict(grid)}
         self._empty.visible = r.epoch == 0
