@@ -40,10 +40,10 @@ from .session import Session
 PERIOD_MS = 25  # ~40 updates a second; faster training takes more epochs per tick, not more ticks
 IN_FLIGHT = 6  # drawn ticks the page may be behind before the loop stops drawing
 ACK_TIMEOUT_S = 1.0  # draw anyway if the page has said nothing for this long (e.g. no browser)
-ACK_EVERY = 2  # the page acknowledges every second beacon: half the messages, same back-pressure
+ACK_EVERY = 4  # the page acknowledges every fourth beacon: a quarter of the messages
 UTILISATION = 0.6  # the share of the process's thread the Train loops may take together
 MAX_PERIOD_MS = 500
-FULL_SHARE = 0.5  # under load, the part of the share that full ticks may take together
+FULL_SHARE = 0.25  # under load, the part of the share that full ticks may take together
 MIN_FULL_HZ = 2.0  # under load, every view still redraws at least this often
 
 _training = weakref.WeakSet()  # the loops of this process whose callback is running

@@ -19,6 +19,8 @@ from bokeh.util.token import get_session_id
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+from app.loop import ACK_EVERY
+
 _ids = itertools.count(1)
 # Page requests wait in threads of their own, as browser tabs do: in asyncio's default pool
 # (6 threads on 2 cores) they would hold up the websockets' address lookups, which run there
@@ -214,10 +216,11 @@ class Session:
 
     async def acknowledge(self, raw: str) -> None:
         """What the page's script does once it has applied a drawn tick: copy the beacon's new
-        value into the acknowledgement widget (app/loop.py draws only while the page keeps up)."""
+        value into the acknowledgement widget (app/loop.py draws only while the page keeps up),
+        every ``ACK_EVERY``-th value, as the page's script does."""
         for event in json.loads(raw)["events"]:
             if event.get("model", {}).get("id") == self.models["tn-beacon"] and \
-                    event.get("attr") == "value":
+                    event.get("attr") == "value" and event["new"] % ACK_EVERY == 0:
                 await self.send("PATCH-DOC", {"events": [
                     {"kind": "ModelChanged", "model": {"id": self.models["tn-ack"]},
                      "attr": "value", "new": event["new"]}]})
