@@ -17,7 +17,10 @@ gave a real browser's slider p50 98 ms and 0.5 gave 30-43 ms; benchmarks/load.py
 --browser-check). Once the page's acknowledgements stopped taking Panel's slow path (16 % of
 the thread at 15 sessions, patches.quick_acks), 0.6 gave the same slider figures as 0.5 in
 the same session (20 training: p50 19 vs 21 ms, p95 25-28 vs 30 ms) and 15 sessions 17.1
-updates/s each instead of 13.3.
+updates/s each instead of 13.3. With acknowledgements every fourth tick and cheaper ticks
+(2026-12-03, same benchmark, noisy machine): 0.75 gave p50 13.5, 15.5 and 28 ms (p95 22-46)
+over three runs against 0.6's 12.4 and 14.2 (p95 18-23) over two, and 30 sessions on
+``--num-procs 2`` 16.5 updates/s each against 12.5; 0.85 pushed p95 to 37 ms.
 
 A full tick redraws every view (~5 ms of server time); a light tick only the loss curve and
 the readouts (~1 ms; both measured with py-spy on a server with 20 sessions training). While
@@ -41,7 +44,7 @@ PERIOD_MS = 25  # ~40 updates a second; faster training takes more epochs per ti
 IN_FLIGHT = 6  # drawn ticks the page may be behind before the loop stops drawing
 ACK_TIMEOUT_S = 1.0  # draw anyway if the page has said nothing for this long (e.g. no browser)
 ACK_EVERY = 4  # the page acknowledges every fourth beacon: a quarter of the messages
-UTILISATION = 0.6  # the share of the process's thread the Train loops may take together
+UTILISATION = 0.75  # the share of the process's thread the Train loops may take together
 MAX_PERIOD_MS = 500
 FULL_SHARE = 0.25  # under load, the part of the share that full ticks may take together
 MIN_FULL_HZ = 2.0  # under load, every view still redraws at least this often

@@ -8,10 +8,10 @@ from app.session import Session
 
 def test_one_cheap_loop_ticks_at_full_rate_and_many_share_the_thread():
     assert shared_period_ms(1, 5.0) == PERIOD_MS
-    assert shared_period_ms(2, 5.0) == PERIOD_MS  # 2 x 5 ms / 0.6 = 17 ms: still full rate
-    # 20 sessions at 10 ms a tick: each every 334 ms, so together they take 60 % of the thread
+    assert shared_period_ms(2, 5.0) == PERIOD_MS  # 2 x 5 ms / 0.75 = 14 ms: still full rate
+    # 20 sessions at 10 ms a tick: each every 267 ms, so together they take 75 % of the thread
     period = shared_period_ms(20, 10.0)
-    assert period == math.ceil(20 * 10.0 / UTILISATION) == 334
+    assert period == math.ceil(20 * 10.0 / UTILISATION) == 267
     assert 20 * 10.0 / period <= UTILISATION + 1e-9
     assert shared_period_ms(200, 50.0) == MAX_PERIOD_MS  # never slower than twice a second
 
