@@ -47,6 +47,7 @@ ACK_EVERY = 4  # the page acknowledges every fourth beacon: a quarter of the mes
 UTILISATION = 0.75  # the share of the process's thread the Train loops may take together
 MAX_PERIOD_MS = 500
 FULL_SHARE = 0.25  # under load, the part of the share that full ticks may take together
+RETUNE_S = 1.0  # a loop changes its period at most this often
 MIN_FULL_HZ = 2.0  # under load, every view still redraws at least this often
 
 _training = weakref.WeakSet()  # the loops of this process whose callback is running
@@ -76,6 +77,7 @@ class TrainLoop:
         self._callback = quiet_periodic_callback(self.tick, period_ms)
         self._last = None
         self._last_full = 0.0  # when this loop last redrew every view
+        self._retuned = -math.inf  # when this loop's period was last changed
         self._owed = 0.0  # fractional epochs carried to the next tick
         # the beacon goes out with each drawn tick; the page copies it into ack when applied
         self._beacon = FastIntInput(value=0, visible=False, css_classes=["tn-beacon"])
@@ -170,10 +172,15 @@ class TrainLoop:
         self._share_time(time.perf_counter() - now, draw and full)
 
     def _share_time(self, seconds: float, full: bool) -> None:
-        """Fold this tick's cost into the means; retune this loop's period if it is off by 20%."""
+        """Fold this tick's cost into the means; retune this loop's period if it is off by 20%,
+        at most every ``RETUNE_S`` (a retune restarts the callback, ~0.3 ms: under load the
+        mean of light and full ticks swung past 20 % so often that 3 ticks in 10 retuned)."""
         _tick_ms[0] += 0.1 * (1000 * seconds - _tick_ms[0])
         if full:
             _full_ms[0] += 0.1 * (1000 * seconds - _full_ms[0])
         period = shared_period_ms(len(_training), _tick_ms[0])
-        if self._callback.running and abs(period - self._callback.period) > 0.2 * period:
+        now = time.monotonic()
+        if (self._callback.running and abs(period - self._callback.period) > 0.2 * period
+                and now - self._retuned >= RETUNE_S):
+            self._retuned = now
             self._callback.period = period  # Panel restarts the callback with the new period

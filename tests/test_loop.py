@@ -42,6 +42,17 @@ def test_a_tick_feeds_the_mean_cost_and_retunes_a_period_off_by_a_fifth():
         assert loop._tick_ms[0] < 400.0  # this cheap tick pulled the mean down
         assert train._callback.period == shared_period_ms(len(loop._training), loop._tick_ms[0])
         assert train._callback.period > PERIOD_MS
+        # within RETUNE_S of that, a mean off by far more leaves the period as it is
+        retuned = train._callback.period
+        loop._tick_ms[0] = 0.01  # as if ticks had become almost free: the period would be 25
+        train._last -= 0.1
+        train.tick()
+        assert train._callback.period == retuned
+        train._retuned -= loop.RETUNE_S  # a second later it retunes
+        train._last -= 0.1
+        train.tick()
+        assert train._callback.period == shared_period_ms(len(loop._training), loop._tick_ms[0])
+        assert train._callback.period < retuned
     finally:
         loop._tick_ms[0] = 5.0
         train.stop()
