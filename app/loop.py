@@ -35,7 +35,7 @@ import weakref
 
 import panel as pn
 
-from .patches import AckInput, quiet_periodic_callback, release_jscallbacks
+from .patches import AckInput, bump, quiet_periodic_callback, release_jscallbacks
 from .patches import IntInput as FastIntInput
 from .race import Race
 from .session import Session
@@ -166,7 +166,7 @@ class TrainLoop:
             if self.race is not None and self.race.running:
                 self.race.advance(epochs, render=draw)
             if draw:
-                self._beacon.value += 1
+                bump(self._beacon)
         if draw and full:
             self._last_full = now
         self._share_time(time.perf_counter() - now, draw and full)

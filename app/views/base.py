@@ -33,8 +33,10 @@ def number_hover(decimals: int = 6) -> CustomJSHover:
 
 def history_data(epochs, losses) -> dict:
     """A loss history's columns for a plot's source, as arrays (Bokeh sends an array in one
-    piece, a list item by item) and the losses as a log axis can draw them (0 becomes TINY)."""
-    return {"epoch": np.asarray(epochs, dtype=np.int64),
+    piece, a list item by item) and the losses as a log axis can draw them (0 becomes TINY).
+    Epochs as floats: the page's numbers are doubles anyway, and Bokeh checks every value of
+    an int64 column for whether it fits 32 bits before sending it."""
+    return {"epoch": np.asarray(epochs, dtype=float),
             "loss": np.maximum(np.asarray(losses, dtype=float), TINY)}
 
 

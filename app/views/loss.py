@@ -6,7 +6,7 @@ from bokeh.plotting import figure
 
 import tinynet
 
-from ..patches import HTML
+from ..patches import HTML, set_html
 from ..text import format_loss
 from .base import ERROR, PREDICTION, TINY, View, history_data, number_hover
 from .explain import NO_FLOOR, floor_text, is_article
@@ -25,9 +25,9 @@ class Readouts(View):
     @param.depends("state.moved", "state.version", "state.progress", watch=True)
     def _update(self):
         s = self.state
-        self._loss.object = (f'<span class="tn-label">mean loss</span> '
+        set_html(self._loss, f'<span class="tn-label">mean loss</span> '
                              f'<span class="tn-value">{format_loss(s.loss())}</span>')
-        self._epoch.object = (f'<span class="tn-label">epoch</span> '
+        set_html(self._epoch, f'<span class="tn-label">epoch</span> '
                               f'<span class="tn-value">{s.epoch}</span>')
 
     def __panel__(self):

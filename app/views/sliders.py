@@ -10,7 +10,7 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
-from ..patches import HTML, FloatSlider
+from ..patches import HTML, FloatSlider, set_html
 from ..session import slot_label, slot_names
 from ..settings import WEIGHT_LIMIT, slider_number
 from ..text import number, number_js
@@ -129,7 +129,7 @@ class WeightSliders(View):
             bar = 4 + 40 * abs(push) / biggest
             color = GOOD if push >= 0 else ERROR
             arrow = "▶" if push >= 0 else "◀"
-            self._nudges[slot].object = (
+            set_html(self._nudges[slot],
                 f'<div class="tn-push" data-push="{push!r}" data-ghost="{next_value!r}" '
                 f'title="−∂L/∂{slot_label(slot, s.hidden)}: gradient descent pushes this weight '
                 f'{"up" if push >= 0 else "down"}; the next step sets it to '
