@@ -41,7 +41,8 @@ from tools.floor import floor_server  # noqa: E402
 from tools.net import free_port, wait_for_http  # noqa: E402
 from tools.page import DEEP_TEXT_JS, reach  # noqa: E402
 
-TARGETS = {"p50_ms": 20.0, "p95_ms": 35.0, "updates_per_s": 30.0, "frame_ms": 1000 / 60}
+TARGETS = {"p50_ms": 20.0, "p95_ms": 35.0, "updates_per_s": 30.0, "frame_ms": 1000 / 60,
+           "race_updates_per_s": 20.0}  # with the race running too: not below 20 (issue #14)
 
 # Record keydowns (capturing, so before the slider handles them) and fit_curve changes.
 WATCH_SLIDER_JS = """
@@ -354,8 +355,9 @@ def main(argv=None):
                                                                      args.train_seconds)
             print(f"\n(d) the race and Train together at speed=10000 for {args.train_seconds:g} s"
                   " (patched)")
-            print(f"    loss_history updates {history:5.1f}/s  (target >= "
-                  f"{TARGETS['updates_per_s']:g})  {verdict(history >= TARGETS['updates_per_s'])}")
+            target = TARGETS["race_updates_per_s"]
+            print(f"    loss_history updates {history:5.1f}/s  (target >= {target:g})  "
+                  f"{verdict(history >= target)}")
             print(f"    race_loss_1 updates  {race:5.1f}/s")
             print(f"    epochs {epochs:7.0f}/s playground, {race_epochs:7.0f}/s race "
                   "(asked for 10000 each)")
