@@ -190,6 +190,23 @@ def test_race_runs_both_widths_like_tinynet(app):
     assert not race.running and race.epoch == 0 and list(view._losses[2].data["epoch"]) == [0]
 
 
+def test_the_page_shows_the_fit_legend_as_text_and_the_export_draws_it():
+    from bokeh.models import Legend
+
+    from app.export import plots
+
+    app = PlaygroundApp(loop=False)
+    figure = app.fit._figure
+    assert not [m for m in figure.below + figure.center if isinstance(m, Legend)]
+    text = app.fit._legend.object
+    assert text.count("<li>") == 5 and "neuron 1:" in text and "neuron 2" not in text
+    app.state.hidden = 2
+    assert app.fit._legend.object.count("<li>") == 6 and "neuron 2:" in app.fit._legend.object
+    exported = plots(app.state)
+    legends = [m for m in exported.select({"type": Legend})]
+    assert len(legends) == 1 and len(legends[0].items) == 5  # the parts' item names each neuron
+
+
 def test_fit_curves_stay_inside_the_frame():
     """The overlay layer is not clipped: curves leaving the y range end at its edge."""
     y = np.array([0.0, 2.0, 3.0, 2.5, 1.0, -1.0, -2.0, -3.0])

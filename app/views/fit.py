@@ -23,8 +23,36 @@ from bokeh.plotting import figure
 
 import tinynet
 
+from ..patches import HTML, set_html
 from ..settings import point_number
 from .base import ERROR, INK, NEURON_COLORS, PREDICTION, Y_RANGE, View, number_hover
+
+# The legend's entries: (what the swatch draws, its label); a neuron's entry per hidden neuron
+_LINE = '<line x1="2" y1="6" x2="22" y2="6" stroke="{color}" stroke-width="{width}"{extra}/>'
+_DOT = '<circle cx="12" cy="6" r="4.5" {paint}/>'
+LEGEND = [
+    (_LINE.format(color=ERROR, width=2, extra=' stroke-opacity="0.7"'), "error ŷ − y"),
+    (_LINE.format(color=PREDICTION, width=3, extra=""), "prediction ŷ(x)"),
+    (_DOT.format(paint=f'fill="none" stroke="{PREDICTION}" stroke-width="2"'), "ŷ at each point"),
+    (_DOT.format(paint=f'fill="{INK}"'), "data y (drag me)"),
+]
+
+
+def neuron_label(j: int) -> str:
+    """The legend's and the hover's name of hidden neuron ``j`` (from 1)."""
+    return f"neuron {j}: w₂·σ(w₁x+b₁)"
+
+
+def legend_html(hidden: int) -> str:
+    """The fit's legend as the page shows it: text beside the plot, not drawn in it, so a
+    slider step repaints the curves alone (drawn in the plot, on the layer that moves, the
+    legend took ~1.4 ms of the page's ~12 per step). The exports draw Bokeh's legend."""
+    parts = [(_LINE.format(color=NEURON_COLORS[j], width=2,
+                           extra=' stroke-opacity="0.6" stroke-dasharray="5 3"'),
+              neuron_label(j + 1)) for j in range(hidden)]
+    items = "".join(f'<li><svg width="24" height="12" aria-hidden="true">{swatch}</svg>'
+                    f"{label}</li>" for swatch, label in parts + LEGEND)
+    return f'<ul class="tn-fit-legend" aria-label="Legend of the fit plot">{items}</ul>'
 
 
 def in_frame(y: np.ndarray, lo: float = Y_RANGE[0], hi: float = Y_RANGE[1]) -> np.ndarray:
@@ -60,7 +88,7 @@ def fit_data(net, x, y) -> dict[str, dict]:
         "curve": {"x": grid, "y": in_frame(fwd.y_hat)},
         "parts": {"xs": [grid] * net.hidden, "ys": [in_frame(part) for part in parts.T],
                   "color": NEURON_COLORS[: net.hidden],
-                  "label": [f"neuron {j + 1}: w₂·σ(w₁x+b₁)" for j in range(net.hidden)]},
+                  "label": [neuron_label(j + 1) for j in range(net.hidden)]},
         # the points' error bars and y-hat markers, held inside the frame (at its edge if off it);
         # the exact ŷ and each neuron's share w2_j * a1_j for the hover
         "points": {"x": x.tolist(), "y": np.clip(y, *Y_RANGE).tolist(),
@@ -75,7 +103,7 @@ def fit_data(net, x, y) -> dict[str, dict]:
 def point_tooltips(hidden: int) -> list[tuple[str, str]]:
     """The hover of a ŷ marker: the point, ŷ there and each neuron's share of it."""
     return [("x", "@x{custom}"), ("y", "@y_exact{custom}"), ("ŷ", "@y_hat_exact{custom}"),
-            *[(f"neuron {j}: w₂·σ(w₁x+b₁)", f"@share_{j}{{custom}}") for j in range(1, hidden + 1)]]
+            *[(neuron_label(j), f"@share_{j}{{custom}}") for j in range(1, hidden + 1)]]
 
 
 def _point_formatters(hidden: int, number) -> dict:
@@ -84,10 +112,12 @@ def _point_formatters(hidden: int, number) -> dict:
     return dict.fromkeys(columns, number)
 
 
-def fit_figure(sources: dict[str, ColumnDataSource], hidden: int = 1, **size):
+def fit_figure(sources: dict[str, ColumnDataSource], hidden: int = 1, legend: bool = True,
+               **size):
     """The fit plot of a network of ``hidden`` neurons, drawn from its four sources (curve,
     parts, points, data); returns the figure, the data's renderer and the hover of the ŷ
-    markers (its tooltips name each neuron). The page and the exports both draw it here."""
+    markers (its tooltips name each neuron). The page and the exports both draw it here; the
+    page without Bokeh's ``legend`` (it shows ``legend_html`` beside the plot)."""
     fig = figure(title="What the network predicts", x_axis_label="x", y_axis_label="y",
                  toolbar_location=None, tools="", y_range=Y_RANGE, **size)
     # Each glyph is added as one model: figure's glyph methods add a faded and a muted copy of
@@ -117,6 +147,8 @@ def fit_figure(sources: dict[str, ColumnDataSource], hidden: int = 1, **size):
     fig.add_tools(point_hover)
     data = fig.add_glyph(sources["data"], Scatter(
         x="x", y="y", size=12, fill_color=INK, line_color=INK))
+    if not legend:
+        return fig, data, point_hover
     legend = Legend(items=[
         LegendItem(label=field("label"), renderers=[parts]),
         LegendItem(label="error ŷ − y", renderers=[errors]),
@@ -144,8 +176,10 @@ class FitPlot(View):
         self._data = ColumnDataSource({"x": [], "y": []}, name="fit_data")  # editable
         sources = {"curve": self._curve, "parts": self._parts, "points": self._points,
                    "data": self._data}
-        fig, data, self._point_hover = fit_figure(sources, height=380,
+        fig, data, self._point_hover = fit_figure(sources, height=380, legend=False,
                                                   sizing_mode="stretch_width")
+        self._legend = HTML("", css_classes=["tn-fit-key"], sizing_mode="stretch_width",
+                            margin=(0, 10))
         draw = PointDrawTool(renderers=[data], add=True, drag=True,
                              description="Edit the data: drag, click to add, Backspace deletes")
         fig.add_tools(draw)
@@ -171,6 +205,7 @@ class FitPlot(View):
             self._shown = (grid[0], grid[-1], s.net.hidden)
             self._curve.data = new["curve"]
             self._parts.data = new["parts"]
+            set_html(self._legend, legend_html(s.net.hidden))
             number = self._point_hover.formatters["@x"]
             self._point_hover.update(tooltips=point_tooltips(s.net.hidden),
                                      formatters=_point_formatters(s.net.hidden, number))
@@ -199,4 +234,5 @@ class FitPlot(View):
             self._data.data = {"x": s.x.tolist(), "y": s.y.tolist()}
 
     def __panel__(self):
-        return pn.pane.Bokeh(self._figure, sizing_mode="stretch_width")
+        return pn.Column(pn.pane.Bokeh(self._figure, sizing_mode="stretch_width"), self._legend,
+                         sizing_mode="stretch_width", margin=0)

@@ -255,31 +255,33 @@ def _blue_pixels(png: bytes, color: str) -> int:
     return sum(all(abs(a - b) < 40 for a, b in zip(px, target)) for px in img.get_flattened_data())
 
 
-def test_fit_legend_keeps_its_glyphs_after_train(playground):
-    page = playground.open("/")
+def test_fit_legend_is_text_beside_the_plot_and_follows_the_width(playground):
+    """The fit's legend is a list on the page (not drawn in the canvas, where every slider
+    step repainted it): readable by a screen reader, each entry with its swatch, one entry
+    per hidden neuron, and still there after training."""
+    page = playground.open("/?hidden=2")
     wait_ready(playground)
     train = page.locator(".tn-train button")
     train.click()
     playground.wait(lambda: playground.epoch() > 20, what="some training")
     train.click()
     playground.wait(lambda: "Train" in train.inner_text(), what="paused")
-    page.wait_for_timeout(300)
-    # the legend items' renderers are the plot's own, visible renderers
-    items = page.evaluate("""() => {
-      const src = Bokeh.documents[0].get_model_by_name('fit_curve');
-      const fig = [...Bokeh.documents[0].all_models].find((m) => Array.isArray(m.renderers)
-        && m.renderers.some((r) => r.data_source === src));
-      const legend = [...fig.below, ...fig.center].find((m) => Array.isArray(m.items));
-      return legend.items.map((it) => it.renderers.every((r) => r.visible
-        && fig.renderers.includes(r) && Bokeh.index.find_one(r) != null));
-    }""")
-    assert items and all(items)
-    # and they are drawn: the prediction's blue line sample in the legend, under the x axis
-    fig = page.locator(".tn-block-fit .bk-Figure").first
-    box = fig.bounding_box()
-    legend_band = page.screenshot(clip={"x": box["x"], "y": box["y"] + box["height"] - 80,
-                                        "width": box["width"], "height": 80})
-    assert _blue_pixels(legend_band, PREDICTION) > 20
+    legend = page.locator(".tn-block-fit ul.tn-fit-legend")
+    assert legend.get_attribute("aria-label") == "Legend of the fit plot"
+    entries = legend.locator("li").all_inner_texts()
+    assert [e.strip() for e in entries] == [
+        "neuron 1: w₂·σ(w₁x+b₁)", "neuron 2: w₂·σ(w₁x+b₁)", "error ŷ − y", "prediction ŷ(x)",
+        "ŷ at each point", "data y (drag me)"]
+    assert legend.locator("li svg").count() == 6  # a swatch each
+    box = legend.bounding_box()
+    fig = page.locator(".tn-block-fit .bk-Figure").first.bounding_box()
+    assert box["y"] >= fig["y"] + fig["height"] - 1  # below the plot, not over it
+    # the prediction's swatch is drawn in the prediction's colour
+    swatch = legend.locator("li").nth(3).locator("svg")
+    assert _blue_pixels(swatch.screenshot(), PREDICTION) > 10
+    playground.click(".tn-width", "1")  # one neuron: one neuron's entry
+    playground.wait(lambda: legend.locator("li").count() == 5, what="a legend for one neuron")
+    assert "neuron 2" not in legend.inner_text()
 
 
 def test_palette_is_shared_with_the_race():
