@@ -16,6 +16,7 @@ from playwright.sync_api import sync_playwright
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from tools.chromium import find_chromium, launch_options  # noqa: E402
+from tools.page import reach  # noqa: E402
 from tools.server import Server  # noqa: E402
 
 SHOTS = [  # file, query, seconds of training
@@ -74,6 +75,7 @@ def view_shots(browser, base):
     page.close()
 
     page = open_page("?speed=300")
+    reach(page, "landscape", "race")  # built when scrolled near (app/views/lazy.py)
     press(page, ".tn-train", gap=2.5)  # train so the landscape shows a path
     press(page, ".tn-train", gap=0.8)
     view_shot(page, "landscape_path", 1, HERE / "view-landscape.png")
@@ -86,6 +88,7 @@ def view_shots(browser, base):
     page.close()
 
     page = open_page("?hidden=2")
+    reach(page, "diagram")
     view_shot(page, "diagram_edges", 1, HERE / "view-diagram.png")
     page.close()
 
