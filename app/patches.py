@@ -287,9 +287,8 @@ def set_html(pane, text: str) -> None:
     if text == pane.object:
         return
     _set_quietly(pane, "object", text)
-    shown = pane._transform_object(text)["object"]
-    for model, _ in pane._models.values():
-        model.text = shown
+    for ref, (model, _) in pane._models.items():
+        pane._update(ref, model)  # what the watcher would have run: FastHTML's text-only update
 
 
 def quiet_periodic_callback(callback, period: int):

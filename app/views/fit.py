@@ -149,12 +149,10 @@ def fit_figure(sources: dict[str, ColumnDataSource], hidden: int = 1, legend: bo
         x="x", y="y", size=12, fill_color=INK, line_color=INK))
     if not legend:
         return fig, data, point_hover
-    legend = Legend(items=[
-        LegendItem(label=field("label"), renderers=[parts]),
-        LegendItem(label="error ŷ − y", renderers=[errors]),
-        LegendItem(label="prediction ŷ(x)", renderers=[curve]),
-        LegendItem(label="ŷ at each point", renderers=[marks]),
-        LegendItem(label="data y (drag me)", renderers=[data]),
+    # the page's legend's entries, in its order (the parts': one per neuron, from their source)
+    legend = Legend(items=[LegendItem(label=field("label"), renderers=[parts])] + [
+        LegendItem(label=label, renderers=[renderer])
+        for (_, label), renderer in zip(LEGEND, [errors, curve, marks, data], strict=True)
     ], orientation="horizontal", ncols=2,  # two columns: it fits a phone-wide plot
         label_text_font_size="9pt", spacing=6, padding=2, margin=2, border_line_alpha=0,
         # on the overlay level with the curves it shows: an overlay-only repaint (every
@@ -178,8 +176,7 @@ class FitPlot(View):
                    "data": self._data}
         fig, data, self._point_hover = fit_figure(sources, height=380, legend=False,
                                                   sizing_mode="stretch_width")
-        self._legend = HTML("", css_classes=["tn-fit-key"], sizing_mode="stretch_width",
-                            margin=(0, 10))
+        self._legend = HTML("", sizing_mode="stretch_width", margin=(0, 10))
         draw = PointDrawTool(renderers=[data], add=True, drag=True,
                              description="Edit the data: drag, click to add, Backspace deletes")
         fig.add_tools(draw)
