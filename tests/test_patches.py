@@ -386,6 +386,108 @@ def contract_gc():
         require(callable(getattr(pn.state, name, None)), f"panel.state.{name}")
 
 
+PANE_INIT = """
+def __init__(self, object=None, **params):
+self._object_changing = False
+super().__init__(object=object, **params)
+if not hasattr(self, '_internal_callbacks'):
+self._internal_callbacks = []
+applies = self.applies(self.object, **(params if self._applies_kw else {}))
+if (isinstance(applies, bool) and not applies) and self.object is not None:
+self._type_error(self.object)
+kwargs = {
+k: v for k, v in params.items() if k in Layoutable.param and
+k not in self._skip_layoutable
+}
+self.layout = self.default_layout(self, **kwargs)
+self._internal_callbacks.append(
+self.param.watch(self._sync_layoutable, list(Layoutable.param))
+)
+self._sync_layoutable()
+"""
+
+
+def contract_lazy_pane_layouts():
+    """Panel's PaneBase.__init__ is still the one copied (less the layout's lines), and a
+    pane's layout, made when read, equals the one Panel makes at once, before and after a
+    change of the pane's size, for the kinds of pane the playground makes."""
+    from bokeh.plotting import figure
+    from panel.pane.base import PaneBase
+
+    patches._make_pane_layouts_when_read()
+    own = PaneBase.__init__.__wrapped__
+    lines = [line.strip() for line in inspect.getsource(own).splitlines() if line.strip()]
+    require(lines == PANE_INIT.strip().splitlines(), "panel.pane.base.PaneBase.__init__",
+            "not the body app/patches.py copies")
+
+    def stock(make):
+        PaneBase.__init__ = own
+        try:
+            pane = make()
+        finally:
+            PaneBase.__init__ = patched
+        assert "_tinynet_layout" in vars(pane)  # Panel's __init__ made it at once
+        return pane
+
+    patched = PaneBase.__init__
+    kinds = [
+        lambda: pn.pane.HTML("<p>x</p>", width=96, margin=(22, 0, 0, 0), css_classes=["a"]),
+        lambda: pn.pane.Markdown("*x*", sizing_mode="stretch_width"),
+        lambda: pn.pane.Alert("x", alert_type="danger", margin=0),
+        lambda: pn.pane.Bokeh(figure(height=200), sizing_mode="stretch_width", min_height=100),
+        lambda: patches.FastHTML("x", height=40),
+    ]
+    for make in kinds:
+        ours, theirs = make(), stock(make)
+        assert "_tinynet_layout" not in vars(ours)  # not made until read
+        for step in range(2):
+            assert type(ours.layout) is type(theirs.layout) is pn.Row
+            assert ours.layout.objects == [ours] and theirs.layout.objects == [theirs]
+            for name in ours.layout.param:
+                if name not in ("name", "objects"):
+                    assert getattr(ours.layout, name) == getattr(theirs.layout, name), (
+                        type(ours), step, name)
+            for pane in (ours, theirs):  # a change after the layout was read follows
+                pane.param.update(width=150, margin=(5, 10))
+    assert pn.panel("<b>x</b>").object == "<b>x</b>"  # pn.panel() unpacks the layout as before
+    assert isinstance(pn.panel(1.5), pn.pane.PaneBase)
+
+
+def contract_flat_css_patch():
+    """Panel's patch_model_css reads only ``root.document`` and ``root.select``, and a page's
+    stylesheets get the same addresses through the document's list as through the walk."""
+    from bokeh.document import Document
+    from bokeh.models import ImportedStyleSheet
+    from panel.io import resources
+    from panel.io import server as panel_server
+
+    patches._find_stylesheets_in_the_document()
+    patched = panel_server.patch_model_css
+    own = patched.__wrapped__
+    require(own is resources.patch_model_css, "panel.io.server.patch_model_css",
+            "no longer panel.io.resources.patch_model_css")
+    reads = set(re.findall(r"\broot\.\w+", inspect.getsource(own)))
+    require(reads == {"root.document", "root.select"}, "panel.io.resources.patch_model_css",
+            f"reads {reads} of the root")
+    require("patch_model_css(root" in inspect.getsource(panel_server.server_html_page_for_session),
+            "panel.io.server.server_html_page_for_session", "no longer calls patch_model_css")
+
+    def page():
+        doc = Document()
+        root = pn.Column(pn.pane.HTML("x"), pn.widgets.Button(label="b"),
+                         stylesheets=[f"{resources.CDN_DIST}css/loading.css"]).get_root(doc)
+        doc.add_root(root)
+        return doc, root
+
+    urls = []
+    for patch in (own, patched):
+        doc, root = page()
+        patch(root, "static/extensions/panel/")
+        urls.append(sorted(s.url for s in doc.select({"type": ImportedStyleSheet})))
+    assert urls[0] == urls[1] and any(u.startswith("static/extensions/panel/") for u in urls[1])
+    assert not any(u.startswith(resources.CDN_DIST) for u in urls[1])
+
+
 def contract_stable_defaults():
     """Every property of every Bokeh and Panel model class reads the same through the kept
     defaults as through Bokeh's own path, read twice (the second from what was kept), also
@@ -613,6 +715,8 @@ def snapshot():
         "Document.apply_json_patch": id(bd.Document.apply_json_patch),
         "bokeh.document.document.Deserializer": id(bd.Deserializer),
         "DocumentModelManager.destroy": id(bd.DocumentModelManager.destroy),
+        "PaneBase.__init__": id(pn.pane.PaneBase.__init__),
+        "patch_model_css": id(ps.patch_model_css),
         "gc thresholds": list(gc.get_threshold()),
     }
 
@@ -659,7 +763,8 @@ def test_patched_install_changes_what_the_snapshot_watches():
     patched = run_snapshot(stock=False)
     assert patched["stock"] is False
     assert patched["changed"] == ["Document.apply_json_patch", "DocumentModelManager.destroy",
-                                  "WSHandler.open", "bokeh.document.document.Deserializer",
+                                  "PaneBase.__init__", "WSHandler.open",
+                                  "bokeh.document.document.Deserializer",
                                   "gc thresholds", "panel.io.document.asyncio",
-                                  "patch_doc.create"]
+                                  "patch_doc.create", "patch_model_css"]
     assert patched["classes"] == [False, False, False]
