@@ -11,8 +11,9 @@ built it is the same live view as ever, drawn from the session as it is then.
 
 A placeholder is two models (the part's column and the button in it). The parts below the
 first screen sit in one such placeholder (``below``: built when the learner scrolls near the
-end of the first screen), each of them a placeholder again: a new page holds 2 models for
-them, not the 38 their headings, notes and wrappers were.
+end of the first screen), each of them a placeholder again, whose button, heading and notes
+are made when ``below`` opens: a new page holds 2 models for them, not the 38 their
+headings, notes and wrappers were, and the session makes 6 columns for them, not 25 parts.
 """
 from typing import Callable
 
@@ -24,34 +25,48 @@ class Lazy(pn.viewable.Viewer):
     """A part of the page (its column, CSS class ``css_class``, by default ``tn-block-<name>``:
     what a lesson or a teacher's link shows or hides by name): until ``open()``, a
     button in a column of the part's height; then the part's ``above`` objects, its view
-    (built once, by ``build``) and its ``below`` objects. ``open()`` returns the view; a part
-    ``within`` another is built with it."""
+    (built once, by ``build``) and its ``below`` objects (``above`` and ``below`` are
+    functions returning them, called then). ``open()`` returns the view. A part ``within``
+    another is built with it, and its button is made when the outer part opens: until then
+    its column is empty and not on the page."""
 
     built = param.Boolean(False, doc="Whether the part has been built.")
 
     def __init__(self, name: str, title: str, build: Callable[[], object], height: int,
-                 above=(), below=(), within: "Lazy | None" = None, css_class: str = "",
-                 **params):
+                 above: Callable[[], list] = list, below: Callable[[], list] = list,
+                 within: "Lazy | None" = None, css_class: str = "", **params):
         super().__init__(**params)
         self._make = build
         self._within = within
-        self._around = (list(above), list(below))
+        self._around = (above, below)
+        self._name, self._title = name, title
+        self._inner: list[Lazy] = []  # the parts within this one
         self.view = None
-        button = pn.widgets.Button(label=f"Show {title}", color="light", margin=(10, 10),
-                                   css_classes=["tn-lazy", f"tn-lazy-{name}"])
-        button.on_click(lambda event: self.open())
-        self._layout = pn.Column(button, min_height=height, sizing_mode="stretch_width",
-                                 margin=0,
+        self._layout = pn.Column(min_height=height, sizing_mode="stretch_width", margin=0,
                                  css_classes=[css_class or f"tn-block-{name}", "tn-lazy-part"])
+        if within is None:
+            self._offer()
+        else:
+            within._inner.append(self)
+
+    def _offer(self):
+        """Put the button that builds the part in its column."""
+        button = pn.widgets.Button(label=f"Show {self._title}", color="light", margin=(10, 10),
+                                   css_classes=["tn-lazy", f"tn-lazy-{self._name}"])
+        button.on_click(lambda event: self.open())
+        self._layout.objects = [button]
 
     def open(self):
         """Build the part if it is not built yet; returns its view."""
         if self.view is None:
             if self._within is not None:
                 self._within.open()
+            for part in self._inner:
+                if part.view is None:
+                    part._offer()
             self.view = self._make()
             above, below = self._around
-            self._layout.param.update(objects=[*above, self.view, *below], min_height=None,
+            self._layout.param.update(objects=[*above(), self.view, *below()], min_height=None,
                                       css_classes=[*self._layout.css_classes, "tn-built"])
             self.built = True
         return self.view
