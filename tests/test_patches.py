@@ -488,6 +488,113 @@ def contract_flat_css_patch():
     assert not any(u.startswith(resources.CDN_DIST) for u in urls[1])
 
 
+def contract_kept_theme_modifiers():
+    """Panel's Design._get_modifiers reads no more than the key covers (the component's
+    class, the theme's class and its two CSS parameters, isolated, served or not), and for
+    the components the playground makes the kept answer equals Panel's, asked twice."""
+    from panel.theme import Design, Native
+    from panel.theme.base import Theme
+
+    patches._keep_theme_modifiers()
+    patched = Design.__dict__["_get_modifiers"].__func__
+    own = patched.__wrapped__
+    source = inspect.getsource(own)
+    for expected in ("theme_type = type(theme) if isinstance(theme, Theme) else theme",
+                     "is_server = bool(state.curdoc.session_context) if not state._is_pyodide "
+                     "and state.curdoc else False",
+                     "cls._resolve_modifiers(type(viewable), theme_type, is_server=is_server)",
+                     "for p in ('base_css', 'css'):", "css = getattr(theme, p)"):
+        require(expected in source, "panel.theme.base.Design._get_modifiers",
+                f"no longer: {expected}")
+    reads = set(re.findall(r"\btheme\.(\w+)", source)) | set(
+        re.findall(r"getattr\(theme, ['\"](\w+)", source))
+    require(reads <= {"base_css", "css"}, "panel.theme.base.Design._get_modifiers",
+            f"reads {reads} of the theme")
+    design = Native(theme="default")
+    require(isinstance(design.theme, Theme), "panel.theme.Design.theme")
+    kinds = [pn.pane.HTML("x"), pn.pane.Markdown("x"), pn.pane.Alert("x"), pn.widgets.Button(),
+             pn.widgets.Toggle(), pn.widgets.RadioButtonGroup(options=["a"]),
+             pn.widgets.FloatSlider(), pn.widgets.IntInput(), pn.Column(), pn.Row(),
+             pn.Card(), patches.FastHTML("x"), patches.FastFloatSlider(),
+             patches.FastIntInput()]
+    styled = 0
+    for viewable in kinds:
+        for cls, theme in ((Native, design.theme), (Native, type(design.theme)),
+                           (Design, design.theme)):
+            theirs = own(cls, viewable, theme)
+            for _ in range(2):
+                ours = patched(cls, viewable, theme)
+                assert ours == theirs, (type(viewable), cls, theme)
+                modifiers = ours[0]
+                if "stylesheets" in modifiers:  # a list of its own, as Panel gives it
+                    styled += 1
+                    again = patched(cls, viewable, theme)[0]
+                    assert modifiers["stylesheets"] is not again["stylesheets"]
+    assert styled >= len(kinds)  # the theme's stylesheets were among those compared
+
+
+ADD_TO_DOC = """
+def add_to_doc(obj: Model, doc: Document, hold: bool = False, skip: set[Model] | None = None):
+models = remove_root(obj, skip=skip)
+doc.add_root(obj)
+if doc.callbacks.hold_value is None and hold:
+doc.hold()
+return models
+"""
+
+
+def contract_fresh_page_roots():
+    """Panel's add_to_doc is still: take the models out of other documents, add the root,
+    hold if asked; served pages are added with it; a new page added directly to a session's
+    empty document holds the same models, and a model already in another document is
+    refused, not taken."""
+    from bokeh.document import Document
+    from panel import viewable
+    from panel.io import model as panel_model
+
+    patches._add_fresh_pages_directly()
+    patched = viewable.add_to_doc
+    own = patched.__wrapped__
+    require(own is panel_model.add_to_doc, "panel.viewable.add_to_doc",
+            "no longer panel.io.model.add_to_doc")
+    lines = [line.strip() for line in inspect.getsource(own).splitlines()
+             if line.strip() and not line.strip().startswith(("#", '"""'))
+             and "Adds a model" not in line]
+    require(lines == ADD_TO_DOC.strip().splitlines(), "panel.io.model.add_to_doc",
+            "not the body app/patches.py relies on")
+    require("add_to_doc(model, doc)" in inspect.getsource(viewable.Viewable.server_doc),
+            "panel.viewable.Viewable.server_doc", "no longer adds its root with add_to_doc")
+
+    class Context:  # what makes a document a session's, as Bokeh reads it
+        pass
+
+    def session_doc():
+        doc = Document()
+        context = Context()
+        doc._session_context = weakref.ref(context)
+        return doc, context
+
+    def page(doc):
+        return pn.Column(pn.pane.HTML("x"), pn.widgets.FloatSlider(),
+                         pn.pane.Markdown("*y*")).get_root(doc)
+
+    made = []
+    for add in (own, patched):
+        doc, context = session_doc()
+        assert doc.session_context is context
+        add(page(doc), doc)
+        made.append(sorted(type(m).__name__ for m in doc.models))
+    assert made[0] == made[1] and len(made[0]) > 5
+    doc, context = session_doc()
+    other = Document()
+    root = page(doc)
+    other.add_root(root.children[0])  # a model in another document already
+    with pytest.raises(RuntimeError, match="owned by only a single document"):
+        with doc.models.freeze():
+            patched(root, doc)
+    assert root.children[0].document is other  # not taken from it
+
+
 def contract_stable_defaults():
     """Every property of every Bokeh and Panel model class reads the same through the kept
     defaults as through Bokeh's own path, read twice (the second from what was kept), also
@@ -717,6 +824,8 @@ def snapshot():
         "DocumentModelManager.destroy": id(bd.DocumentModelManager.destroy),
         "PaneBase.__init__": id(pn.pane.PaneBase.__init__),
         "patch_model_css": id(ps.patch_model_css),
+        "add_to_doc": id(__import__("panel.viewable").viewable.add_to_doc),
+        "Design._get_modifiers": id(pn.theme.Design.__dict__["_get_modifiers"]),
         "gc thresholds": list(gc.get_threshold()),
     }
 
@@ -762,8 +871,9 @@ def test_patched_install_changes_what_the_snapshot_watches():
     """The other side of the stock test: without the switch, each watched object changes."""
     patched = run_snapshot(stock=False)
     assert patched["stock"] is False
-    assert patched["changed"] == ["Document.apply_json_patch", "DocumentModelManager.destroy",
-                                  "PaneBase.__init__", "WSHandler.open",
+    assert patched["changed"] == ["Design._get_modifiers", "Document.apply_json_patch",
+                                  "DocumentModelManager.destroy", "PaneBase.__init__",
+                                  "WSHandler.open", "add_to_doc",
                                   "bokeh.document.document.Deserializer",
                                   "gc thresholds", "panel.io.document.asyncio",
                                   "patch_doc.create", "patch_model_css"]
