@@ -595,6 +595,31 @@ def contract_fresh_page_roots():
     assert root.children[0].document is other  # not taken from it
 
 
+def contract_no_diagnostics():
+    """Bokeh's setting is there, on by default, and is what the callback check and the
+    attribute error consult; off, a property callback registers without the check and a
+    wrong attribute still raises."""
+    from bokeh.core.has_props import HasProps
+    from bokeh.models import Slider
+    from bokeh.settings import settings
+    from bokeh.util import callback_manager
+
+    setting = settings.perform_error_diagnostics
+    require(setting.default is True, "bokeh.settings.perform_error_diagnostics",
+            "no longer on by default")
+    for function in (callback_manager._check_callback,
+                     HasProps._raise_attribute_error_with_matches):
+        require("settings.perform_error_diagnostics()" in inspect.getsource(function),
+                f"bokeh {function.__qualname__}", "no longer consults the setting")
+    patches._skip_error_diagnostics()
+    if "BOKEH_PERFORM_ERROR_DIAGNOSTICS" not in os.environ:
+        assert setting() is False
+    slider = Slider()
+    slider.on_change("value", lambda attr, old, new: None)
+    with pytest.raises(AttributeError, match="unexpected attribute 'valeu'"):
+        slider.valeu  # noqa: B018
+
+
 def contract_stable_defaults():
     """Every property of every Bokeh and Panel model class reads the same through the kept
     defaults as through Bokeh's own path, read twice (the second from what was kept), also
@@ -825,6 +850,7 @@ def snapshot():
         "PaneBase.__init__": id(pn.pane.PaneBase.__init__),
         "patch_model_css": id(ps.patch_model_css),
         "add_to_doc": id(__import__("panel.viewable").viewable.add_to_doc),
+        "diagnostics": __import__("bokeh.settings").settings.settings.perform_error_diagnostics(),
         "Design._get_modifiers": id(pn.theme.Design.__dict__["_get_modifiers"]),
         "gc thresholds": list(gc.get_threshold()),
     }
@@ -871,10 +897,9 @@ def test_patched_install_changes_what_the_snapshot_watches():
     """The other side of the stock test: without the switch, each watched object changes."""
     patched = run_snapshot(stock=False)
     assert patched["stock"] is False
-    assert patched["changed"] == ["Design._get_modifiers", "Document.apply_json_patch",
-                                  "DocumentModelManager.destroy", "PaneBase.__init__",
-                                  "WSHandler.open", "add_to_doc",
-                                  "bokeh.document.document.Deserializer",
-                                  "gc thresholds", "panel.io.document.asyncio",
-                                  "patch_doc.create", "patch_model_css"]
+    assert patched["changed"] == sorted([
+        "Design._get_modifiers", "Document.apply_json_patch", "DocumentModelManager.destroy",
+        "PaneBase.__init__", "WSHandler.open", "add_to_doc", "diagnostics",
+        "bokeh.document.document.Deserializer", "gc thresholds", "panel.io.document.asyncio",
+        "patch_doc.create", "patch_model_css"])
     assert patched["classes"] == [False, False, False]
