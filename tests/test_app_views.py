@@ -207,6 +207,26 @@ def test_the_page_shows_the_fit_legend_as_text_and_the_export_draws_it():
     assert len(legends) == 1 and len(legends[0].items) == 5  # the parts' item names each neuron
 
 
+def test_the_race_shows_its_legend_as_text_below_its_plots():
+    """Drawn in the plots' frames, the race's legends were repainted with every tick."""
+    from bokeh.models import Legend
+
+    from app.race import RUNNERS
+
+    app = PlaygroundApp(loop=False)
+    view = app.race_view
+    for figure in (view._loss_fig, view._fit_fig):
+        assert not [m for m in figure.select({"type": Legend})]
+    text = view._legend.object
+    assert 'aria-label="Legend of the race plots"' in text and text.count("<svg") == 4
+    assert ["1 hidden neuron", "2 hidden neurons", "data", "1/12: the best one neuron can do"
+            ] == re.findall(r"</svg>([^<]+)</li>", text)
+    for color in RUNNERS.values():  # each runner's swatch in its line's colour
+        assert f'stroke="{color}"' in text
+    laid_out = pn.panel(view).objects
+    assert laid_out[-1] is view._legend  # below the plots
+
+
 def test_fit_curves_stay_inside_the_frame():
     """The overlay layer is not clipped: curves leaving the y range end at its edge."""
     y = np.array([0.0, 2.0, 3.0, 2.5, 1.0, -1.0, -2.0, -3.0])

@@ -28,13 +28,13 @@ from ..settings import point_number
 from .base import ERROR, INK, NEURON_COLORS, PREDICTION, Y_RANGE, View, number_hover
 
 # The legend's entries: (what the swatch draws, its label); a neuron's entry per hidden neuron
-_LINE = '<line x1="2" y1="6" x2="22" y2="6" stroke="{color}" stroke-width="{width}"{extra}/>'
-_DOT = '<circle cx="12" cy="6" r="4.5" {paint}/>'
+LINE = '<line x1="2" y1="6" x2="22" y2="6" stroke="{color}" stroke-width="{width}"{extra}/>'
+DOT = '<circle cx="12" cy="6" r="4.5" {paint}/>'
 LEGEND = [
-    (_LINE.format(color=ERROR, width=2, extra=' stroke-opacity="0.7"'), "error ŷ − y"),
-    (_LINE.format(color=PREDICTION, width=3, extra=""), "prediction ŷ(x)"),
-    (_DOT.format(paint=f'fill="none" stroke="{PREDICTION}" stroke-width="2"'), "ŷ at each point"),
-    (_DOT.format(paint=f'fill="{INK}"'), "data y (drag me)"),
+    (LINE.format(color=ERROR, width=2, extra=' stroke-opacity="0.7"'), "error ŷ − y"),
+    (LINE.format(color=PREDICTION, width=3, extra=""), "prediction ŷ(x)"),
+    (DOT.format(paint=f'fill="none" stroke="{PREDICTION}" stroke-width="2"'), "ŷ at each point"),
+    (DOT.format(paint=f'fill="{INK}"'), "data y (drag me)"),
 ]
 
 
@@ -47,12 +47,18 @@ def legend_html(hidden: int) -> str:
     """The fit's legend as the page shows it: text beside the plot, not drawn in it, so a
     slider step repaints the curves alone (drawn in the plot, on the layer that moves, the
     legend took ~1.4 ms of the page's ~12 per step). The exports draw Bokeh's legend."""
-    parts = [(_LINE.format(color=NEURON_COLORS[j], width=2,
+    parts = [(LINE.format(color=NEURON_COLORS[j], width=2,
                            extra=' stroke-opacity="0.6" stroke-dasharray="5 3"'),
               neuron_label(j + 1)) for j in range(hidden)]
+    return swatch_list(parts + LEGEND, "tn-fit-legend", "Legend of the fit plot")
+
+
+def swatch_list(entries, css_class: str, label: str) -> str:
+    """A plot's legend as a list on the page: (swatch, text) entries, each swatch a small SVG
+    drawing of what the plot draws."""
     items = "".join(f'<li><svg width="24" height="12" aria-hidden="true">{swatch}</svg>'
-                    f"{label}</li>" for swatch, label in parts + LEGEND)
-    return f'<ul class="tn-fit-legend" aria-label="Legend of the fit plot">{items}</ul>'
+                    f"{text}</li>" for swatch, text in entries)
+    return f'<ul class="tn-legend {css_class}" aria-label="{label}">{items}</ul>'
 
 
 def in_frame(y: np.ndarray, lo: float = Y_RANGE[0], hi: float = Y_RANGE[1]) -> np.ndarray:

@@ -10,6 +10,9 @@ import tinynet
 from ..race import RUNNERS, Race
 from ..text import format_loss
 from .base import history_data
+from .fit import DOT, LINE, swatch_list
+
+FLOOR_COLOR, DATA_COLOR = "#555555", "#222222"
 
 
 class RaceView(pn.viewable.Viewer):
@@ -28,25 +31,30 @@ class RaceView(pn.viewable.Viewer):
                           toolbar_location=None, x_axis_label="epoch", y_axis_label="mean loss",
                           title="The race: loss of one neuron vs two (log scale)")
         loss_fig.add_layout(Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width",
-                                 line_color="#555555", line_dash="dashed", line_width=2))
+                                 line_color=FLOOR_COLOR, line_dash="dashed", line_width=2))
         fit_fig = figure(height=330, sizing_mode="stretch_width", toolbar_location=None,
                          x_axis_label="x", y_axis_label="y", y_range=(-0.6, 1.6),
                          title="The race: what each network predicts")
+        # The legend is a list below the plots (a screen reader reads it), not drawn in them,
+        # where it was repainted with every tick of the race (whether that limits the race
+        # and Train at top speed is not settled: two quick A/Bs disagreed)
         for h, color in RUNNERS.items():
-            label = f"{h} hidden neuron{'s' if h > 1 else ''}"
             loss_fig.line("epoch", "loss", source=self._losses[h], line_color=color,
-                          line_width=2, legend_label=label)
-            fit_fig.line("x", "y", source=self._fits[h], line_color=color, line_width=3,
-                         legend_label=label)
-        fit_fig.scatter(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, size=11, color="#222222",
-                        legend_label="data")
-        loss_fig.legend.location = "bottom_left"
+                          line_width=2)
+            fit_fig.line("x", "y", source=self._fits[h], line_color=color, line_width=3)
+        fit_fig.scatter(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, size=11, color=DATA_COLOR)
+        self._legend = pn.pane.HTML(swatch_list([
+            *[(LINE.format(color=color, width=3, extra=""),
+               f"{h} hidden neuron{'s' if h > 1 else ''}") for h, color in RUNNERS.items()],
+            (DOT.format(paint=f'fill="{DATA_COLOR}"'), "data"),
+            (LINE.format(color=FLOOR_COLOR, width=2, extra=' stroke-dasharray="5 3"'),
+             "1/12: the best one neuron can do"),
+        ], "tn-race-legend", "Legend of the race plots"), margin=(0, 10))
         # before the start, the loss plot says what will appear on it
         self._empty = Label(x=10, y=40, x_units="screen", y_units="screen",
                             text="Press ▶ Start the race: both loss curves grow here",
                             text_font_size="10pt", text_color="#444444")
         loss_fig.add_layout(self._empty)
-        fit_fig.legend.location = "top_left"
         self._loss_fig, self._fit_fig = loss_fig, fit_fig
         self._run = pn.widgets.Toggle.from_param(r.param.running, label="▶ Start the race",
                                                  color="success", width=170,
@@ -86,4 +94,5 @@ class RaceView(pn.viewable.Viewer):
             pn.Row(self._run, self._reset, self._status, css_classes=["tn-wrap"]),
             pn.Row(self._loss_fig, self._fit_fig, sizing_mode="stretch_width",
                    css_classes=["tn-cols"]),
+            self._legend,
             sizing_mode="stretch_width")
