@@ -123,6 +123,11 @@ PATCHES = {
                       "~250 Panel callbacks a new session registers, no difflib suggestions "
                       "for an attribute error Bokeh catches itself (build + first document "
                       "160 -> 149 ms in one process, A/B)",
+    "read_what_is_sent": "HasProps.query_properties_with_values: a model serialised without its "
+                         "defaults no longer reads each property it then leaves out (~60 a "
+                         "model, ~160 models a new session's first document), only those it "
+                         "sends and those that might be unset (first document 25.1 -> 20.2 "
+                         "ms, in-process A/B)",
     "gc": "gc thresholds and gc.freeze (not Panel): ~100 -> ~10 ms a second of collection, no "
           "0.5-1 s full passes with 20 sessions",
 }
@@ -144,6 +149,8 @@ PRIVATE_NAMES = (
     "_in_process__events", "_process_property_change", "_syncing", "_encode_bytes", "_deferred",
     "_param__private", "PaneBase", "_sync_layoutable", "_skip_layoutable", "_internal_callbacks",
     "patch_model_css", "_get_modifiers", "add_to_doc", "panel.viewable",
+    "query_properties_with_values", "_property_values", "_unstable_default_values",
+    "_overridden_defaults",
 )
 
 
@@ -430,6 +437,7 @@ def install() -> None:
     _enable_quick_write_retry()
     _enable_cached_references()
     _keep_stable_defaults()
+    _read_only_what_is_sent()
     _find_links_quickly()
     _make_pane_layouts_when_read()
     _find_stylesheets_in_the_document()
@@ -488,6 +496,75 @@ def _keep_stable_defaults() -> None:
     _get_default.__wrapped__ = original
     PropertyDescriptor._get_default = _get_default
     PropertyDescriptor._tinynet_stable = True
+
+
+def _read_only_what_is_sent() -> None:
+    """Bokeh serialises a model without its defaults (``include_defaults=False``, its
+    setting's default) by reading every one of its properties, ~60 on a widget, and then
+    leaving out those that were never set (its own TODO: "this should happen before
+    get_value()"). The read is needed only where it can fail (a property with no default,
+    which raises UnsetValueError) or where the value is sent: a property never set whose
+    class gives it a default, that no theme overrides and that is not an unstable default
+    (those are sent), is now skipped unread. Everything else takes Bokeh's own loop."""
+    from bokeh.core.has_props import HasProps
+    from bokeh.core.property.descriptors import PropertyDescriptor, UnsetValueError
+    from bokeh.core.property.singletons import Undefined
+    from bokeh.core.property.wrappers import PropertyValueContainer
+
+    own = HasProps.query_properties_with_values
+    if getattr(own, "_tinynet", False):
+        return
+    skippable: dict = {}  # class -> names whose default is never Undefined
+
+    def defaulted(cls) -> frozenset:
+        names = skippable.get(cls)
+        if names is None:
+            overridden = cls._overridden_defaults()
+            names = skippable[cls] = frozenset(
+                name for name in cls.properties(_with_props=True)
+                if type(cls.lookup(name)) is PropertyDescriptor
+                and overridden.get(name, cls.lookup(name).property._default) is not Undefined)
+        return names
+
+    def query_properties_with_values(self, query, *, include_defaults=True,
+                                     include_undefined=False):
+        if include_defaults:
+            return own(self, query, include_defaults=True, include_undefined=include_undefined)
+        # Bokeh's own loop for include_defaults=False, the unread names skipped first
+        selected = set(self._property_values.keys()) | set(self._unstable_default_values.keys())
+        themed_keys: set = set()
+        themed_values = self.themed_values()
+        if themed_values is not None:
+            themed_keys = set(themed_values.keys())
+            selected |= themed_keys
+        unread = defaulted(type(self))
+        result = {}
+        for key in self.properties(_with_props=True):
+            if key in unread and key not in selected:
+                continue  # a default, never sent (Bokeh reads it, then leaves it out)
+            descriptor = self.lookup(key)
+            if not query(descriptor):
+                continue
+            try:
+                value = descriptor.get_value(self)
+            except UnsetValueError:
+                if include_undefined:
+                    value = Undefined
+                else:
+                    raise
+            else:
+                if key not in selected:
+                    continue
+                if key not in themed_keys:
+                    if (isinstance(value, PropertyValueContainer)
+                            and key in self._unstable_default_values):
+                        continue
+            result[key] = value
+        return result
+
+    query_properties_with_values._tinynet = True
+    query_properties_with_values.__wrapped__ = own
+    HasProps.query_properties_with_values = query_properties_with_values
 
 
 # -- Panel's links -------------------------------------------------------------------------------

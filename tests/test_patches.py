@@ -620,6 +620,113 @@ def contract_no_diagnostics():
         slider.valeu  # noqa: B018
 
 
+QUERY_LOOP = """
+def query_properties_with_values(self, query: Callable[[PropertyDescriptor[Any]], bool], *,
+include_defaults: bool = True, include_undefined: bool = False) -> dict[str, Any]:
+themed_keys: set[str] = set()
+result: dict[str, Any] = {}
+keys = self.properties(_with_props=True)
+if include_defaults:
+selected_keys = set(keys)
+else:
+selected_keys = set(self._property_values.keys()) | set(self._unstable_default_values.keys())
+themed_values = self.themed_values()
+if themed_values is not None:
+themed_keys = set(themed_values.keys())
+selected_keys |= themed_keys
+for key in keys:
+descriptor = self.lookup(key)
+if not query(descriptor):
+continue
+try:
+value = descriptor.get_value(self)
+except UnsetValueError:
+if include_undefined:
+value = Undefined
+else:
+raise
+else:
+if key not in selected_keys:
+continue
+if not include_defaults and key not in themed_keys:
+if isinstance(value, PropertyValueContainer) and key in self._unstable_default_values:
+continue
+result[key] = value
+return result
+"""
+
+
+def source_lines(function) -> list[str]:
+    """A function's code lines, stripped, without its docstring and comments."""
+    lines, in_doc = [], False
+    for line in (raw.strip() for raw in inspect.getsource(function).splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(("\'\'\'", '\"\"\"')):
+            if not in_doc and line.count(line[:3]) == 1:
+                in_doc = True
+            else:
+                in_doc = False
+            continue
+        if not in_doc:
+            lines.append(line)
+    return lines
+
+
+def contract_read_what_is_sent():
+    """Bokeh's query_properties_with_values is still the loop app/patches.py copies, and for
+    every Bokeh and Panel model class, fresh and with values set, and for a whole playground
+    page, the patched query returns what Bokeh's returns, with and without defaults and
+    undefined values (an unset property still raises)."""
+    from bokeh.core.has_props import HasProps
+    from bokeh.document import Document
+    from bokeh.models import ColumnDataSource, GlyphRenderer, Slider
+
+    from app.main import PlaygroundApp
+
+    patches._read_only_what_is_sent()
+    patched = HasProps.query_properties_with_values
+    own = patched.__wrapped__
+    require(source_lines(own) == QUERY_LOOP.strip().splitlines(),
+            "bokeh HasProps.query_properties_with_values", "not the loop app/patches.py copies")
+    import panel.models  # noqa: F401  (Panel's models in the registry too)
+
+    def same(obj):
+        serialized = lambda descriptor: descriptor.serialized  # noqa: E731
+        for defaults in (False, True):
+            for undefined in (False, True):
+                outcomes = []
+                for query in (own, patched):
+                    try:
+                        outcomes.append(query(obj, serialized, include_defaults=defaults,
+                                              include_undefined=undefined))
+                    except Exception as err:  # the same error either way
+                        outcomes.append((type(err), str(err)))
+                assert outcomes[0] == outcomes[1], (type(obj), defaults, undefined)
+
+    compared = 0
+    for cls in list(HasProps.model_class_reverse_map.values()):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = cls()
+        except Exception:
+            continue
+        same(obj)
+        compared += 1
+    assert compared > 300
+    renderer = GlyphRenderer(data_source=ColumnDataSource({"x": [1]}))  # glyph unset: raises
+    with pytest.raises(Exception, match="doesn't have a value set"):
+        patched(renderer, lambda d: d.serialized, include_defaults=False)
+    same(renderer)
+    same(Slider(start=0, end=1, value=0.5, title="t"))
+    doc = Document()
+    doc.add_root(pn.panel(PlaygroundApp(loop=False)).get_root(doc))
+    for model in doc.models:
+        same(model)
+    assert len(doc.models) > 100
+
+
 def contract_stable_defaults():
     """Every property of every Bokeh and Panel model class reads the same through the kept
     defaults as through Bokeh's own path, read twice (the second from what was kept), also
