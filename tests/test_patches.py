@@ -727,6 +727,43 @@ def contract_read_what_is_sent():
     assert len(doc.models) > 100
 
 
+def contract_themed_values_read():
+    """Bokeh's themed_values still reads the attribute apply_theme sets, nothing of that name
+    lives on a model class, and for every model class the patched read equals Bokeh's: with
+    no theme, with a theme's values and after the theme is taken away."""
+    from bokeh.core.has_props import HasProps
+    from bokeh.models import Slider
+
+    patches._read_themed_values_directly()
+    patched = HasProps.themed_values
+    own = patched.__wrapped__
+    require(source_lines(own)[-1] == "return getattr(self, '__themed_values__', None)",
+            "bokeh HasProps.themed_values", "no longer the attribute's getattr")
+    require("setattr(self, '__themed_values__', property_values)"
+            in inspect.getsource(HasProps.apply_theme), "bokeh HasProps.apply_theme",
+            "no longer sets the attribute")
+    import panel.models  # noqa: F401
+
+    compared = 0
+    for cls in list(HasProps.model_class_reverse_map.values()):
+        assert not any("__themed_values__" in vars(c) for c in cls.__mro__), cls
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                obj = cls()
+        except Exception:
+            continue
+        assert patched(obj) is own(obj) is None
+        compared += 1
+    assert compared > 300
+    slider = Slider()
+    values = {"title": "themed"}
+    slider.apply_theme(values)
+    assert patched(slider) is own(slider) is values and slider.title == "themed"
+    slider.apply_theme({})
+    assert patched(slider) is own(slider) is None and slider.title == ""
+
+
 def contract_stable_defaults():
     """Every property of every Bokeh and Panel model class reads the same through the kept
     defaults as through Bokeh's own path, read twice (the second from what was kept), also
