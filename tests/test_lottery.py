@@ -312,3 +312,24 @@ def test_served_draws_train_in_a_lower_priority_background_process():
 
 def _pid_and_niceness():
     return os.getpid(), os.nice(0)
+
+
+def test_a_served_lottery_view_starts_the_background_process_before_the_first_draw(
+        monkeypatch):
+    """Reaching the lottery starts its process, so the first Draw does not wait for it; a
+    lottery outside a server (a notebook, a test) starts none until it is served."""
+    from app import lottery
+    from app.views import lottery as view_module
+
+    served = lambda fn: fn()  # noqa: E731  (a session's scheduler, as served)
+    monkeypatch.setattr(view_module, "_session_schedule", lambda: served)
+    monkeypatch.setattr(lottery, "_pool", None)
+    LotteryView(state=Session())
+    pool = lottery._pool
+    assert pool is not None and not pool._broken
+    assert pool.submit(os.getpid).result(timeout=60) != os.getpid()  # a process of its own
+    monkeypatch.setattr(view_module, "_session_schedule", lambda: None)
+    monkeypatch.setattr(lottery, "_pool", None)
+    LotteryView(state=Session())
+    assert lottery._pool is None
+    pool.shutdown(wait=True)

@@ -19,7 +19,7 @@ from panel.io.state import set_curdoc
 
 import tinynet
 
-from ..lottery import Lottery, is_article
+from ..lottery import Lottery, is_article, warm_up
 from ..settings import WIDTHS
 from ..text import format_loss
 from .base import WIDTH_COLORS as COLORS
@@ -88,6 +88,8 @@ class LotteryView(View):
     def __init__(self, **params):
         super().__init__(**params)
         self.lottery = Lottery(self.state)
+        if _session_schedule() is not None:  # served: the first draw will not wait for it
+            warm_up()
         lot = self.lottery
         self._hist = ColumnDataSource({k: [] for k in EMPTY}, name="lottery_hist")
         fig = figure(height=330, sizing_mode="stretch_width", x_axis_type="log",
