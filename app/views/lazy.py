@@ -13,7 +13,8 @@ A placeholder is two models (the part's column and the button in it). The parts 
 first screen sit in one such placeholder (``below``: built when the learner scrolls near the
 end of the first screen), each of them a placeholder again, whose button, heading and notes
 are made when ``below`` opens: a new page holds 2 models for them, not the 38 their
-headings, notes and wrappers were, and the session makes 6 columns for them, not 25 parts.
+headings, notes and wrappers were, and until then the session makes only an empty column for
+each of them.
 """
 from typing import Callable
 
