@@ -468,6 +468,13 @@ def _is_scalar(value) -> bool:
         isinstance(value, tuple) and all(isinstance(v, _SCALARS) for v in value))
 
 
+def _theme_of(model) -> dict | None:
+    """``model.themed_values()`` read where ``apply_theme`` keeps it, the instance's
+    ``__dict__``: Bokeh's own ``getattr`` raises and catches an AttributeError through
+    ``HasProps.__getattr__`` whenever no theme was ever applied (nearly always)."""
+    return model.__dict__.get("__themed_values__")
+
+
 def _keep_stable_defaults() -> None:
     """Read a property that was never set at the cost of a lookup: Bokeh recomputes such a
     value on every read (the class's overrides and the theme looked up, the default copied and
@@ -483,9 +490,7 @@ def _keep_stable_defaults() -> None:
     kept: dict = {}  # (descriptor, class) -> (default,)
 
     def unthemed(descriptor, obj) -> bool:
-        # what HasProps.themed_values() returns, read without its getattr, which fails through
-        # HasProps.__getattr__ (an exception per read) when no theme was ever applied
-        themed = vars(obj).get("__themed_values__")
+        themed = _theme_of(obj)
         return themed is None or descriptor.name not in themed
 
     def _get_default(self, obj):
@@ -518,7 +523,7 @@ def _read_themed_values_directly() -> None:
         return
 
     def themed_values(self):
-        return self.__dict__.get("__themed_values__")
+        return _theme_of(self)
 
     themed_values._tinynet = True
     themed_values.__wrapped__ = own
@@ -667,9 +672,9 @@ def _make_pane_layouts_when_read() -> None:
     from panel.pane.base import PaneBase
     from panel.viewable import Layoutable
 
-    if "_tinynet_layout_kwargs" in vars(PaneBase):
-        return
     original = PaneBase.__init__
+    if getattr(original, "_tinynet", False):
+        return
 
     def __init__(self, object=None, **params):
         self._object_changing = False
@@ -695,6 +700,7 @@ def _make_pane_layouts_when_read() -> None:
     def set_layout(self, layout):
         self.__dict__["_tinynet_layout"] = layout
 
+    __init__._tinynet = True
     __init__.__wrapped__ = original
     PaneBase.__init__ = __init__
     PaneBase.layout = property(get_layout, set_layout)

@@ -386,6 +386,39 @@ def contract_gc():
         require(callable(getattr(pn.state, name, None)), f"panel.state.{name}")
 
 
+def every_model():
+    """A fresh instance of each Bokeh and Panel model class that can be made without
+    arguments (abstract classes and those needing arguments are skipped)."""
+    import panel.models  # noqa: F401  (Panel's models in the registry too)
+    from bokeh.core.has_props import HasProps
+
+    for cls in list(HasProps.model_class_reverse_map.values()):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # deprecated models are in the registry too
+                obj = cls()
+        except Exception:  # abstract, or needs arguments
+            continue
+        yield obj
+
+
+def source_lines(function) -> list[str]:
+    """A function's code lines, stripped, without its docstring and comments."""
+    lines, in_doc = [], False
+    for line in (raw.strip() for raw in inspect.getsource(function).splitlines()):
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(("\'\'\'", '\"\"\"')):
+            if not in_doc and line.count(line[:3]) == 1:
+                in_doc = True
+            else:
+                in_doc = False
+            continue
+        if not in_doc:
+            lines.append(line)
+    return lines
+
+
 PANE_INIT = """
 def __init__(self, object=None, **params):
 self._object_changing = False
@@ -416,8 +449,8 @@ def contract_lazy_pane_layouts():
 
     patches._make_pane_layouts_when_read()
     own = PaneBase.__init__.__wrapped__
-    lines = [line.strip() for line in inspect.getsource(own).splitlines() if line.strip()]
-    require(lines == PANE_INIT.strip().splitlines(), "panel.pane.base.PaneBase.__init__",
+    require(source_lines(own) == PANE_INIT.strip().splitlines(),
+            "panel.pane.base.PaneBase.__init__",
             "not the body app/patches.py copies")
 
     def stock(make):
@@ -557,10 +590,7 @@ def contract_fresh_page_roots():
     own = patched.__wrapped__
     require(own is panel_model.add_to_doc, "panel.viewable.add_to_doc",
             "no longer panel.io.model.add_to_doc")
-    lines = [line.strip() for line in inspect.getsource(own).splitlines()
-             if line.strip() and not line.strip().startswith(("#", '"""'))
-             and "Adds a model" not in line]
-    require(lines == ADD_TO_DOC.strip().splitlines(), "panel.io.model.add_to_doc",
+    require(source_lines(own) == ADD_TO_DOC.strip().splitlines(), "panel.io.model.add_to_doc",
             "not the body app/patches.py relies on")
     require("add_to_doc(model, doc)" in inspect.getsource(viewable.Viewable.server_doc),
             "panel.viewable.Viewable.server_doc", "no longer adds its root with add_to_doc")
@@ -656,23 +686,6 @@ return result
 """
 
 
-def source_lines(function) -> list[str]:
-    """A function's code lines, stripped, without its docstring and comments."""
-    lines, in_doc = [], False
-    for line in (raw.strip() for raw in inspect.getsource(function).splitlines()):
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith(("\'\'\'", '\"\"\"')):
-            if not in_doc and line.count(line[:3]) == 1:
-                in_doc = True
-            else:
-                in_doc = False
-            continue
-        if not in_doc:
-            lines.append(line)
-    return lines
-
-
 def contract_read_what_is_sent():
     """Bokeh's query_properties_with_values is still the loop app/patches.py copies, and for
     every Bokeh and Panel model class, fresh and with values set, and for a whole playground
@@ -689,7 +702,6 @@ def contract_read_what_is_sent():
     own = patched.__wrapped__
     require(source_lines(own) == QUERY_LOOP.strip().splitlines(),
             "bokeh HasProps.query_properties_with_values", "not the loop app/patches.py copies")
-    import panel.models  # noqa: F401  (Panel's models in the registry too)
 
     def same(obj):
         serialized = lambda descriptor: descriptor.serialized  # noqa: E731
@@ -705,13 +717,7 @@ def contract_read_what_is_sent():
                 assert outcomes[0] == outcomes[1], (type(obj), defaults, undefined)
 
     compared = 0
-    for cls in list(HasProps.model_class_reverse_map.values()):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                obj = cls()
-        except Exception:
-            continue
+    for obj in every_model():
         same(obj)
         compared += 1
     assert compared > 300
@@ -744,15 +750,10 @@ def contract_themed_values_read():
             "no longer sets the attribute")
     import panel.models  # noqa: F401
 
-    compared = 0
     for cls in list(HasProps.model_class_reverse_map.values()):
         assert not any("__themed_values__" in vars(c) for c in cls.__mro__), cls
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                obj = cls()
-        except Exception:
-            continue
+    compared = 0
+    for obj in every_model():
         assert patched(obj) is own(obj) is None
         compared += 1
     assert compared > 300
@@ -768,7 +769,6 @@ def contract_stable_defaults():
     """Every property of every Bokeh and Panel model class reads the same through the kept
     defaults as through Bokeh's own path, read twice (the second from what was kept), also
     where a document's theme overrides a default."""
-    from bokeh.core.has_props import HasProps
     from bokeh.core.property.descriptors import PropertyDescriptor
     from bokeh.document import Document
     from bokeh.models import Slider
@@ -784,16 +784,10 @@ def contract_stable_defaults():
             "bokeh PropertyDescriptor._get_default(self, obj)")
     patches._keep_stable_defaults()
     own = PropertyDescriptor._get_default.__wrapped__
-    import panel.models  # noqa: F401  (Panel's models in the registry too)
 
     compared = 0
-    for cls in list(HasProps.model_class_reverse_map.values()):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # deprecated models are in the registry too
-                obj = cls()
-        except Exception:  # abstract, or needs arguments
-            continue
+    for obj in every_model():
+        cls = type(obj)
         for _ in range(2):
             for prop in obj.properties() - set(obj._property_values):
                 descriptor = obj.lookup(prop)

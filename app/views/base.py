@@ -18,11 +18,24 @@ PREDICTION = "#0072B2"  # the network's output, the loss curve
 ERROR = "#B84C00"  # residuals, the one-neuron floor, a weight pushed down (with ◀)
 GOOD = "#00785A"  # a weight pushed up (with ▶)
 NEURON_COLORS = ["#E69F00", "#56B4E9", "#CC79A7", "#009E73"]  # each hidden neuron's share
+
 WIDTH_COLORS = {1: "#D55E00", 2: "#009E73", 3: "#CC79A7", 4: "#0072B2"}  # race and lottery
 POSITIVE, NEGATIVE = "#0072B2", "#D55E00"  # a weight's sign in the diagram (solid, dashed)
 
 Y_RANGE = (-0.6, 1.6)  # the fit's y axis: the data's 0 and 1 with room for the curve
 TINY = 1e-300  # a loss of exactly 0 has no place on a log axis; it is drawn here
+
+# A plot's legend as a list on the page (swatch_list): small SVG drawings of what it draws
+LINE = '<line x1="2" y1="6" x2="22" y2="6" stroke="{color}" stroke-width="{width}"{extra}/>'
+DOT = '<circle cx="12" cy="6" r="4.5" {paint}/>'
+
+
+def swatch_list(entries, css_class: str, label: str) -> str:
+    """A plot's legend as a list on the page, not drawn in the plot (where every change of
+    the plot repaints it): (swatch, text) entries, each swatch a LINE or DOT."""
+    items = "".join(f'<li><svg width="24" height="12" aria-hidden="true">{swatch}</svg>'
+                    f"{text}</li>" for swatch, text in entries)
+    return f'<ul class="tn-legend {css_class}" aria-label="{label}">{items}</ul>'
 
 
 def number_hover(decimals: int = 6) -> CustomJSHover:

@@ -25,11 +25,20 @@ import tinynet
 
 from ..patches import HTML, set_html
 from ..settings import point_number
-from .base import ERROR, INK, NEURON_COLORS, PREDICTION, Y_RANGE, View, number_hover
+from .base import (
+    DOT,
+    ERROR,
+    INK,
+    LINE,
+    NEURON_COLORS,
+    PREDICTION,
+    Y_RANGE,
+    View,
+    number_hover,
+    swatch_list,
+)
 
 # The legend's entries: (what the swatch draws, its label); a neuron's entry per hidden neuron
-LINE = '<line x1="2" y1="6" x2="22" y2="6" stroke="{color}" stroke-width="{width}"{extra}/>'
-DOT = '<circle cx="12" cy="6" r="4.5" {paint}/>'
 LEGEND = [
     (LINE.format(color=ERROR, width=2, extra=' stroke-opacity="0.7"'), "error ŷ − y"),
     (LINE.format(color=PREDICTION, width=3, extra=""), "prediction ŷ(x)"),
@@ -51,14 +60,6 @@ def legend_html(hidden: int) -> str:
                            extra=' stroke-opacity="0.6" stroke-dasharray="5 3"'),
               neuron_label(j + 1)) for j in range(hidden)]
     return swatch_list(parts + LEGEND, "tn-fit-legend", "Legend of the fit plot")
-
-
-def swatch_list(entries, css_class: str, label: str) -> str:
-    """A plot's legend as a list on the page: (swatch, text) entries, each swatch a small SVG
-    drawing of what the plot draws."""
-    items = "".join(f'<li><svg width="24" height="12" aria-hidden="true">{swatch}</svg>'
-                    f"{text}</li>" for swatch, text in entries)
-    return f'<ul class="tn-legend {css_class}" aria-label="{label}">{items}</ul>'
 
 
 def in_frame(y: np.ndarray, lo: float = Y_RANGE[0], hi: float = Y_RANGE[1]) -> np.ndarray:

@@ -9,8 +9,7 @@ import tinynet
 
 from ..race import RUNNERS, Race
 from ..text import format_loss
-from .base import history_data
-from .fit import DOT, LINE, swatch_list
+from .base import DOT, LINE, history_data, swatch_list
 
 FLOOR_COLOR, DATA_COLOR = "#555555", "#222222"
 
