@@ -46,8 +46,9 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     ``max_sessions`` open sessions (0: no cap) a new arrival gets a small "busy" page (503).
     Static files and pages are sent gzip-compressed to browsers that accept it.
 
-    ``worker``: one of several processes serving the port (``--num-procs``), each on a socket
-    of its own (SO_REUSEPORT), each page built in the process its websocket reached.
+    ``worker``: one of several processes serving the port (``--num-procs``): a
+    ``(table, index, sockets)`` of app/balance.py, the sockets bound by the parent. Each page
+    is built in the process its websocket reached.
     """
     import panel as pn
     from bokeh.settings import settings
@@ -64,16 +65,16 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     allowed = [f"localhost:{port}", *origins]
     if address not in ("0.0.0.0", "::"):
         allowed.append(f"{address}:{port}")
-    on_connect = worker  # built where the page's websocket went
-    if worker:
-        from .patches import bind_reusing_port
+    on_connect = worker is not None  # built where the page's websocket went
+    if on_connect:
+        from .patches import serve_on_shared_sockets
 
-        bind_reusing_port()
+        serve_on_shared_sockets(worker[2])
 
     def page():
         return create_app(build_on_connect=on_connect)
 
-    return pn.serve(
+    server = pn.serve(
         {"/": page}, port=port, address=address, show=show, threaded=threaded,
         title="tinynet playground", websocket_origin=allowed,
         location=False,  # the page's address is app/address.py's; Panel's would be a 2nd model
@@ -83,6 +84,19 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
         compress_response=True,  # a Tornado setting: gzip for text, JS, CSS and JSON
         **session_cap_settings(max_sessions, on_connect), **kwargs,
     )
+    if on_connect:
+        _take_turns(server, *worker)
+    return server
+
+
+def _take_turns(server, table, index, sockets) -> None:
+    """A worker of --num-procs: accept from the shared sockets while it is the least loaded
+    (app/balance.py), from when its loop runs."""
+    from .balance import Gate
+    from .patches import connection_handler
+
+    gate = Gate(table, index, sockets, connection_handler(server))
+    server.io_loop.add_callback(gate.start, server.io_loop)
 
 
 def run(server) -> None:
@@ -216,10 +230,14 @@ def main(argv=None):
     if workers == 1:
         run(serve(show=show, **options))
         return 0
-    # --num-procs: forked workers, each listening on the port itself; the parent waits
-    for _ in range(workers):
+    # --num-procs: forked workers taking turns at one socket (app/balance.py); the parent waits
+    from .balance import Table
+    from .patches import bind_shared_sockets
+
+    sockets, table = bind_shared_sockets(args.port, args.address), Table(workers)
+    for index in range(workers):
         if os.fork() == 0:
-            run(serve(show=False, worker=True, **options))
+            run(serve(show=False, worker=(table, index, sockets), **options))
             return 0
     _wait_for_workers()
     return 0

@@ -91,9 +91,10 @@ PATCHES = {
                       "websocket (--num-procs: the other process) gets the local address of "
                       "Panel's stylesheets, as a page request sets it (correctness: offline, "
                       "14 stylesheet requests to Panel's CDN failed)",
-    "reuse_port": "bokeh.server.server.bind_sockets: each --num-procs worker binds the port "
-                  "itself with SO_REUSEPORT, so the kernel spreads connections over them (one "
-                  "shared socket woke the same worker for most: 26 of 31 sessions in one)",
+    "shared_sockets": "bokeh.server.server.bind_sockets and HTTPServer._handle_connection: "
+                      "the --num-procs workers take connections from one socket in turn, the "
+                      "least loaded first (app/balance.py; the kernel's SO_REUSEPORT hash split "
+                      "30 sessions 12/18, one shared socket 26/31 into one worker)",
     "page_handler": "bokeh.server.urls.per_app_patterns: the page handler answers 503 past "
                     "the session cap and keeps a page's session until its websocket connects "
                     "(correctness: a slow page's session was built twice, CDN links the second)",
@@ -153,7 +154,8 @@ PRIVATE_NAMES = (
     "_server_change", "_change_event", "_changing", "_events", "_handle_exception",
     "_in_process__events", "_process_property_change", "_syncing", "_encode_bytes", "_deferred",
     "_param__private", "PaneBase", "_sync_layoutable", "_skip_layoutable", "_internal_callbacks",
-    "patch_model_css", "_get_modifiers", "add_to_doc", "panel.viewable",
+    "patch_model_css", "_get_modifiers", "_http", "_handle_connection", "add_to_doc",
+    "panel.viewable",
     "query_properties_with_values", "_property_values", "_unstable_default_values",
     "_overridden_defaults",
 )
@@ -387,21 +389,33 @@ def link_panel_locally(doc) -> None:
         variables["dist_url"] = f"{rel}/{LOCAL_DIST}" if rel else LOCAL_DIST
 
 
-def bind_reusing_port() -> None:
-    """Make the Bokeh server of this process bind its port with SO_REUSEPORT (Linux): several
-    processes, each with a listening socket of its own on the same port, and the kernel hands
-    each new connection to one of them by its addresses. Bokeh's ``num_procs`` forks after
-    binding one socket, which every worker then waits on; Linux wakes the worker that waited
-    last, so one took most arrivals. Not a patch of Panel's behaviour otherwise; also in stock
-    mode (correctness of ``--num-procs``)."""
-    import bokeh.server.server as bokeh_server
+def bind_shared_sockets(port: int, address: str) -> list:
+    """The listening sockets the workers of --num-procs share (bound by their parent, before
+    forking): Tornado's ``bind_sockets``, as Bokeh binds its own."""
     from tornado import netutil
 
-    def bind_sockets(address, port):
-        sockets = netutil.bind_sockets(port=port, address=address, reuse_port=True)
-        return sockets, sockets[0].getsockname()[1]
+    return netutil.bind_sockets(port, address)
 
-    bokeh_server.bind_sockets = bind_sockets
+
+def serve_on_shared_sockets(sockets) -> None:
+    """Make the Bokeh server of this process listen on nothing itself: a worker of
+    --num-procs takes its connections from the sockets its parent bound (``sockets``) through
+    app/balance.py's gate, which hands each to the server (``connection_handler``). Bokeh
+    binds through its module's ``bind_sockets(address, port)`` and starts accepting on what
+    that returns; here it returns no socket and the shared one's port. Not a patch of Panel's
+    behaviour otherwise; also in stock mode (correctness of ``--num-procs``)."""
+    import bokeh.server.server as bokeh_server
+
+    port = sockets[0].getsockname()[1]
+    bokeh_server.bind_sockets = lambda address, _port: ([], port)
+
+
+def connection_handler(server):
+    """What takes a connection accepted for ``server`` (a Bokeh Server): its Tornado
+    HTTPServer's ``_handle_connection(connection, address)``, the callback Tornado's own accept
+    loop calls (``tornado.netutil.add_accept_handler``). Both private: Bokeh keeps its
+    HTTPServer as ``_http`` and offers no public way to hand it a connection."""
+    return server._http._handle_connection
 
 
 # -- installing ---------------------------------------------------------------------------------

@@ -859,27 +859,56 @@ def contract_quick_acks():
     assert ack.visible is False and got == [7]
 
 
-def contract_reuse_port():
-    """Bokeh's Server binds through its module's ``bind_sockets(address, port)``; patched, two
-    binds of one port both succeed (each worker its own socket), and Bokeh's own is kept."""
+def contract_shared_sockets():
+    """Bokeh's Server binds through its module's ``bind_sockets(address, port)`` and accepts on
+    what it returns (``add_sockets``); patched, it listens on nothing of its own and reports
+    the shared socket's port, and a connection accepted by hand and given to
+    ``connection_handler`` (its HTTPServer's ``_handle_connection``) is answered."""
     import bokeh.server.server as bokeh_server
+    from bokeh.application import Application
+    from bokeh.application.handlers.function import FunctionHandler
+    from tornado.httpserver import HTTPServer
+
+    from tools.threads import run_on_own_thread
 
     # Panel puts a subclass of its own in the module's place: Bokeh's is in its bases
     server = [c for c in bokeh_server.Server.__mro__
               if c.__module__ == "bokeh.server.server" and c.__name__ == "Server"]
-    require(server and "bind_sockets(opts.address, opts.port)"
-            in inspect.getsource(server[0].__init__),
+    source = inspect.getsource(server[0].__init__) if server else ""
+    require("bind_sockets(opts.address, opts.port)" in source
+            and "add_sockets(sockets)" in source,
             "bokeh.server.server.Server.__init__", "no longer binds via bind_sockets")
+    require(params_of(HTTPServer._handle_connection) == ["self", "connection", "address"],
+            "tornado.httpserver.HTTPServer._handle_connection", "signature changed")
     own = bokeh_server.bind_sockets
+    shared = patches.bind_shared_sockets(0, "127.0.0.1")
+    port = shared[0].getsockname()[1]
+
+    async def answer():
+        served = bokeh_server.Server({"/": Application(FunctionHandler(lambda doc: None))},
+                                     port=0, address="127.0.0.1")
+        served.start()
+        try:
+            require(isinstance(served._http, HTTPServer) and not served._http._sockets,
+                    "bokeh.server.server.Server._http", "not an HTTPServer listening on nothing")
+            assert served.port == port
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            connection, address = await asyncio.get_running_loop().sock_accept(shared[0])
+            patches.connection_handler(served)(connection, address)
+            writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            status = await asyncio.wait_for(reader.readline(), 30)
+            writer.close()
+            return status
+        finally:
+            served.stop()
+
     try:
-        patches.bind_reusing_port()
-        first, port = bokeh_server.bind_sockets("127.0.0.1", 0)
-        second, again = bokeh_server.bind_sockets("127.0.0.1", port)
-        assert again == port
-        for sock in first + second:
-            sock.close()
+        patches.serve_on_shared_sockets(shared)
+        assert run_on_own_thread(answer).startswith(b"HTTP/1.1 200"), "no page"
     finally:
         bokeh_server.bind_sockets = own
+        for sock in shared:
+            sock.close()
 
 
 def contract_page_handler():

@@ -118,8 +118,8 @@ create_app().servable(title="tinynet playground")
 class PanelServe(Server):
     """`panel serve <entry> --num-procs N`: the entry is a two-line script importing app.main
     (written to a temporary folder), because `panel serve app/main.py` runs main.py as a
-    script, where its relative imports fail. The workers share the port (SO_REUSEPORT): the
-    kernel spreads connections over them."""
+    script, where its relative imports fail. The workers share the socket Bokeh bound before
+    forking: whichever the kernel wakes takes a connection."""
 
     def __init__(self, procs: int):
         self.folder = tempfile.TemporaryDirectory()
