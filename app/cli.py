@@ -38,7 +38,7 @@ STOP_WAIT_S = 4.0  # how long the parent of --num-procs waits for its workers to
 
 
 def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
-          max_sessions=0, worker=False, **kwargs):
+          max_sessions=0, worker=None, **kwargs):
     """Serve the playground at http://address:port/. Returns the server (a thread if threaded).
 
     Only pages loaded from ``address:port``, ``localhost:port`` or one of ``origins`` (the
