@@ -8,7 +8,11 @@ gets fewer, fuller updates instead of a growing backlog (in which a click would 
 seconds of queued plots).
 
 All sessions of a server process share one thread, so the loops also share its time: each
-tick's cost is measured, and while n sessions train, each ticks at most every
+tick's cost is measured (in the thread's CPU time: measured by the clock, a tick also counted
+the time the process waited for a core, so with two busy workers and the visitor on two cores
+the worker the scheduler served worse slowed its own loops further, 11-14 updates/s against
+18-23 in the other; by CPU time the min of 30 on ``--num-procs 2`` was 15.1, 20.1 and 21.4
+against 14.6, 15.3 and 17.7, interleaved), and while n sessions train, each ticks at most every
 n x (mean tick cost) / ``UTILISATION`` (never faster than ``PERIOD_MS``, never slower than
 ``MAX_PERIOD_MS``). Under load every session gets fewer, larger steps at the same epochs per
 second, and the rest of the thread stays free for clicks and slider moves (ticks come in
@@ -145,7 +149,7 @@ class TrainLoop:
 
     def tick(self):
         """Do the numpy work for the time that passed, then (if the page keeps up) draw once."""
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         period_s = self._callback.period / 1000
         # catch up at most two periods, so a stalled tick does not become a burst
         self._owed += self.state.speed * min(now - self._last, max(0.25, 2 * period_s))
@@ -169,7 +173,7 @@ class TrainLoop:
                 bump(self._beacon)
         if draw and full:
             self._last_full = now
-        self._share_time(time.perf_counter() - now, draw and full)
+        self._share_time(time.thread_time() - cpu, draw and full)
 
     def _share_time(self, seconds: float, full: bool) -> None:
         """Fold this tick's cost into the means; retune this loop's period if it is off by 20%,
