@@ -21,6 +21,7 @@ import struct
 import time
 
 LOOK_MS = 20  # how often a worker publishes its load and, if it stopped listening, looks again
+SILENT_S = 5.0  # a connection that has sent nothing for this long goes to the server anyway
 STALE_S = 1.0  # a worker that has not looked for this long is busy or gone: not waited for
 _ROW = struct.Struct("qd")  # a worker's load, and its last heartbeat (time.monotonic())
 
@@ -115,18 +116,22 @@ class Gate:
 
     def _when_asked(self, connection, address) -> None:
         """Hand ``connection`` to the server once its request has arrived, counting it as load
-        if it asks for a websocket (its bytes are looked at, not taken)."""
+        if it asks for a websocket (its bytes are looked at, not taken); one that sends
+        nothing for ``SILENT_S`` (a browser's connection opened ahead of need) is handed over
+        as it is, and the server's own time limits apply."""
         kind = request_kind(connection)
         if kind is not None:
             self._hand(connection, address, kind)
             return
         fd = connection.fileno()
 
-        def arrived(fd, events):
+        def hand_over(*_):  # its first bytes came, or SILENT_S passed: whichever is first
             self._loop.remove_handler(fd)
+            self._loop.remove_timeout(timeout)
             self._hand(connection, address, request_kind(connection) or "page")
 
-        self._loop.add_handler(fd, arrived, self._loop.READ)
+        self._loop.add_handler(fd, hand_over, self._loop.READ)
+        timeout = self._loop.call_later(SILENT_S, hand_over)
 
     def _hand(self, connection, address, kind: str) -> None:
         if kind == "websocket":

@@ -330,9 +330,10 @@ def create_app(build_on_connect: bool = False):
 
     ``build_on_connect`` (``--num-procs``): the page request gets a "loading" page and the
     playground is built once the page's websocket has connected, in the process it connected
-    to. Processes sharing a port each take whichever connection they accept, so a page's
-    websocket went to the other process as often as not, which then built the whole session a
-    second time (7 of 10 sessions built twice, measured with two processes)."""
+    to. The page request and its websocket are two connections, which the processes take in
+    turn (app/balance.py), so a page's websocket went to the other process as often as not,
+    which then built the whole session a second time (7 of 10 sessions built twice, measured
+    with two processes)."""
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     css = patches.page_stylesheet(PlaygroundApp, "style.css")  # served: one URL, cached
     pn.extension(**({"css_files": [css]} if served else {"raw_css": [css]}),

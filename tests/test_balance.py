@@ -10,6 +10,7 @@ import time
 import pytest
 from tornado.ioloop import IOLoop
 
+from app import balance
 from app.balance import STALE_S, Gate, Table, request_kind
 
 WEBSOCKET = (b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -96,10 +97,12 @@ def two_workers():
     workers = [Worker(table, k, listener) for k in range(2)]
     clients = []
 
-    def connect(request: bytes):
+    def connect(request: bytes, after: float = 0.0):
         taken = sum(len(w.taken) for w in workers)
         client = socket.create_connection(listener.getsockname())
-        client.sendall(request)
+        time.sleep(after)
+        if request:
+            client.sendall(request)
         clients.append(client)
         wait_until(lambda: sum(len(w.taken) for w in workers) == taken + 1)
         return client
@@ -150,3 +153,16 @@ def test_a_worker_that_stopped_looking_is_not_waited_for(two_workers):
     assert [websockets_held(w) for w in workers] == [2, 8]
     waited = time.monotonic() - started
     assert STALE_S - 0.1 < waited < STALE_S + 2  # until worker 0's word was stale, once
+
+
+def test_a_request_is_weighed_when_it_arrives_and_a_silent_connection_is_not_kept(
+        two_workers, monkeypatch):
+    monkeypatch.setattr(balance, "SILENT_S", 0.3)
+    workers, table, connect = two_workers
+    connect(WEBSOCKET, after=0.1)  # accepted before its request came
+    wait_until(lambda: sum(table.row(k)[0] for k in range(2)) == 1)
+    started = time.monotonic()
+    connect(b"")  # a connection opened ahead of need: sends nothing
+    assert 0.25 < time.monotonic() - started < 3  # handed to the server after SILENT_S
+    time.sleep(0.1)
+    assert sum(table.row(k)[0] for k in range(2)) == 1  # and weighs nothing
