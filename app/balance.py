@@ -19,6 +19,7 @@ import mmap
 import socket
 import struct
 import time
+from typing import NamedTuple
 
 LOOK_MS = 20  # how often a worker publishes its load and, if it stopped listening, looks again
 SILENT_S = 5.0  # a connection that has sent nothing for this long goes to the server anyway
@@ -51,6 +52,15 @@ class Table:
         return True
 
 
+class Seat(NamedTuple):
+    """A worker of --num-procs: the table it shares, its row in it, and the sockets its
+    parent bound."""
+
+    table: Table
+    index: int
+    sockets: list
+
+
 class Gate:
     """Worker ``worker``'s listening: accepts from the shared ``sockets`` in its turn and hands
     each connection to ``take(connection, address)`` (the HTTP server's own handler)."""
@@ -62,7 +72,6 @@ class Gate:
         self._websockets = []  # the websocket connections taken (closed ones have no fd)
         self._loop = self._timer = None
         self.listening = False
-        self.accepted = 0
 
     def start(self, loop) -> None:
         """Start on ``loop`` (a Tornado IOLoop): publish, listen, and look every LOOK_MS."""
@@ -111,7 +120,6 @@ class Gate:
             connection, address = self._sockets[fd].accept()
         except (BlockingIOError, InterruptedError, ConnectionAbortedError):
             return  # another worker took it, or it closed while it waited
-        self.accepted += 1
         self._when_asked(connection, address)
 
     def _when_asked(self, connection, address) -> None:

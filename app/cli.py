@@ -46,9 +46,9 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     ``max_sessions`` open sessions (0: no cap) a new arrival gets a small "busy" page (503).
     Static files and pages are sent gzip-compressed to browsers that accept it.
 
-    ``worker``: one of several processes serving the port (``--num-procs``): a
-    ``(table, index, sockets)`` of app/balance.py, the sockets bound by the parent. Each page
-    is built in the process its websocket reached.
+    ``worker``: one of several processes serving the port (``--num-procs``), its
+    ``app.balance.Seat`` (the sockets its parent bound, and the table of the workers' loads).
+    Each page is built in the process its websocket reached.
     """
     import panel as pn
     from bokeh.settings import settings
@@ -69,7 +69,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     if on_connect:
         from .patches import serve_on_shared_sockets
 
-        serve_on_shared_sockets(worker[2])
+        serve_on_shared_sockets(worker.sockets)
 
     def page():
         return create_app(build_on_connect=on_connect)
@@ -85,17 +85,17 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
         **session_cap_settings(max_sessions, on_connect), **kwargs,
     )
     if on_connect:
-        _take_turns(server, *worker)
+        _take_turns(server, worker)
     return server
 
 
-def _take_turns(server, table, index, sockets) -> None:
+def _take_turns(server, seat) -> None:
     """A worker of --num-procs: accept from the shared sockets while it is the least loaded
     (app/balance.py), from when its loop runs."""
     from .balance import Gate
     from .patches import connection_handler
 
-    gate = Gate(table, index, sockets, connection_handler(server))
+    gate = Gate(seat.table, seat.index, seat.sockets, connection_handler(server))
     server.io_loop.add_callback(gate.start, server.io_loop)
 
 
@@ -231,13 +231,13 @@ def main(argv=None):
         run(serve(show=show, **options))
         return 0
     # --num-procs: forked workers taking turns at one socket (app/balance.py); the parent waits
-    from .balance import Table
+    from .balance import Seat, Table
     from .patches import bind_shared_sockets
 
     sockets, table = bind_shared_sockets(args.port, args.address), Table(workers)
     for index in range(workers):
         if os.fork() == 0:
-            run(serve(show=False, worker=(table, index, sockets), **options))
+            run(serve(show=False, worker=Seat(table, index, sockets), **options))
             return 0
     _wait_for_workers()
     return 0

@@ -67,7 +67,7 @@ def test_with_two_processes_each_page_is_built_once_where_its_websocket_went(tmp
 
 def test_num_procs_forks_workers_that_each_serve_and_one_tab_opens(monkeypatch):
     """--num-procs 2: the parent binds the port and forks two workers, each serving it as a
-    worker of its own index (``worker=(table, index, sockets)``) and stopping with the parent;
+    worker of its own index (``worker``: its ``app.balance.Seat``) and stopping with the parent;
     the parent waits and opens one tab."""
     from app import patches
 
