@@ -13,7 +13,8 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
 (2) N sessions arriving at the same moment (default 30) at the playground, with one process
     and with ``--num-procs 2``: for each, seconds until its document is ready and until it
     answered its first change (from the moment they all arrived); then all of them press
-    Train and each counts the loss-readout updates it receives per second.
+    Train and each counts the loss-readout updates it receives per second; and how many of
+    them each server process built (from its log).
 (3) Time to interactive in headless Chromium, each server in turn (rounds alternate): from
     navigation start to the first slider change drawn. A script in the page waits until the
     slider is rendered and the line's source (``fit_curve``) exists, then sets the slider's
@@ -24,8 +25,11 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
 """
 import argparse
 import asyncio
+import collections
+import re
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -227,26 +231,35 @@ def report_one(one: dict, opens: int) -> None:
           f"/ bare Bokeh: CPU {mine[0] / one['bare Bokeh'][0]:.1f}x")
 
 
+def built_per_process(log: str) -> collections.Counter:
+    """Sessions built so far, per server process, from the server's log."""
+    text = Path(log).read_text()
+    return collections.Counter(re.findall(r" (\d+) tinynet INFO session \S+ built", text))
+
+
 def report_arrivals(args) -> None:
     print(f"\n(2) {args.arrivals} sessions arriving at once at the playground, then all train "
           f"for {args.train_seconds:g} s")
     print(f"    {'':14} {'ready s (min med max)':>22} {'answered s (min med max)':>25} "
           f"{'updates/s (min med)':>20}")
     for procs in (1, 2):
-        with cli_server(procs) as server:
+        with tempfile.NamedTemporaryFile("w") as log, cli_server(procs, log=log) as server:
             asyncio.run(visit(server.url, 0.45))  # warm
             # every seat free: the start-up probe's page session (no websocket) is kept
             # FIRST_CONNECT_S, the warm-up's is dropped within ~2 s of closing
             time.sleep(FIRST_CONNECT_S + 2)
+            before = built_per_process(log.name)
             r = asyncio.run(arriving(server.url, args.arrivals, args.train_seconds,
                                      server.pids()))
+            split = sorted((built_per_process(log.name) - before).values())
         late = sum(a > FIRST_CHANGE_S for a in r["answered"])
         rates = sorted(r["rates"])
         print(f"    {'--num-procs ' + str(procs):14} {spread(r['ready']):>22} "
               f"{spread(r['answered']):>25} {rates[0]:9.1f} {statistics.median(rates):6.1f}"
               f"   answered after {FIRST_CHANGE_S:g} s: {late}; training below "
               f"{TRAIN_HZ:g}/s: {sum(v < TRAIN_HZ for v in rates)}; while training, cores "
-              f"busy: servers {r['cpu']['server']:.2f}, visitor {r['cpu']['visitor']:.2f}")
+              f"busy: servers {r['cpu']['server']:.2f}, visitor {r['cpu']['visitor']:.2f}; "
+              f"sessions per process: {'/'.join(map(str, split))}")
 
 
 if __name__ == "__main__":
