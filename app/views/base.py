@@ -18,7 +18,6 @@ PREDICTION = "#0072B2"  # the network's output, the loss curve
 ERROR = "#B84C00"  # residuals, the one-neuron floor, a weight pushed down (with ◀)
 GOOD = "#00785A"  # a weight pushed up (with ▶)
 NEURON_COLORS = ["#E69F00", "#56B4E9", "#CC79A7", "#009E73"]  # each hidden neuron's share
-
 WIDTH_COLORS = {1: "#D55E00", 2: "#009E73", 3: "#CC79A7", 4: "#0072B2"}  # race and lottery
 POSITIVE, NEGATIVE = "#0072B2", "#D55E00"  # a weight's sign in the diagram (solid, dashed)
 

@@ -9,9 +9,9 @@ import tinynet
 
 from ..race import RUNNERS, Race
 from ..text import format_loss
-from .base import DOT, LINE, history_data, swatch_list
+from .base import DOT, INK, LINE, Y_RANGE, history_data, swatch_list
 
-FLOOR_COLOR, DATA_COLOR = "#555555", "#222222"
+FLOOR_COLOR = "#555555"  # the one-neuron floor's dashed line
 
 
 class RaceView(pn.viewable.Viewer):
@@ -32,7 +32,7 @@ class RaceView(pn.viewable.Viewer):
         loss_fig.add_layout(Span(location=tinynet.ONE_NEURON_FLOOR, dimension="width",
                                  line_color=FLOOR_COLOR, line_dash="dashed", line_width=2))
         fit_fig = figure(height=330, sizing_mode="stretch_width", toolbar_location=None,
-                         x_axis_label="x", y_axis_label="y", y_range=(-0.6, 1.6),
+                         x_axis_label="x", y_axis_label="y", y_range=Y_RANGE,
                          title="The race: what each network predicts")
         # The legend is a list below the plots (a screen reader reads it), not drawn in them,
         # where it was repainted with every tick of the race (whether that limits the race
@@ -41,11 +41,11 @@ class RaceView(pn.viewable.Viewer):
             loss_fig.line("epoch", "loss", source=self._losses[h], line_color=color,
                           line_width=2)
             fit_fig.line("x", "y", source=self._fits[h], line_color=color, line_width=3)
-        fit_fig.scatter(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, size=11, color=DATA_COLOR)
+        fit_fig.scatter(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, size=11, color=INK)
         self._legend = pn.pane.HTML(swatch_list([
             *[(LINE.format(color=color, width=3, extra=""),
                f"{h} hidden neuron{'s' if h > 1 else ''}") for h, color in RUNNERS.items()],
-            (DOT.format(paint=f'fill="{DATA_COLOR}"'), "data"),
+            (DOT.format(paint=f'fill="{INK}"'), "data"),
             (LINE.format(color=FLOOR_COLOR, width=2, extra=' stroke-dasharray="5 3"'),
              "1/12: the best one neuron can do"),
         ], "tn-race-legend", "Legend of the race plots"), margin=(0, 10))
