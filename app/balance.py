@@ -62,12 +62,12 @@ class Seat(NamedTuple):
 
 
 class Gate:
-    """Worker ``worker``'s listening: accepts from the shared ``sockets`` in its turn and hands
-    each connection to ``take(connection, address)`` (the HTTP server's own handler)."""
+    """A worker's listening (its ``seat``): accepts from the shared sockets in its turn and
+    hands each connection to ``take(connection, address)`` (the HTTP server's own handler)."""
 
-    def __init__(self, table: Table, worker: int, sockets, take):
-        self.table, self.worker = table, worker
-        self._sockets = {sock.fileno(): sock for sock in sockets}
+    def __init__(self, seat: Seat, take):
+        self.table, self.worker = seat.table, seat.index
+        self._sockets = {sock.fileno(): sock for sock in seat.sockets}
         self._take = take
         self._websockets = []  # the websocket connections taken (closed ones have no fd)
         self._loop = self._timer = None

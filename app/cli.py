@@ -95,7 +95,7 @@ def _take_turns(server, seat) -> None:
     from .balance import Gate
     from .patches import connection_handler
 
-    gate = Gate(seat.table, seat.index, seat.sockets, connection_handler(server))
+    gate = Gate(seat, connection_handler(server))
     server.io_loop.add_callback(gate.start, server.io_loop)
 
 

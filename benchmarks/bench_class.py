@@ -26,7 +26,6 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
 import argparse
 import asyncio
 import collections
-import re
 import statistics
 import sys
 import tempfile
@@ -39,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from app.capacity import FIRST_CONNECT_S  # noqa: E402
 from app.patches import RECLAIM_QUIET_S  # noqa: E402
 from tools.floor import floor_server  # noqa: E402
-from tools.server import cli_server, cpu_seconds  # noqa: E402
+from tools.server import built_sessions, cli_server, cpu_seconds  # noqa: E402
 from tools.wsclient import Session, find_models, find_type  # noqa: E402
 
 # Injected before the page's own scripts: poll until the slider is drawn, then move it once.
@@ -233,8 +232,7 @@ def report_one(one: dict, opens: int) -> None:
 
 def built_per_process(log: str) -> collections.Counter:
     """Sessions built so far, per server process, from the server's log."""
-    text = Path(log).read_text()
-    return collections.Counter(re.findall(r" (\d+) tinynet INFO session \S+ built", text))
+    return collections.Counter(pid for pid, _ in built_sessions(Path(log).read_text()))
 
 
 def report_arrivals(args) -> None:

@@ -11,7 +11,7 @@ import pytest
 from tornado.ioloop import IOLoop
 
 from app import balance
-from app.balance import STALE_S, Gate, Table, request_kind
+from app.balance import STALE_S, Gate, Seat, Table, request_kind
 
 WEBSOCKET = (b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
              b"Sec-WebSocket-Version: 13\r\n\r\n")
@@ -59,7 +59,8 @@ class Worker:
 
     def __init__(self, table, index, listener):
         self.taken, self.ready = [], threading.Event()
-        self.gate = Gate(table, index, [listener], lambda conn, addr: self.taken.append(conn))
+        self.gate = Gate(Seat(table, index, [listener]),
+                         lambda conn, addr: self.taken.append(conn))
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
         assert self.ready.wait(5)

@@ -38,9 +38,8 @@ def test_with_two_processes_each_page_is_built_once_where_its_websocket_went(tmp
     address gave 13/17 and 12/18 for thirty)."""
     import asyncio
     import collections
-    import re
 
-    from tools.server import cli_server
+    from tools.server import built_sessions, cli_server
     from tools.wsclient import Session
 
     log = tmp_path / "server.log"
@@ -59,7 +58,7 @@ def test_with_two_processes_each_page_is_built_once_where_its_websocket_went(tmp
 
         sessions = run_on_own_thread(visit)
     text = log.read_text()
-    built = re.findall(r" (\d+) tinynet INFO session (\S+) built", text)
+    built = built_sessions(text)
     assert sorted(sid for _, sid in built) == sorted(s.session_id for s in sessions), text
     assert sorted(collections.Counter(pid for pid, _ in built).values()) == [5, 5], text
     assert "Traceback" not in text

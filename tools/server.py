@@ -7,6 +7,7 @@ installed console script, and start a process group of their own that stopping e
 """
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,15 @@ import urllib.request
 from pathlib import Path
 
 from .net import free_port, wait_for_http
+
+# A server's log line for a playground built (app/main.py), with the process that built it
+# (app/cli.py's log format): "<date> <time> <pid> tinynet INFO session <id> built"
+BUILT = re.compile(r" (\d+) tinynet INFO session (\S+) built")
+
+
+def built_sessions(log_text: str) -> list[tuple[int, str]]:
+    """(process id, session id) of every playground a server's log says it built."""
+    return [(int(pid), session) for pid, session in BUILT.findall(log_text)]
 
 ROOT = Path(__file__).resolve().parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
