@@ -16,8 +16,7 @@ from .session import Session, slot_names
 from .text import number
 
 FLOOR = 1 / 12  # the best one neuron can do on the article's data
-# The article's network after 1,000 steps of gradient descent (lr 0.5), rounded: loss 0.0882.
-TRAINED_1000 = {"w1": [2.89], "b1": [-1.99], "w2": [2.07], "b2": -1.41}
+ARTICLE_LR = 0.5  # the article's learning rate: a lesson that starts trained was trained at it
 # Two neurons that rise together: one gentle slope, no bump yet (loss 0.1489).
 NO_BUMP = {"w1": [1.0, 1.0], "b1": [-2.0, -2.5], "w2": [0.5, 0.5], "b2": 0.0}
 SETTINGS = {"activation": "sigmoid", "optimizer": "gd", "preset": "article"}  # every lesson's
@@ -45,6 +44,8 @@ class Lesson:
     done: Callable[[Session, Progress], bool]
     parts: tuple[str, ...]
     weights: dict  # {width: weights}; the last width is the one the lesson starts at
+    trained: int = 0  # epochs the starting width has trained from its weights (lr 0.5)
+    sliders: tuple[str, ...] = ()  # the weights the task asks the learner to drag
     learning_rate: float = 0.5
     speed: float = 200.0
     choices: bool = False  # the task asks the learner to pick one of the weights
@@ -84,6 +85,7 @@ LESSONS: tuple[Lesson, ...] = (
         lambda s, p: y_hat_at(s, 2.0) >= 0.6,
         ("sliders", "fit", "tables", "diagram"),
         {1: tinynet.ARTICLE},
+        sliders=("w2_1",),
         praise="Done: w₂ multiplies a₁, so a larger w₂ stretches the curve upward.",
     ),
     Lesson(
@@ -93,10 +95,13 @@ LESSONS: tuple[Lesson, ...] = (
         "one number small.",
         (("tables", "The loss table shows each point's share."),
          ("loss", "The readout above the plots is the mean.")),
-        "Drag the sliders until the loss is below 0.12. (One slider alone will not do it.)",
+        "Drag w₁ and b₁ until the loss is below 0.12: together they place and sharpen the "
+        "curve's step. (One slider alone will not do it; w₂ and b₂ only stretch and lift the "
+        "curve, and get no lower than about 0.1235.)",
         lambda s, p: s.hidden == 1 and s.loss() < 0.12,
         ("sliders", "fit", "loss", "tables"),
         {1: tinynet.ARTICLE},
+        sliders=("w1_1", "b1_1"),
         praise="Done: by hand it is fiddly. The next lessons let the gradient find the way.",
     ),
     Lesson(
@@ -111,6 +116,7 @@ LESSONS: tuple[Lesson, ...] = (
         lambda s, p: s.hidden == 1 and abs(s.gradient()[0]) < 0.001,
         ("sliders", "tables", "graph", "diagram"),
         {1: tinynet.ARTICLE},
+        sliders=("w2_1",),
         praise="Done: the mean ∂L/∂w₁ is tiny now, so moving w₁ a little hardly changes the loss.",
     ),
     Lesson(
@@ -152,7 +158,8 @@ LESSONS: tuple[Lesson, ...] = (
         "Train until the loss is below 0.085, close to the floor.",
         lambda s, p: s.hidden == 1 and s.loss() < 0.085,
         ("fit", "loss", "why", "landscape"),
-        {1: TRAINED_1000},
+        {1: tinynet.ARTICLE},
+        trained=1000,
         speed=1000.0,
         praise="Done: it is close to 1/12 and will not get past it, however long you train.",
     ),
@@ -166,7 +173,8 @@ LESSONS: tuple[Lesson, ...] = (
         "Switch to 2 hidden neurons and train until the loss is below 0.01.",
         lambda s, p: s.hidden == 2 and s.loss() < 0.01,
         ("sliders", "fit", "loss", "why"),
-        {2: NO_BUMP, 1: TRAINED_1000},
+        {2: NO_BUMP, 1: tinynet.ARTICLE},
+        trained=1000,
         learning_rate=0.3,  # at 0.5 the loss overshoots on the way down; 0.3 falls steadily
         speed=400.0,
         praise="Done: the two neurons split, one rising and one falling: a bump near every point.",
@@ -174,16 +182,23 @@ LESSONS: tuple[Lesson, ...] = (
 )
 
 
+def start_width(lesson: Lesson) -> int:
+    """The width a lesson starts at (the last of its weights)."""
+    return list(lesson.weights)[-1]
+
+
 def enter(s: Session, lesson: Lesson) -> Progress:
-    """Put the session at the lesson's start: the article's data, plain gradient descent,
-    its weights for each width, its learning rate and speed; training stopped."""
+    """Put the session at the lesson's start: the article's data, plain gradient descent, a
+    fresh run from its weights for each width (the starting one trained ``lesson.trained``
+    epochs, so the epoch count and the loss curve are that training's), its learning rate
+    and speed; training stopped. The page switches width at most once, to the lesson's."""
+    start = start_width(lesson)
     with s.batch():
         s.training = False
-        s.param.update(**SETTINGS)
-        for hidden, weights in lesson.weights.items():  # the lesson's own width last
-            s.hidden = hidden
-            s.set_weights(**weights)
-        s.param.update(learning_rate=lesson.learning_rate, speed=lesson.speed)
+        s.param.update(**SETTINGS, learning_rate=ARTICLE_LR)
+        for hidden, weights in lesson.weights.items():
+            s.start_run(hidden, weights, lesson.trained if hidden == start else 0)
+        s.param.update(hidden=start, learning_rate=lesson.learning_rate, speed=lesson.speed)
     return Progress(s.hidden, s.epoch, s.net.theta.copy())
 
 

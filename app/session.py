@@ -241,6 +241,20 @@ class Session(param.Parameterized):
         self.run.checkpoint()
         self.notify()
 
+    def start_run(self, hidden: int, weights: dict, epochs: int = 0) -> None:
+        """A fresh run at width ``hidden`` from ``weights`` (w1, b1, w2, b2), trained ``epochs``
+        steps with the current settings; the page stays at the current width (a lesson's start:
+        setting another width's weights does not switch the page there and back)."""
+        net = Network(**weights, activation=self.activation)
+        if net.hidden != hidden:
+            raise ValueError(f"expected {hidden} value(s) per neuron, got {net.hidden}")
+        run = Run(net, self.x, self.y, self.make_optimizer())
+        if epochs:
+            run.advance(epochs)
+            run.checkpoint()
+        self._runs[hidden] = run
+        self.notify()
+
     def resume_at(self, epoch: int) -> None:
         """Count the current width's epochs from ``epoch`` (a reopened link: the weights are
         where that many epochs took them; the history before is not in the link)."""

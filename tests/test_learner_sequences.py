@@ -3,7 +3,9 @@
 
 After every action: every weight and the loss are finite and within the weight limit; the
 loss readout shows the loss of the weights the sliders show; every number the page prints
-fits its width; and no view raised on the way (an exception in a watcher fails the test).
+fits its width; no view raised on the way (an exception in a watcher fails the test); and
+what reached the page is what the session holds (tools/oracle.py: the page is served into a
+Bokeh document and every change is sent, as to a browser, to a client's copy of it).
 """
 import math
 import re
@@ -14,10 +16,13 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 import tinynet
+from app.lessons import LESSONS
 from app.main import PlaygroundApp
 from app.session import slot_names
 from app.settings import LEARNING_RATE_BOUNDS, OPTIMIZERS, WEIGHT_LIMIT, WIDTHS, slider_number
 from app.text import MAX_CHARS, format_loss
+from tools import oracle
+from tools.mirror import Mirror
 
 MIN_LR, MAX_LR = LEARNING_RATE_BOUNDS
 VALUES = st.one_of(st.sampled_from([WEIGHT_LIMIT, -WEIGHT_LIMIT, 0.0, 40.0, -8.5, 1e-9]),
@@ -39,8 +44,15 @@ class Learner(RuleBasedStateMachine):
 
     def __init__(self):
         super().__init__()
-        self.app = PlaygroundApp(loop=False)
+        self.mirror = Mirror(lambda: PlaygroundApp(loop=False))
+        self._current = self.mirror.current()
+        self._current.__enter__()  # the page's document stays current until teardown
+        self.app = self.mirror.viewable
         self.s = self.app.state
+
+    def teardown(self):
+        self._current.__exit__(None, None, None)
+        self.mirror.close()
 
     # -- what they do -----------------------------------------------------------------------
     @rule(k=st.integers(0, 12), value=VALUES)
@@ -90,6 +102,24 @@ class Learner(RuleBasedStateMachine):
     def train_or_pause(self, on):
         self.s.training = on
 
+    # the guided lessons: open one, Next, Back, pick an answer, leave
+    @rule(n=st.integers(1, len(LESSONS)))
+    def open_a_lesson(self, n):
+        self.app.lessons.number = n
+
+    @precondition(lambda self: self.app.lessons.number)
+    @rule(move=st.sampled_from(["next", "back", "leave"]))
+    def move_between_lessons(self, move):
+        self.app.lessons.param.trigger(move)
+
+    @precondition(lambda self: self.app.lessons.lesson is not None
+                  and self.app.lessons.lesson.choices)
+    @rule(k=st.integers(0, 12))
+    def pick_an_answer(self, k):
+        choices = list(self.app.lessons._choices)
+        if choices:
+            self.app.lessons._choices[choices[k % len(choices)]].clicks += 1
+
     @precondition(lambda self: self.s.training)
     @rule(epochs=st.sampled_from([1, 5, 40, 400]), light=st.booleans())
     def tick(self, epochs, light):
@@ -120,6 +150,10 @@ class Learner(RuleBasedStateMachine):
         near = {format_loss(loss * (1 + d)) for d in (-1e-12, 0.0, 1e-12)}
         shown_loss = VALUE.findall(self.app.readouts._loss.object)
         assert len(shown_loss) == 1 and shown_loss[0] in near, (shown_loss, loss)
+
+    @invariant()
+    def the_page_shows_what_the_session_holds(self):
+        oracle.check(self.mirror, self.s)
 
     @invariant()
     def every_number_fits(self):

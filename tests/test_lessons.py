@@ -8,9 +8,9 @@ import pytest
 
 import tinynet
 from app import urlstate
-from app.lessons import FLOOR, LESSONS, NO_BUMP, TRAINED_1000, enter
+from app.lessons import FLOOR, LESSONS, NO_BUMP, enter, start_width
 from app.main import PlaygroundApp, _open_page_keys
-from app.session import Session, slot_names
+from app.session import Session, slot_label, slot_names
 
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
 
@@ -145,9 +145,63 @@ def test_every_task_false_at_start_on_a_used_session():
 
 
 def test_starting_weights_are_what_the_texts_say():
-    assert tinynet.Network(**TRAINED_1000).loss(X, Y) == pytest.approx(0.0882, abs=1e-4)
     assert tinynet.Network(**NO_BUMP).loss(X, Y) > 0.1
     assert "ŷ = 0.3796" in LESSONS[0].text and "0.1267" in LESSONS[1].text
+
+
+def test_a_lesson_that_says_it_trained_shows_that_training(app):
+    """Lesson 6 says the network has trained 1,000 steps: the page shows epoch 1,000 and the
+    loss curve of those steps (from the article's start), whatever the learner did before."""
+    app.state.advance(1390)  # the learner trained before opening it
+    app.state.notify()
+    for n in (6, 7):
+        app.lessons.number = n
+        assert "1,000 steps" in LESSONS[5].text
+        s = app.state
+        trained = tinynet.Network(**tinynet.ARTICLE)
+        result = tinynet.Trainer(trained, X, Y, tinynet.GradientDescent(0.5)).run(1000)
+        assert s.hidden == 1 and s.epoch == 1000
+        assert np.array_equal(s.net.theta, trained.theta)
+        assert s.loss() == pytest.approx(0.0882, abs=1e-4)
+        epochs, losses = s.history
+        assert epochs[0] == 0 and epochs[-1] == 1000
+        assert losses[0] == pytest.approx(tinynet.Network(**tinynet.ARTICLE).loss(X, Y))
+        assert losses[-1] == pytest.approx(result.losses[-1])
+        assert max(losses) == losses[0]  # no spike from an earlier run
+        assert "<span class=\"tn-value\">1000<" in app.readouts._epoch.object
+
+
+@pytest.mark.parametrize("n", [n for n, lesson in enumerate(LESSONS, 1) if lesson.sliders])
+def test_a_slider_task_is_reached_with_the_sliders_its_text_names(n):
+    """A task that asks for dragging names the sliders to drag, and those reach it: a search
+    over them, on a grid of the sliders' range, finds weights that do the task."""
+    lesson = LESSONS[n - 1]
+    hidden = start_width(lesson)
+    for slot in lesson.sliders:
+        assert slot_label(slot, hidden) in lesson.task, (slot, lesson.task)
+    s = Session()
+    progress = enter(s, lesson)
+    grid = np.arange(-8.0, 8.0001, 0.25)
+    axes = np.meshgrid(*[grid] * len(lesson.sliders))
+    for values in zip(*(a.ravel() for a in axes)):
+        s.set_values(**dict(zip(lesson.sliders, values)))
+        if lesson.done(s, progress):
+            return
+    raise AssertionError(f"lesson {n}: {lesson.sliders} on a 0.25 grid never do the task")
+
+
+def test_the_loss_task_is_out_of_reach_of_the_sliders_that_push_hardest():
+    """Lesson 2's trap: w₂ and b₂ have the biggest push arrows at the start, but together get
+    no lower than about 0.1235; the text says so."""
+    s = Session()
+    enter(s, LESSONS[1])
+    grad = np.abs(s.gradient())
+    assert set(np.array(slot_names(1))[np.argsort(grad)[-2:]]) == {"w2_1", "b2"}
+    w2, b2 = np.meshgrid(np.arange(-8, 8, 0.01), np.arange(-8, 8, 0.01))
+    a = 1 / (1 + np.exp(-(s.net.w1[0] * X[:, None, None] + s.net.b1[0])))
+    loss = np.mean(0.5 * (w2 * a + b2 - Y[:, None, None]) ** 2, axis=0)
+    assert 0.1230 < loss.min() < 0.12355
+    assert "0.1235" in LESSONS[1].task
 
 
 # -- moving through the lessons ------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""What a browser holds of a page, without a browser: the page served into a Bokeh document,
+and a second document built the way a client builds its copy (from the page's first message,
+then from every patch the server sends), for tests that check what reached the page rather
+than what the server's models hold.
+
+The two can differ. Bokeh's ``combine`` hold folds a later change of a property into the
+earlier event for it: a layout whose children are set twice in one batch is sent once, with
+the last children, at the first change's place, while changes to models only the first
+children introduced are still sent. The client has never seen those models; it stops at the
+unknown reference and drops the rest of the message, and the page goes on showing old values
+(lesson 6 -> 7 did this). Here such a patch raises ``UnknownReferenceError`` in ``sync``.
+"""
+import contextlib
+
+import panel as pn
+from bokeh.document import Document
+from bokeh.document.events import DocumentPatchedEvent
+from bokeh.protocol import Protocol
+
+PROTOCOL = Protocol()
+
+
+class Mirror:
+    """A served page (``page``, the server's document) and the client's copy (``client``)."""
+
+    def __init__(self, build):
+        """Serve ``build()`` (a Panel viewable) into a new document, as a session would:
+        the document is current and connected while it is built and while it changes."""
+        self.page = Document()
+        self._pending: list[DocumentPatchedEvent] = []
+        with self.current():
+            self.viewable = build()
+            pn.panel(self.viewable).server_doc(self.page)
+        self.client = Document.from_json(self.page.to_json())
+        self.page.on_change(self._sent)
+
+    def _sent(self, event) -> None:
+        if isinstance(event, DocumentPatchedEvent):  # what a session sends as PATCH-DOC
+            self._pending.append(event)
+
+    @contextlib.contextmanager
+    def current(self):
+        """Make the page's document Panel's current, connected one (``pn.io.hold`` holds and
+        releases it as it does in a served session), then restore Panel's state."""
+        state = pn.state
+        before = state.curdoc
+        state.curdoc = self.page
+        state._connected[self.page] = True
+        state._thread_id = state._current_thread
+        try:
+            yield
+        finally:
+            state.curdoc = before
+
+    def sync(self) -> None:
+        """Send what changed since the last sync to the client, as one PATCH-DOC message."""
+        if self._pending:
+            message = PROTOCOL.create("PATCH-DOC", self._pending)
+            self._pending = []
+            message.apply_to_document(self.client)
+
+    def models(self, css_class: str) -> list:
+        """The client's models carrying this CSS class, in the client's document order."""
+        return [m for m in self.client.models
+                if css_class in (getattr(m, "css_classes", None) or [])]
+
+    def one(self, css_class: str):
+        """The one client model carrying this CSS class."""
+        found = self.models(css_class)
+        assert len(found) == 1, f"{len(found)} models of class {css_class!r} on the page"
+        return found[0]
+
+    def close(self) -> None:
+        pn.state._connected.pop(self.page, None)
+        pn.state._thread_id_.pop(self.page, None)
