@@ -24,6 +24,15 @@ class Address(pn.viewable.Viewer):
         self._query.jscallback(value=REPLACE_JS)
         if pn.state.curdoc is not None:  # served: release the callback with the session
             pn.state.on_session_destroyed(lambda context: release_jscallbacks(self._query))
+            pn.state.onload(self._announce)
+
+    def _announce(self) -> None:
+        """Put the query in the address once the page is there: the script above runs on a
+        change only, and the page arrives with its first query (a link's bad value, or a
+        lesson's weights, would otherwise stay out of the address until the next change)."""
+        query = self._query.value
+        self._query.value = ""
+        self._query.value = query
 
     def write(self, query: str) -> None:
         """Show ``query`` ("?w1=...") as the page's address, in place."""

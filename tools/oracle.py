@@ -69,5 +69,53 @@ def check(mirror, state) -> None:
     """Send the pending changes to the client's copy and compare it with the session."""
     mirror.sync()
     want = expected(state)
-    got = shown_in_document(mirror, state.training)
-    assert got == want, {k: (got.get(k), v) for k, v in want.items() if got.get(k) != v}
+    wrong = differences(shown_in_document(mirror, state.training), want)
+    assert not wrong, f"the page shows (shown, session's): {wrong}"
+
+
+# -- in Chromium --------------------------------------------------------------------------------
+SLIDERS_JS = """
+(els) => els.map((el) => {
+  const s = el.noUiSlider, range = s.options.range;
+  return {value: s.get(true), start: range.min, end: range.max};
+})
+"""
+
+
+def shown_in_chromium(page) -> dict:
+    """What a Chromium page shows, in the terms of ``expected``."""
+    from tools.page import shadow_text  # Playwright's side: imported only where it is used
+
+    weights = page.locator(".tn-weights .noUi-target").evaluate_all(SLIDERS_JS)
+    for w in weights:
+        assert w["start"] <= w["value"] <= w["end"], w
+    slots = page.locator(".tn-weights .tn-weight").evaluate_all(
+        "(els) => els.map((el) => [...el.classList].find((c) => c.startsWith('tn-weight-')))")
+    log = {name: page.locator(f".tn-{name} .noUi-target").evaluate(
+        "(el) => el.noUiSlider.get(true)") for name in ("learning-rate", "speed")}
+    buttons = page.locator(".tn-width .bk-btn").evaluate_all(
+        "(els) => els.map((el) => el.classList.contains('bk-active'))")
+    return {
+        "weights": [slot[len("tn-weight-"):] for slot in slots],
+        "values": [slider_number(w["value"]) for w in weights],
+        "loss": shadow_text(page, ".tn-loss").split()[-1],
+        "epoch": shadow_text(page, ".tn-epoch").split()[-1],
+        "width": buttons.index(True) if buttons.count(True) == 1 else buttons,
+        "learning rate": log["learning-rate"],
+        "speed": log["speed"],
+        "training": "Pause" in shadow_text(page, ".tn-train"),
+    }
+
+
+STEP = 0.01  # every slider's step: Chromium shows a value at its slider's nearest step
+
+
+def differences(shown: dict, want: dict, step: float = 0.0) -> dict:
+    """{key: (shown, wanted)} for each value the page shows wrongly; slider values may be off by
+    half a ``step`` (a noUiSlider shows its nearest step; 0 for the document, which is exact)."""
+    def same(key, a, b):
+        if key in ("values", "learning rate", "speed") and step:
+            a, b = (a if isinstance(a, list) else [a]), (b if isinstance(b, list) else [b])
+            return len(a) == len(b) and all(abs(x - y) <= step / 2 + 1e-9 for x, y in zip(a, b))
+        return a == b
+    return {k: (shown.get(k), v) for k, v in want.items() if not same(k, shown.get(k), v)}

@@ -2,11 +2,15 @@
 fewer parts than the page, tasks are confirmed when a person does them, ?show= focuses the page,
 and bad values are named in a notice on a page that still works."""
 import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from app import urlstate
 from app.lessons import LESSONS
 from app.main import PlaygroundApp
+from app.session import Session
+from tools import oracle
 
 pytestmark = pytest.mark.browser
 
@@ -152,3 +156,47 @@ def test_a_bad_show_or_lesson_gives_a_notice_and_a_working_page(playground, path
     assert not page.locator(".tn-lesson-box").is_visible()
     playground.click(".tn-step")
     playground.wait(lambda: playground.epoch() == 1, what="epoch 1")
+
+
+def session_of_link(url: str) -> Session:
+    """The session a page's link describes (the page writes its session into its link)."""
+    settings, notices = urlstate.parse_query(parse_qs(urlparse(url).query))
+    assert not notices, notices
+    s = Session()
+    urlstate.apply(s, settings)
+    return s
+
+
+def assert_page_shows_its_session(playground, what: str) -> None:
+    """Every value the page shows (tools/oracle.py) is the session's, as its link says."""
+    page = playground.page
+    wrong = {}
+
+    def agree():
+        want = oracle.expected(session_of_link(page.url))
+        wrong.clear()
+        wrong.update(oracle.differences(oracle.shown_in_chromium(page), want, oracle.STEP))
+        return not wrong
+
+    try:
+        playground.wait(agree, timeout=10, what=what)
+    except AssertionError:
+        raise AssertionError(f"{what}: the page shows (shown, session's): {wrong}") from None
+
+
+def test_next_and_back_through_every_lesson_show_the_session(playground):
+    """The reported path (train in lesson 6, Pause, Next), then Back to lesson 1 and Next to
+    lesson 7: after each, the page shows what the session holds."""
+    page = playground.open("/?lesson=6")
+    playground.wait(lambda: "Lesson 6 of" in lesson_text(playground), what="lesson 6")
+    assert_page_shows_its_session(playground, "lesson 6")
+    playground.click(".tn-train")
+    page.wait_for_timeout(2500)
+    playground.click(".tn-train")
+    assert_page_shows_its_session(playground, "lesson 6 trained")
+    path = ["next"] + ["back"] * 6 + ["next"] * 6
+    for n, move in zip([7, 6, 5, 4, 3, 2, 1, 2, 3, 4, 5, 6, 7], path):
+        playground.click(f".tn-lesson-{move}")
+        playground.wait(lambda n=n: f"Lesson {n} of" in lesson_text(playground),
+                        what=f"lesson {n}")
+        assert_page_shows_its_session(playground, f"{move} to lesson {n}")
