@@ -4,6 +4,7 @@ Serve it with ``tinynet-playground`` (app/cli.py) or ``panel serve app/main.py``
 """
 import logging
 import time
+import warnings
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -46,6 +47,18 @@ LOADING_PAGE = "<h1>tinynet playground</h1><p>Loading the playground…</p>"
 FAILED_ACTION = ("That did not work: something went wrong on the server. The page keeps "
                  "working; try again, or reload if it keeps happening.")
 log = logging.getLogger("tinynet")
+
+
+def quiet_known_echo() -> None:
+    """Keep Bokeh's "reference already known" warning out of the server's log. BokehJS counts
+    the models a patch from the server brings as new until the page next sends a message of
+    its own, so that message (a lazily built part's button press, say) carries them again in
+    full; the server keeps its own copy. Not a defect of the page's state, nor an operator's
+    concern."""
+    warnings.filterwarnings("ignore", message="reference already known", category=UserWarning)
+
+
+quiet_known_echo()
 URL_EVERY_S = 1.0  # while training, the URL is rewritten at most this often
 DISCONNECTED = ("Disconnected from the server: the page no longer trains or updates. Reload "
                 "the page when the server is back; the link keeps your weights and settings.")

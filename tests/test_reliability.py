@@ -320,3 +320,26 @@ def test_a_foreign_origin_cannot_open_the_websocket():
         assert _websocket_status(ws, f"http://evil.example:{port}") == 403
         # the allowed origin passes the origin check (and is then asked for a session token)
         assert _websocket_status(ws, f"http://127.0.0.1:{port}") != 403
+
+
+def test_only_the_known_bokehjs_echo_is_kept_out_of_the_log():
+    """The page re-sends models it got from the server in its next message (BokehJS counts them
+    as new until then); Bokeh's warning about that is not logged, other warnings still are."""
+    import warnings
+
+    from bokeh.core.serialization import Deserializer
+    from bokeh.models import Button
+    from bokeh.util.warnings import BokehUserWarning
+
+    from app.main import quiet_known_echo
+
+    button = Button()
+    echo = {"type": "object", "name": "Button", "id": button.id, "attributes": {}}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Deserializer(references=[button]).decode(echo)
+        quiet_known_echo()
+        assert Deserializer(references=[button]).decode(echo) is button
+        warnings.warn("something else", BokehUserWarning)
+    assert [str(w.message) for w in caught] == ["reference already known '%s'" % button.id,
+                                                "something else"]
