@@ -1,10 +1,11 @@
-"""One width's run: its network, trainer, loss history, and the marks on that history."""
+"""One width's run: its network, trainer, loss history, the marks on that history, and its
+timeline (tinynet.Timeline), from which the network at any past epoch comes back exactly."""
 import copy
 import math
 
 import numpy as np
 
-from tinynet import GradientDescent, Network, Optimizer, Trainer
+from tinynet import GradientDescent, Network, Optimizer, Timeline, Trainer
 
 HISTORY_CAP = 4000  # loss-history points kept per run; older ones are thinned, not dropped
 
@@ -34,6 +35,8 @@ class Run:
         self.trainer = Trainer(net, x, y, optimizer)
         self.history: tuple[list, list] = ([0], [self.trainer.loss])
         self.marks: tuple[list, list] = ([], [])  # (epochs, labels)
+        self.timeline = Timeline(net.theta.size)
+        self.end = 0  # the last epoch trained (the network may be shown at an earlier one)
         self.checkpoint()
 
     @property
@@ -57,11 +60,71 @@ class Run:
         return theta
 
     def advance(self, epochs: int):
-        """Train ``epochs`` steps and record the losses; returns tinynet's TrainResult."""
-        result = self.trainer.run(epochs)
-        if result.losses.size:
-            record(self.history, self.epoch - result.losses.size + 1, result.losses)
-        return result
+        """Train ``epochs`` steps and record the losses and keyframes; returns tinynet's
+        TrainResult. From a past epoch, the run's later part is dropped first."""
+        self.branch()
+        timeline, losses = self.timeline, []
+        left = epochs
+        while True:  # in pieces that end where keyframes are due: the same steps, bit for bit
+            due = timeline.due(self.epoch)
+            result = self.trainer.run(min(left, due - self.epoch))
+            losses.append(result.losses)
+            left -= result.losses.size
+            if self.epoch == due:
+                timeline.keep(self.trainer)
+            if result.diverged or not left:
+                break
+        done = np.concatenate(losses)
+        if done.size:
+            record(self.history, self.epoch - done.size + 1, done)
+        self.end = self.epoch
+        return result._replace(losses=done)
+
+    # -- the past ------------------------------------------------------------------------------
+    def here(self) -> None:
+        """Something other than a training step changed how training goes on from this epoch
+        (weights, settings, data): a stretch of the timeline starts here, and replay never
+        goes back across it."""
+        if self.branch() == self.epoch:  # (a branch starts one itself)
+            self.timeline.start(self.trainer)
+
+    def show(self, epoch: int) -> None:
+        """Put the network (and the optimizer's state) where training had them at ``epoch``
+        (0 to ``end``): bit for bit, replayed from the timeline. The later part is kept until
+        training goes on from here (``branch``)."""
+        if not 0 <= epoch <= self.end:
+            raise ValueError(f"epoch {epoch} is outside this run (0 to {self.end})")
+        if self.epoch == self.end:
+            self.timeline.keep(self.trainer)  # the live end, to come back to
+        theta, optimizer, stretch = self.timeline.at(epoch)
+        self.net.theta[:] = theta
+        # The settings stay the page's. Training went on there as it would now (a learning
+        # rate aside): the optimizer's state too. Otherwise going on from there changes a
+        # setting, which starts the optimizer afresh, as it does at the live end.
+        t = self.trainer
+        same = (type(optimizer) is type(self.optimizer)
+                and {**optimizer.settings(), "learning_rate": 0}
+                == {**self.optimizer.settings(), "learning_rate": 0}
+                and stretch.activation is self.net.activation
+                and stretch.x is t.x and stretch.y is t.y)
+        if same:
+            self.optimizer.load_state(optimizer.state(theta.size), theta.shape)
+        else:
+            self.optimizer.reset()
+        t.epoch = epoch
+
+    def branch(self) -> int:
+        """Drop the part of the run after the epoch shown (training goes on from here);
+        returns the epoch the run reached before (the current epoch if nothing was dropped)."""
+        end = self.end
+        if self.epoch < end:
+            self.timeline.start(self.trainer)  # drops the later keyframes
+            keep = int(np.searchsorted(self.history[0], self.epoch, side="right"))
+            del self.history[0][keep:], self.history[1][keep:]
+            keep = int(np.searchsorted(self.marks[0], self.epoch, side="right"))
+            del self.marks[0][keep:], self.marks[1][keep:]
+            self.end = self.epoch
+        return end
 
     def rebuild(self, x, y, optimizer: Optimizer, activation, label: str) -> None:
         """Keep the weights and epoch count; train from here on new data/optimizer/activation."""
@@ -75,6 +138,7 @@ class Run:
         """Label this epoch on the history, and record the loss here (it may have jumped).
         ``placed``: the learner put the weights here (a checkpoint), rather than changed how
         training goes on from them (a checkpoint only if training has been stable)."""
+        self.here()
         self.marks[0].append(self.epoch)
         self.marks[1].append(label)
         self.history[0].append(self.epoch)
@@ -85,15 +149,18 @@ class Run:
             self.checkpoint_if_stable()
 
     def resume_at(self, epoch: int) -> None:
-        """Start the epoch count (and the history) at ``epoch``, here."""
-        self.trainer.epoch = epoch
+        """Start the epoch count (and the history and timeline) at ``epoch``, here."""
+        self.trainer.epoch = self.end = epoch
+        self.timeline = Timeline(self.net.theta.size)
         self.history[0][:] = [epoch]
         self.history[1][:] = [self.loss()]
         self.checkpoint()
 
     # -- where a divergence goes back to --------------------------------------------------------
     def checkpoint(self) -> None:
-        """Remember these weights as stable: a divergence from here on comes back to them."""
+        """Remember these weights as stable: a divergence from here on comes back to them.
+        (Weights placed by the learner, too: a new stretch of the timeline starts here.)"""
+        self.here()
         self._safe = (self.net.theta.copy(), self.epoch, self.loss())
 
     def checkpoint_if_stable(self) -> None:
@@ -114,6 +181,5 @@ class Run:
         self.net.theta[:] = theta
         self.optimizer.reset()  # momentum or Adam's moments built up while it blew up
         self.trainer.epoch = epoch
-        keep = int(np.searchsorted(self.history[0], epoch, side="right"))
-        del self.history[0][keep:], self.history[1][keep:]
+        self.here()  # the diverging steps are gone from the history and the timeline
         return epoch

@@ -89,6 +89,12 @@ class Session(param.Parameterized):
         return self.run.epoch
 
     @property
+    def end(self) -> int:
+        """The epoch the current width's run reached (``epoch`` is earlier when the learner
+        went back on its timeline)."""
+        return self.run.end
+
+    @property
     def history(self) -> tuple[list, list]:
         """(epochs, losses) of the current width: the loss after each recorded epoch."""
         return self.run.history
@@ -140,6 +146,7 @@ class Session(param.Parameterized):
     def _on_learning_rate(self):
         for run in self._runs.values():
             run.optimizer.learning_rate = self.learning_rate
+            run.here()
             run.checkpoint_if_stable()
         self.notify()  # a divergence message stays until the learner trains or steps again
 
@@ -171,14 +178,33 @@ class Session(param.Parameterized):
     @param.depends("training", watch=True)
     def _on_training(self):
         if self.training:
-            self.message = ""
+            self.message = self._branching()
             self.run.checkpoint_if_stable()
         else:
             self.notify()  # views that skipped frames while training catch up
 
     @param.depends("step", watch=True)
     def _on_step(self):
+        said = self._branching()
         self.advance(1)
+        if said and not self.message:
+            self.message = said
+        self.notify()
+
+    def _branching(self) -> str:
+        """What training on from a past epoch does, said before it does it ('' at the end)."""
+        if self.epoch == self.end:
+            return ""
+        return (f"Training went on from epoch {self.epoch:,}: the run's later part (to epoch "
+                f"{self.end:,}) was dropped.")
+
+    # -- the past --------------------------------------------------------------------------------
+    def go_to(self, epoch: int) -> None:
+        """Show the current width's network as training had it at ``epoch`` (0 to ``end``),
+        bit for bit: every view shows it. Training, a Step or a change made here goes on from
+        this epoch, and the run's later part is dropped then."""
+        self.training = False
+        self.run.show(int(epoch))
         self.notify()
 
     @param.depends("reset", watch=True)

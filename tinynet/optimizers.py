@@ -10,6 +10,8 @@ class Optimizer:
     """Base: holds the learning rate and the buffers; subclasses write ``step``."""
 
     name = "optimizer"
+    buffers = 1  # how many buffers ``step`` uses
+    carried = 0  # how many of them (the first) carry over from one step to the next
 
     def __init__(self, learning_rate: float):
         self.learning_rate = learning_rate
@@ -44,6 +46,20 @@ class Optimizer:
     def step(self, theta: np.ndarray, g: np.ndarray) -> None:
         raise NotImplementedError
 
+    def state(self, size: int) -> np.ndarray:
+        """What the next step depends on besides theta and g, for ``size`` weights, as one
+        flat vector: the carried buffers (zeros before the first step, as they start)."""
+        if self._shape is None:
+            return np.zeros(self.carried * size)
+        return np.concatenate([b.ravel() for b in self._buf[: self.carried]] + [np.zeros(0)])
+
+    def load_state(self, state: np.ndarray, shape: tuple) -> None:
+        """Continue from a ``state()``, for weights of ``shape``."""
+        self.reset()
+        buffers = self._buffers(np.empty(shape), self.buffers)
+        for k, b in enumerate(buffers[: self.carried]):
+            b.ravel()[:] = state[k * b.size : (k + 1) * b.size]
+
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
         return f"{type(self).__name__}({args})"
@@ -56,6 +72,7 @@ class GradientDescent(Optimizer):
     """theta <- theta - lr * g"""
 
     name = "gd"
+    buffers, carried = 1, 0
 
     def __init__(self, learning_rate: float = 0.5):
         super().__init__(learning_rate)
@@ -70,6 +87,7 @@ class Momentum(Optimizer):
     """v <- beta * v + g;  theta <- theta - lr * v  (heavy ball)"""
 
     name = "momentum"
+    buffers, carried = 2, 1  # v carried, the update scratch
 
     def __init__(self, learning_rate: float = 0.5, beta: float = 0.9):
         if not 0 <= beta < 1:
@@ -93,6 +111,7 @@ class Adam(Optimizer):
     theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)"""
 
     name = "adam"
+    buffers, carried = 3, 2  # m and v carried (with the step count t), tmp scratch
 
     def __init__(self, learning_rate: float = 0.05, beta1=0.9, beta2=0.999, eps=1e-8):
         if not (0 <= beta1 < 1 and 0 <= beta2 < 1):
@@ -109,6 +128,13 @@ class Adam(Optimizer):
     def reset(self):
         super().reset()
         self.t = 0
+
+    def state(self, size):
+        return np.append(super().state(size), self.t)
+
+    def load_state(self, state, shape):
+        super().load_state(state[:-1], shape)
+        self.t = int(state[-1])
 
     def step(self, theta, g):
         m, v, tmp = self._buffers(theta, 3)
