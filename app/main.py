@@ -40,6 +40,7 @@ from app.views.race import RaceView
 from app.views.settings import Settings
 from app.views.sliders import WeightSliders
 from app.views.tables import Tables
+from app.views.timeline import TimelineView
 
 FAILED_PAGE = ("<h1>tinynet playground</h1><p>Something went wrong while building this page. "
                "Try the plain address without anything after it, or reload in a moment.</p>")
@@ -80,6 +81,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.fit = FitPlot(state=s)
         self.readouts = Readouts(state=s)
         self.loss_plot = LossPlot(state=s)
+        self.timeline = TimelineView(state=s, figure=self.loss_plot._figure)
         self.controls = Controls(state=s)
         self.sliders = WeightSliders(state=s)
         self.challenge = Challenge(state=s)
@@ -149,7 +151,7 @@ class PlaygroundApp(pn.viewable.Viewer):
                 "land</span>", margin=(10, 10, 0, 10)), self.sliders),
             "readouts": block("readouts", self.readouts),
             "fit": block("fit", self.fit, self.a11y.fit_text),
-            "loss": block("loss", self.loss_plot, self.a11y.loss_text),
+            "loss": block("loss", self.loss_plot, self.timeline, self.a11y.loss_text),
             "why": block("why", self.why),
             "challenge": block("challenge", self.challenge),
             **{name: part.__panel__() for name, part in self.lazy.items()},

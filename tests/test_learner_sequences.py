@@ -120,6 +120,10 @@ class Learner(RuleBasedStateMachine):
         if choices:
             self.app.lessons._choices[choices[k % len(choices)]].clicks += 1
 
+    @rule(where=st.floats(0, 1))
+    def go_back_on_the_timeline(self, where):
+        self.app.timeline.go_to(round(where * self.s.end))
+
     @precondition(lambda self: self.s.training)
     @rule(epochs=st.sampled_from([1, 5, 40, 400]), light=st.booleans())
     def tick(self, epochs, light):

@@ -33,6 +33,7 @@ def expected(state) -> dict:
     }
     if not state.training:
         shown["values"] = [slider_number(v) for v in state.net.theta]
+        shown["timeline"] = (state.epoch, max(state.end, 1))  # (epoch shown, last epoch)
     return shown
 
 
@@ -62,6 +63,8 @@ def shown_in_document(mirror, training: bool) -> dict:
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
+        timeline = mirror.one("tn-timeline")
+        shown["timeline"] = (timeline.value, timeline.end)
     return shown
 
 
@@ -74,12 +77,13 @@ def check(mirror, state) -> None:
 
 
 # -- in Chromium --------------------------------------------------------------------------------
-SLIDERS_JS = """
-(els) => els.map((el) => {
+SLIDER_JS = """
+(el) => {
   const s = el.noUiSlider, range = s.options.range;
   return {value: s.get(true), start: range.min, end: range.max};
-})
+}
 """
+SLIDERS_JS = f"(els) => els.map({SLIDER_JS.strip()})"
 
 
 def shown_in_chromium(page) -> dict:
@@ -93,6 +97,7 @@ def shown_in_chromium(page) -> dict:
         "(els) => els.map((el) => [...el.classList].find((c) => c.startsWith('tn-weight-')))")
     log = {name: page.locator(f".tn-{name} .noUi-target").evaluate(
         "(el) => el.noUiSlider.get(true)") for name in ("learning-rate", "speed")}
+    timeline = page.locator(".tn-timeline .noUi-target").evaluate(SLIDER_JS)
     buttons = page.locator(".tn-width .bk-btn").evaluate_all(
         "(els) => els.map((el) => el.classList.contains('bk-active'))")
     return {
@@ -104,6 +109,7 @@ def shown_in_chromium(page) -> dict:
         "learning rate": log["learning-rate"],
         "speed": log["speed"],
         "training": "Pause" in shadow_text(page, ".tn-train"),
+        "timeline": (round(timeline["value"]), round(timeline["end"])),
     }
 
 

@@ -27,8 +27,9 @@ class Readouts(View):
         s = self.state
         set_html(self._loss, f'<span class="tn-label">mean loss</span> '
                              f'<span class="tn-value">{format_loss(s.loss())}</span>')
+        of = f' <span class="tn-label">of {s.end:,}</span>' if s.epoch < s.end else ""
         set_html(self._epoch, f'<span class="tn-label">epoch</span> '
-                              f'<span class="tn-value">{s.epoch}</span>')
+                              f'<span class="tn-value">{s.epoch}</span>{of}')
 
     def __panel__(self):
         return pn.Row(self._loss, self._epoch, css_classes=["tn-readouts"])
