@@ -211,8 +211,12 @@ def main(argv=None):
     logging.basicConfig(format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     logging.getLogger("tinynet").setLevel(logging.INFO)  # a line per session; others: warnings
     print(f"tinynet playground at {url}", flush=True)
-    from .patches import STOCK
-    if STOCK:
+    from .patches import STOCK, UNCHECKED
+    if UNCHECKED:  # before forking: one line, whatever --num-procs
+        logging.getLogger("tinynet").warning(
+            "%s: serving Panel and Bokeh as shipped (as with TINYNET_STOCK_PANEL=1), without "
+            "app/patches.py", UNCHECKED)
+    elif STOCK:
         print("TINYNET_STOCK_PANEL=1: Panel and Bokeh as shipped, without app/patches.py",
               flush=True)
     show = not args.no_show
