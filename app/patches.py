@@ -238,6 +238,10 @@ class FastFloatSlider(_StylesOnlyWhenChanged, pn.widgets.FloatSlider):
         for model, _ in self._models.values():
             model.styles = {**model.styles, name: value}
 
+    def css_var(self, name: str) -> str | None:
+        """What ``set_css_var`` last set ``--name`` to."""
+        return self._css_vars.get(name)
+
     def _get_model(self, doc, root=None, parent=None, comm=None):
         model = super()._get_model(doc, root, parent, comm)
         if self._css_vars:
@@ -299,6 +303,10 @@ class StockFloatSlider(pn.widgets.FloatSlider):
     def set_css_var(self, name: str, value: str) -> None:
         """Set ``--name: value`` on the slider's element."""
         self.styles = {**self.styles, name: value}
+
+    def css_var(self, name: str) -> str | None:
+        """What ``set_css_var`` last set ``--name`` to."""
+        return self.styles.get(name)
 
 
 # What the app builds its widgets from: the patched classes, or Panel's own when stock

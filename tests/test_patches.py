@@ -1108,7 +1108,7 @@ def test_stock_panel_leaves_panel_and_bokeh_untouched():
         """What any subclass of FloatSlider has."""
 
     added = set(vars(patches.StockFloatSlider)) - set(vars(Plain))
-    assert added == {"set_css_var"}, f"StockFloatSlider adds more than set_css_var: {added}"
+    assert added == {"set_css_var", "css_var"}, f"StockFloatSlider adds more: {added}"
 
 
 def test_patched_install_changes_what_the_snapshot_watches():
@@ -1121,3 +1121,19 @@ def test_patched_install_changes_what_the_snapshot_watches():
         "bokeh.document.document.Deserializer", "gc thresholds", "panel.io.document.asyncio",
         "patch_doc.create", "patch_model_css"])
     assert patched["classes"] == [False, False, False]
+
+
+# The non-browser tests that build pages, sessions, their views and the server's settings, run
+# once more in stock mode: the mode any other version of Panel, Bokeh or param gets (~45 s here).
+STOCK_RUN = ["test_app_state.py", "test_app_views.py", "test_app_experiments.py", "test_loop.py",
+             "test_lazy.py", "test_lessons.py", "test_link_values.py", "test_urlstate.py",
+             "test_reliability.py", "test_export.py"]
+
+
+def test_the_app_tests_pass_in_stock_mode():
+    env = {**os.environ, "TINYNET_STOCK_PANEL": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-m", "not browser", "-p", "no:cacheprovider",
+         *(f"tests/{name}" for name in STOCK_RUN)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"in stock mode:\n{done.stdout[-6000:]}"
