@@ -77,6 +77,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     server = pn.serve(
         {"/": page}, port=port, address=address, show=show, threaded=threaded,
         title="tinynet playground", websocket_origin=allowed,
+        verbose=False,  # Panel's "Launching server at": main() says where, once for all workers
         location=False,  # the page's address is app/address.py's; Panel's would be a 2nd model
         websocket_max_message_size=MAX_MESSAGE_BYTES,
         check_unused_sessions_milliseconds=SESSION_CHECK_MS,
@@ -99,12 +100,39 @@ def _take_turns(server, seat) -> None:
     server.io_loop.add_callback(gate.start, server.io_loop)
 
 
+def quiet_closed_tabs(loop, context: dict) -> None:
+    """The event loop's handler of errors no one awaited: a websocket write to a tab that has
+    closed is dropped, anything else is logged as asyncio logs it (once, with its traceback).
+
+    Panel writes a message's frames as tasks (panel.io.document ``dispatch_tornado``): when
+    the tab closes between two frames, the first frame's task and the task writing the message
+    both end in ``WebSocketClosedError`` and neither is awaited, so asyncio logged "Task
+    exception was never retrieved" with two tracebacks. Bokeh treats the same error on its own
+    sends as expected (the connection's close ends the session), and so does this."""
+    from tornado.websocket import WebSocketClosedError
+
+    if not isinstance(context.get("exception"), WebSocketClosedError):
+        loop.default_exception_handler(context)
+
+
+CLOSED_TAB = "Failed sending message as connection was closed"  # Bokeh's words, and Panel's
+
+
+def quiet_closed_tab_warnings() -> None:
+    """Keep Bokeh's and Panel's WARNING that a message met a closed connection out of the log:
+    a tab closed while the server sends (a training tab closed) is ordinary use, and the
+    connection's close ends its session. Their other warnings and errors still log."""
+    for name in ("bokeh.server.views.ws", "panel.io.document"):  # where each is logged
+        logging.getLogger(name).addFilter(lambda record: record.getMessage() != CLOSED_TAB)
+
+
 def run(server) -> None:
     """Serve until SIGTERM or Ctrl-C, then stop the server and the lottery's background
     process (a draw in progress is abandoned)."""
     from .lottery import stop_background
 
     loop = server.io_loop
+    loop.asyncio_loop.set_exception_handler(quiet_closed_tabs)
 
     def stop(signum, frame):
         loop.asyncio_loop.call_soon_threadsafe(loop.stop)
@@ -210,9 +238,14 @@ def main(argv=None):
     url = f"http://{args.address}:{args.port}/"
     logging.basicConfig(format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     logging.getLogger("tinynet").setLevel(logging.INFO)  # a line per session; others: warnings
+    quiet_closed_tab_warnings()
     print(f"tinynet playground at {url}", flush=True)
-    from .patches import STOCK
-    if STOCK:
+    from .patches import STOCK, UNCHECKED
+    if UNCHECKED:  # before forking: one line, whatever --num-procs
+        logging.getLogger("tinynet").warning(
+            "%s: serving Panel and Bokeh as shipped (as with TINYNET_STOCK_PANEL=1), without "
+            "app/patches.py", UNCHECKED)
+    elif STOCK:
         print("TINYNET_STOCK_PANEL=1: Panel and Bokeh as shipped, without app/patches.py",
               flush=True)
     show = not args.no_show

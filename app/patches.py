@@ -8,11 +8,14 @@ its measured gain, and tests/test_patches.py has a contract per patch that fails
 internal that moved. Checked on the versions in ``CHECKED_ON`` (pinned in pyproject.toml).
 
 ``TINYNET_STOCK_PANEL=1`` in the environment, read once at import, runs Panel and Bokeh as
-shipped: ``install()`` and ``install_session()`` do nothing, ``FloatSlider``, ``IntInput``
-and ``HTML`` are Panel's own classes (the slider with a ``set_css_var`` that goes through
-its public ``styles``), ``quiet_periodic_callback`` is Panel's ``add_periodic_callback`` and
-``release_jscallbacks`` does nothing. The page works the same, only slower
-(benchmarks/bench_browser.py prints both). Correctness in stock mode:
+shipped; so does any other version of panel, bokeh or param than ``CHECKED_ON``'s (``UNCHECKED``
+says which; the server logs it once as it starts): a patch that copies or replaces an internal
+is only known to be right on the version its contract ran on. Stock mode: ``install()`` and
+``install_session()`` do nothing, ``FloatSlider``, ``IntInput`` and ``HTML`` are Panel's own
+classes (the slider with a ``set_css_var`` that goes through its public ``styles``),
+``quiet_periodic_callback`` is Panel's ``add_periodic_callback`` and ``release_jscallbacks``
+does nothing. The page works the same, only slower (benchmarks/bench_browser.py prints both).
+Correctness in stock mode:
 - freeing closed sessions is skipped: ``release_jscallbacks`` does nothing, so each closed
   tab's page stays reachable from Panel's ``Callback.registry`` (Panel 1.9.4's own leak:
   tests/test_serve.py's closed-session test fails under the switch, naming that chain); the
@@ -29,6 +32,7 @@ import base64
 import gc
 import gzip
 import os
+from importlib.metadata import version
 
 import panel as pn
 from bokeh.core.serialization import Deserializer, Serializer
@@ -42,8 +46,20 @@ from panel.io import server as _panel_server
 from panel.links import Callback
 from param.parameterized import _syncing
 
-STOCK = os.environ.get("TINYNET_STOCK_PANEL") == "1"
-CHECKED_ON = {"panel": "1.9", "bokeh": "3.9"}  # the minor versions the contracts were run on
+# The exact versions the contracts were run on (pinned in pyproject.toml)
+CHECKED_ON = {"panel": "1.9.4", "bokeh": "3.9.2", "param": "2.4.2"}
+
+
+def unchecked_versions(found=version) -> str | None:
+    """Which installed packages are not the versions the patches were checked on, as a
+    sentence ("panel 1.10.0 is installed, checked on 1.9.4"); None if all are."""
+    differ = [f"{name} {found(name)} is installed, checked on {checked}"
+              for name, checked in CHECKED_ON.items() if found(name) != checked]
+    return "; ".join(differ) or None
+
+
+UNCHECKED = unchecked_versions()
+STOCK = os.environ.get("TINYNET_STOCK_PANEL") == "1" or UNCHECKED is not None
 
 # name -> why, with its measured gain. Per-call times: the patched against Panel's/Bokeh's own
 # path in one process (2026-12, loaded 2-core machine); slider p50s: bench_browser (a) when the
@@ -222,6 +238,10 @@ class FastFloatSlider(_StylesOnlyWhenChanged, pn.widgets.FloatSlider):
         for model, _ in self._models.values():
             model.styles = {**model.styles, name: value}
 
+    def css_var(self, name: str) -> str | None:
+        """What ``set_css_var`` last set ``--name`` to."""
+        return self._css_vars.get(name)
+
     def _get_model(self, doc, root=None, parent=None, comm=None):
         model = super()._get_model(doc, root, parent, comm)
         if self._css_vars:
@@ -283,6 +303,10 @@ class StockFloatSlider(pn.widgets.FloatSlider):
     def set_css_var(self, name: str, value: str) -> None:
         """Set ``--name: value`` on the slider's element."""
         self.styles = {**self.styles, name: value}
+
+    def css_var(self, name: str) -> str | None:
+        """What ``set_css_var`` last set ``--name`` to."""
+        return self.styles.get(name)
 
 
 # What the app builds its widgets from: the patched classes, or Panel's own when stock

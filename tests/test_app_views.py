@@ -69,7 +69,7 @@ def test_ghost_marker_sits_where_the_next_step_lands(app):
     s.learning_rate = 2.0
     _, ghost = shown_push_and_ghost(app, "b2")
     r = app.sliders.span
-    pct = float(app.sliders._sliders["b2"]._css_vars["--ghost"].rstrip("%"))
+    pct = float(app.sliders._sliders["b2"].css_var("--ghost").rstrip("%"))
     assert -r + pct / 100 * 2 * r == pytest.approx(ghost, abs=1e-4)
     s.param.trigger("step")
     assert s.net.b2 == pytest.approx(ghost, rel=1e-12)  # the step went where the ghost said

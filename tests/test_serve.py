@@ -384,3 +384,50 @@ def test_a_class_arriving_at_once_is_served_first_come_first_served(tmp_path):
     docs = sorted(s.doc_at for s in sessions)
     assert docs[0] < pages[-1], (pages, docs)
     assert "Traceback" not in log.read_text()
+
+
+def test_a_write_to_a_closed_tab_is_not_logged_and_a_real_error_is_once(caplog):
+    """The server's event loop (cli.run) drops a websocket write that met a closed tab and
+    no one awaited; any other error no one awaited is logged, once, with its traceback."""
+    import asyncio
+    import gc
+
+    from tornado.websocket import WebSocketClosedError
+
+    async def fail(error):
+        raise error
+
+    async def leave_unawaited():
+        for error in (WebSocketClosedError(), RuntimeError("a real one")):
+            asyncio.ensure_future(fail(error))
+        await asyncio.sleep(0.01)
+
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(cli.quiet_closed_tabs)
+    try:
+        loop.run_until_complete(leave_unawaited())
+        gc.collect()
+    finally:
+        loop.close()
+    records = [r for r in caplog.records if r.name == "asyncio"]
+    assert len(records) == 1, records
+    assert records[0].getMessage().startswith("Task exception was never retrieved")
+    assert isinstance(records[0].exc_info[1], RuntimeError)  # logged with its traceback
+
+
+def test_the_closed_tab_warning_is_dropped_and_other_warnings_kept():
+    import logging
+
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    cli.quiet_closed_tab_warnings()
+    for name in ("bokeh.server.views.ws", "panel.io.document"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        try:
+            logger.warning(cli.CLOSED_TAB)
+            logger.warning("something else")
+        finally:
+            logger.removeHandler(handler)
+    assert seen == ["something else", "something else"]
