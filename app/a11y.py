@@ -17,6 +17,9 @@ the open shadow roots, watches them for new elements, and:
   * moves the focus to the lesson's heading when a lesson opens from the lessons' own buttons
     (the start button disappears, and Back/Next are disabled at the ends: the focus would fall
     to the page), so a screen reader reads the new lesson from its top;
+  * passes a click on a download button (``pn.widgets.FileDownload``) to the link inside it:
+    Panel listens on the link only, so Enter or Space on the focused button did nothing and
+    the file came with the next mouse click;
   * names the spin buttons of number inputs ("Increase" / "Decrease" + the input's label);
   * gives landmarks and named regions to the hosts listed in ``REGIONS``;
   * makes the ``tn-live`` pane's container a polite live region (its text is set by the
@@ -287,6 +290,9 @@ document.addEventListener('click', (e) => {
     const h = lessonHeading();
     focusNewLesson(h ? h.textContent : null, 60);
   }
+  // a download button (Panel's FileDownload) clicked outside its link: click the link
+  const link = target.tagName === 'BUTTON' && target.querySelector(':scope > a');
+  if (link && host.classList.contains('bk-panel-models-widgets-FileDownload')) link.click();
 }, true);
 document.addEventListener('keydown', (e) => {
   const target = e.composedPath()[0];
