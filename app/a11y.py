@@ -7,7 +7,19 @@ viewport meta tag (a phone then lays the page out at its own width; Chromium app
 after load, and a ``Document.template`` of our own made Panel link its CSS from its CDN), walks
 the open shadow roots, watches them for new elements, and:
   * names each slider handle after its slider's title, and gives a log slider (host class
-    ``tn-log``) the real value as ``aria-valuetext`` (noUiSlider writes the log otherwise);
+    ``tn-log``) the value its title shows as ``aria-valuetext`` (noUiSlider writes the log);
+  * names the folding cards' header buttons (``CARDS``) and keeps their ``aria-expanded`` with
+    the card's ``collapsed`` (Panel's Card sets neither);
+  * takes the plots' canvases and tool buttons out of the Tab order (``tabindex=-1``): by
+    keyboard they do nothing (drawing and hovering need a pointer; a click still focuses a
+    canvas, so Backspace after tapping a point still deletes it), and the plots' content is
+    on the page as text;
+  * moves the focus to the lesson's heading when a lesson opens from the lessons' own buttons
+    (the start button disappears, and Back/Next are disabled at the ends: the focus would fall
+    to the page), so a screen reader reads the new lesson from its top;
+  * passes a click on a download button (``pn.widgets.FileDownload``) to the link inside it:
+    Panel listens on the link only, so Enter or Space on the focused button did nothing and
+    the file came with the next mouse click;
   * names the spin buttons of number inputs ("Increase" / "Decrease" + the input's label);
   * gives landmarks and named regions to the hosts listed in ``REGIONS``;
   * makes the ``tn-live`` pane's container a polite live region (its text is set by the
@@ -47,6 +59,15 @@ INPUT_NAMES = {
     "tn-import": "Load weights from a JSON file",
 }
 
+# host class of a folding card -> the accessible name of its header button
+CARDS = {
+    "tn-settings-card": "Settings: optimizer, activation, starting weights and data",
+    "tn-export-card": "Export and load weights",
+}
+
+# host classes of the buttons that change the lesson (the focus goes to the lesson's heading)
+LESSON_BUTTONS = ["tn-lesson-start", "tn-lesson-next", "tn-lesson-back"]
+
 # host class -> (ARIA role, accessible name)
 REGIONS = {
     "tn-page": ("main", "tinynet playground"),
@@ -62,6 +83,7 @@ REGIONS = {
 PAGE_JS = """
 if (window.tnA11y) return;
 const SHORTCUTS = %(shortcuts)s, REGIONS = %(regions)s, INPUT_NAMES = %(inputs)s;
+const CARDS = %(cards)s, LESSON_BUTTONS = %(lesson_buttons)s;
 if (!document.querySelector('meta[name=viewport]')) {
   const meta = document.createElement('meta');
   meta.name = 'viewport';
@@ -92,10 +114,6 @@ function findHost(cls, root) {
   }
   return null;
 }
-function logValue(v) {  // as the slider's title shows it (widgets.log_slider), less zeros
-  const x = Math.pow(10, Number(v));
-  return String(x >= 100 ? Math.round(x) : Number(x.toPrecision(2)));
-}
 function nameSliders(root) {
   for (const handle of root.querySelectorAll('.noUi-handle[role=slider]')) {
     const title = root.querySelector('.bk-slider-title');
@@ -110,12 +128,15 @@ function nameSliders(root) {
     }
     const host = root.host;
     const target = handle.closest('.noUi-target');
-    if (host && host.classList.contains('tn-log') && target && target.noUiSlider
-        && !hooked.has(target)) {
-      hooked.add(target);
-      const show = (values, i, raw) => handle.setAttribute('aria-valuetext', logValue(raw[i]));
-      target.noUiSlider.on('update.tnA11y', show);
-      show(null, 0, [target.noUiSlider.get(true)]);
+    if (host && host.classList.contains('tn-log') && target && target.noUiSlider) {
+      // the title shows the slider's value as the session holds it (widgets.log_slider);
+      // Bokeh rewrites the title, then moves the handle, on every change
+      const show = () => {
+        const value = root.querySelector('.bk-slider-title .bk-slider-value');
+        if (value) handle.setAttribute('aria-valuetext', String(Number(value.textContent)));
+      };
+      show();
+      if (!hooked.has(target)) { hooked.add(target); target.noUiSlider.on('update.tnA11y', show); }
     }
   }
 }
@@ -154,6 +175,55 @@ function landmarks(root) {
     }
   }
 }
+function cardModel(cls) {
+  for (const doc of window.Bokeh ? Bokeh.documents : []) {
+    for (const m of doc.all_models) {
+      if (m.properties.collapsed && m.css_classes.includes(cls)) return m;
+    }
+  }
+  return null;
+}
+function cards(root) {
+  const host = root.host;
+  for (const [cls, name] of Object.entries(CARDS)) {
+    if (!host || !host.classList.contains(cls)) continue;
+    const model = cardModel(cls);
+    if (!model) continue;
+    const show = () => {  // the button is made anew when the card's content changes
+      const button = root.querySelector('button.card-header');
+      if (!button) return;
+      button.setAttribute('aria-label', name);
+      button.setAttribute('aria-expanded', String(!model.collapsed));
+    };
+    show();
+    if (!hooked.has(model)) { hooked.add(model); model.properties.collapsed.change.connect(show); }
+  }
+}
+function plotsOutOfTabOrder(root) {
+  for (const el of root.querySelectorAll('.bk-events[tabindex="0"]')) el.tabIndex = -1;
+  const host = root.host;
+  if (host && host.classList.contains('bk-Toolbar')) {
+    for (const el of root.querySelectorAll('[tabindex="0"]')) el.tabIndex = -1;
+  }
+  const toolbar = hostOf(host);  // a tool button re-rendered sets its own tabindex again
+  if (toolbar && toolbar.classList.contains('bk-Toolbar') && host.tabIndex === 0) {
+    host.tabIndex = -1;
+  }
+}
+function lessonHeading() {
+  const host = findHost('tn-lesson-head');
+  return host && host.shadowRoot ? host.shadowRoot.querySelector('h2') : null;
+}
+function focusNewLesson(before, tries) {
+  // the session rewrites the heading (a new element): focus it once it is there and shown
+  const h = lessonHeading();
+  if (h && h.textContent !== before) {
+    h.tabIndex = -1;
+    h.focus();
+    if (deepActive() === h) return;
+  }
+  if (tries > 0) setTimeout(() => focusNewLesson(before, tries - 1), 50);
+}
 function keepFocus(root) {
   // a button re-rendered under the focus: give the focus to the new one
   if (lastHost && root.host === lastHost && (deepActive() === document.body || !deepActive())) {
@@ -180,7 +250,8 @@ function lazyParts(root) {
   }
 }
 function fix(root) {
-  nameSliders(root); nameSpinButtons(root); landmarks(root); keepFocus(root); lazyParts(root);
+  nameSliders(root); nameSpinButtons(root); landmarks(root); cards(root); keepFocus(root);
+  lazyParts(root); plotsOutOfTabOrder(root);
 }
 function watch(root) {
   if (seen.has(root)) return;
@@ -212,6 +283,17 @@ function press(cls, index) {
   return false;
 }
 document.addEventListener('pointerdown', (e) => { lastHost = hostOf(e.composedPath()[0]); }, true);
+document.addEventListener('click', (e) => {
+  const target = e.composedPath()[0], host = hostOf(target);
+  if (!host) return;
+  if (LESSON_BUTTONS.some((cls) => host.classList.contains(cls))) {
+    const h = lessonHeading();
+    focusNewLesson(h ? h.textContent : null, 60);
+  }
+  // a download button (Panel's FileDownload) clicked outside its link: click the link
+  const link = target.tagName === 'BUTTON' && target.querySelector(':scope > a');
+  if (link && host.classList.contains('bk-panel-models-widgets-FileDownload')) link.click();
+}, true);
 document.addEventListener('keydown', (e) => {
   const target = e.composedPath()[0];
   if (e.key === 'Enter' || e.key === ' ') lastHost = hostOf(target);
@@ -223,7 +305,7 @@ document.addEventListener('keydown', (e) => {
   if (key === 'Space' && (tag === 'BUTTON' || tag === 'A' || tag === 'SUMMARY')) return;
   if (press(action[1], action[2])) e.preventDefault();
 }, true);
-window.tnA11y = {watch, findHost, logValue};
+window.tnA11y = {watch, findHost};
 watch(document);
 """
 
@@ -249,6 +331,7 @@ def page_js() -> str:
     return PAGE_JS % {
         "lazy_margin": json.dumps(LAZY_MARGIN), "shortcuts": json.dumps(SHORTCUTS),
         "regions": json.dumps(REGIONS), "inputs": json.dumps(INPUT_NAMES),
+        "cards": json.dumps(CARDS), "lesson_buttons": json.dumps(LESSON_BUTTONS),
         "viewport": json.dumps(VIEWPORT), "head_css": json.dumps(HEAD_CSS)}
 
 

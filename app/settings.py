@@ -16,6 +16,10 @@ import tinynet
 WIDTHS = [1, 2, 3, 4]
 MAX_HIDDEN = max(WIDTHS)
 LEARNING_RATE_BOUNDS = (1e-3, 10.0)  # the slider's, the link's and the README's: one place
+# A log slider's key press, in decades: an arrow multiplies by 10**0.1 (1.26: the steps read 1,
+# 1.3, 1.6, 2, 2.5, 3.2, 4, 5, 6.3, 7.9), Page Up/Down by 10**0.5 (noUiSlider's page is five
+# steps; Bokeh does not let it be set), so 0.001 to 0.5 is seven presses.
+LOG_STEP = 0.1
 WEIGHT_LIMIT = 1e6  # a weight a link, a file or a slider may set; training past it diverged
 OPTIMIZERS = {"gradient descent": "gd", "momentum": "momentum", "Adam": "adam"}
 INITS = {"standard for the width": "standard", "the article's (1 neuron)": "article",
@@ -55,7 +59,7 @@ class Setting:
     group: str = "settings"  # where the page shows it: "controls" or "settings"
     bounds: tuple | None = None  # numbers: (lo, hi), both included
     choices: dict | None = None  # choices: {label: value}
-    step: float | None = None  # sliders: the step of one key press
+    step: float | None = None  # sliders: the step of one key press (log sliders: in decades)
     shown_when: tuple[str, tuple] | None = None  # (another setting, its values) that show it
     optimizer: str = ""  # an optimizer setting: the optimizer that takes it ...
     argument: str = ""  # ... under this argument name
@@ -111,10 +115,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("hidden", "hidden", "hidden neurons", 1, "Number of hidden neurons H.",
             widget="radio", group="controls", choices={str(h): h for h in WIDTHS}),
     Setting("learning_rate", "lr", "learning rate", 0.5, "Optimizer step size.",
-            widget="log-slider", group="controls", bounds=LEARNING_RATE_BOUNDS),
+            widget="log-slider", group="controls", bounds=LEARNING_RATE_BOUNDS, step=LOG_STEP),
     Setting("speed", "speed", "speed (epochs per second)", 200.0,
             "Training speed in epochs per second.", widget="log-slider", group="controls",
-            bounds=(1.0, 10_000.0)),
+            bounds=(1.0, 10_000.0), step=LOG_STEP),
     Setting("optimizer", "opt", "optimizer", "gd", "How gradients move weights.",
             widget="select", choices=OPTIMIZERS),
     Setting("momentum", "momentum", "momentum β", 0.9, "Momentum's velocity decay (beta).",

@@ -12,7 +12,7 @@ import math
 import re
 
 from app.session import slot_names
-from app.settings import WIDTHS, slider_number
+from app.settings import LOG_STEP, WIDTHS, slider_number
 from app.text import format_loss
 
 VALUE = re.compile(r'class="tn-value">([^<]*)<')
@@ -113,14 +113,17 @@ def shown_in_chromium(page) -> dict:
     }
 
 
-STEP = 0.01  # every slider's step: Chromium shows a value at its slider's nearest step
+STEP = 0.01  # a weight slider's step: Chromium shows a value at its slider's nearest step
 
 
 def differences(shown: dict, want: dict, step: float = 0.0) -> dict:
     """{key: (shown, wanted)} for each value the page shows wrongly; slider values may be off by
-    half a ``step`` (a noUiSlider shows its nearest step; 0 for the document, which is exact)."""
+    half a ``step`` (a noUiSlider shows its nearest step; 0 for the document, which is exact),
+    the learning rate and speed by half a ``LOG_STEP``."""
     def same(key, a, b):
-        if key in ("values", "learning rate", "speed") and step:
+        if key in ("learning rate", "speed") and step:
+            return abs(a - b) <= LOG_STEP / 2 + 1e-9
+        if key == "values" and step:
             a, b = (a if isinstance(a, list) else [a]), (b if isinstance(b, list) else [b])
             return len(a) == len(b) and all(abs(x - y) <= step / 2 + 1e-9 for x, y in zip(a, b))
         return a == b

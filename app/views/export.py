@@ -16,6 +16,8 @@ class ExportView(View):
         super().__init__(**params)
 
         def download(name, make, css, **kwargs):
+            # Panel counts clicks on the link inside the button only: Enter or Space on the
+            # button reaches it through app/a11y.py
             return pn.widgets.FileDownload(
                 callback=make, filename=name, label=name, color="primary",
                 variant="outline", css_classes=[f"tn-export-{css}"], margin=(4, 6),

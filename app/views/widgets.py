@@ -29,29 +29,47 @@ def widget_for(state, row: Setting, **kwargs) -> pn.widgets.Widget:
     raise ValueError(f"setting {row.name}: no widget of kind {row.widget!r}")
 
 
+def shown_value(v: float, digits: int = 2) -> float:
+    """``v`` as a log slider's title shows it (its formatter below): whole from 100 up,
+    else ``digits`` significant digits."""
+    return float(round(v)) if v >= 100 else float(f"{v:.{digits}g}")
+
+
 def log_slider(state, row: Setting, digits: int = 2, **kwargs) -> pn.widgets.FloatSlider:
-    """A slider over log10 of a session parameter, showing the parameter's value itself."""
+    """A slider over log10 of a session parameter, showing the parameter's value itself.
+    Moved by the learner, it sets the value its title shows (0.5, not 10**-0.3 = 0.501187...),
+    so the page, the link and the training say the same number; set from elsewhere (a link,
+    a lesson), the value is kept as it is and the slider goes to its exact logarithm."""
     name = row.name
-    # tn-log: app/a11y.py gives it the real value as aria-valuetext
+    # tn-log: app/a11y.py gives it the value its title shows as aria-valuetext
     kwargs["css_classes"] = [*kwargs.get("css_classes", []), "tn-log"]
     start, end = (math.log10(b) for b in row.bounds)
     formatter = CustomJSTickFormatter(
         code="const v = Math.pow(10, tick); "
              f"return v >= 100 ? v.toFixed(0) : v.toPrecision({digits});")
     slider = pn.widgets.FloatSlider(
-        start=start, end=end, step=0.01, value=math.log10(getattr(state, name)),
+        start=start, end=end, step=row.step, value=math.log10(getattr(state, name)),
         format=formatter, **kwargs)
+    syncing = []  # non-empty while one side sets the other: its echo is not a change
 
     def to_state(event):
-        if abs(math.log10(getattr(state, name)) - event.new) <= 1e-9:
-            return  # the echo of to_slider: 10 ** log10(0.2) is 0.20000000000000004
+        if syncing:
+            return
         lo, hi = row.bounds
-        setattr(state, name, min(max(10 ** event.new, lo), hi))
+        syncing.append(True)
+        try:
+            setattr(state, name, min(max(shown_value(10 ** event.new, digits), lo), hi))
+        finally:
+            syncing.pop()
 
     def to_slider(event):
-        v = math.log10(event.new)
-        if abs(v - slider.value) > 1e-9:
-            slider.value = min(max(v, start), end)
+        if syncing:
+            return
+        syncing.append(True)
+        try:
+            slider.value = min(max(math.log10(event.new), start), end)
+        finally:
+            syncing.pop()
 
     slider.param.watch(to_state, "value")
     state.param.watch(to_slider, name)

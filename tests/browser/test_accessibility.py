@@ -2,12 +2,14 @@
 screen reader is told, and the layout at a phone's and a school laptop's width."""
 import io
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import axe_playwright_python
 import pytest
 from PIL import Image
 
 import tinynet
+from app.lessons import LESSONS
 from app.views.base import PREDICTION, WIDTH_COLORS
 from tests.conftest import Playground
 
@@ -288,3 +290,87 @@ def test_palette_is_shared_with_the_race():
     from app.race import RUNNERS
 
     assert RUNNERS == {h: WIDTH_COLORS[h] for h in RUNNERS}
+
+
+def test_cards_are_named_buttons_that_say_whether_they_are_open(playground):
+    """Each folding card's header is a button with a name and ``aria-expanded`` that follows
+    the card, by mouse and by keyboard (Enter, as a screen reader user would)."""
+    page = playground.open("/")
+    wait_ready(playground)
+    settings = "Settings: optimizer, activation, starting weights and data"
+    for name in (settings, "Export and load weights"):
+        playground.wait(lambda: page.get_by_role("button", name=name, exact=True,
+                                                 expanded=False).count() == 1,
+                        what=f"a closed card named {name!r}")
+    page.get_by_role("button", name=settings, exact=True).click()
+    playground.wait(lambda: page.get_by_role("button", name=settings, expanded=True).count(),
+                    what="the settings card open")
+    page.get_by_role("button", name=settings, exact=True).focus()
+    page.keyboard.press("Enter")
+    playground.wait(lambda: page.get_by_role("button", name=settings, expanded=False).count(),
+                    what="the settings card closed again")
+    assert page.get_by_role("button", name="Export and load weights", expanded=False).count()
+
+
+def test_a_lesson_opened_by_keyboard_has_the_focus_on_its_heading(playground):
+    """Enter on the lessons' button puts the focus on the first lesson's heading (the button
+    is gone); Next and Back put it on the new lesson's heading, also where Back is disabled."""
+    page = playground.open("/")
+    wait_ready(playground)
+    page.locator(".tn-lesson-start button").focus()
+    page.keyboard.press("Enter")
+    playground.wait(lambda: focus(page)["tag"] == "H2", what="the focus on a heading")
+    assert "tn-lesson-head" in focus(page)["host"]
+    first = focus(page)["text"]
+    assert first == LESSONS[0].title[:40]
+    page.keyboard.press("Tab")  # from the heading on through the lesson: Back is disabled
+    assert "tn-lesson-next" in focus(page)["host"], focus(page)
+    page.keyboard.press("Enter")
+    playground.wait(lambda: focus(page)["text"] == LESSONS[1].title[:40],
+                    what="the focus on lesson 2's heading")
+    page.locator(".tn-lesson-back button").focus()
+    page.keyboard.press("Enter")  # back to lesson 1, where Back is disabled
+    playground.wait(lambda: focus(page)["text"] == first, what="the focus on lesson 1's heading")
+    assert focus(page)["tag"] == "H2"
+
+
+def test_plots_are_not_tab_stops(playground):
+    """Tab goes from the cards to the next control, not through the plots' canvases and tool
+    buttons, which offer nothing by keyboard (their content is text on the page)."""
+    page = playground.open("/")
+    wait_ready(playground)
+    page.locator(".tn-export-card button.card-header").focus()
+    page.keyboard.press("Tab")
+    assert "tn-challenge-start" in focus(page)["host"], focus(page)
+    reached = []
+    page.locator("body").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(focus(page)["host"])
+    assert not [h for h in reached if "bk-Canvas" in h or "bk-Toolbar" in h], reached
+    # the fit's draw tool still works with a pointer: a click still focuses the canvas
+    canvas = page.locator(".tn-block-fit .bk-Canvas").first
+    canvas.click(position={"x": 5, "y": 5})
+    assert "bk-Canvas" in focus(page)["host"]
+
+
+def test_learning_rate_from_0_001_to_0_5_in_a_few_key_presses(playground):
+    """Page Up is half a decade, an arrow a tenth; the handle says the value, not its log; the
+    session trains with the value shown."""
+    page = playground.open("/?lr=0.001")
+    wait_ready(playground)
+    handle = page.locator(".tn-learning-rate .noUi-handle")
+    valuetext = lambda: page.evaluate(  # noqa: E731
+        DEEP_ATTR_JS, [".tn-learning-rate", ".noUi-handle", "aria-valuetext"])
+    assert valuetext() == "0.001"
+    handle.focus()
+    presses = ["PageUp"] * 5 + ["ArrowRight"] * 2
+    for key in presses:
+        page.keyboard.press(key)
+    playground.wait(lambda: valuetext() == "0.5", what="the learning rate at 0.5")
+    assert len(presses) <= 15
+    link = lambda: parse_qs(urlparse(page.url).query).get("lr", ["0.5"])  # noqa: E731
+    playground.wait(lambda: link() == ["0.5"], what="the link to say 0.5 (the default)")
+    assert "learning rate: 0.50" in playground.text(".tn-learning-rate")
+    page.keyboard.press("ArrowLeft")
+    playground.wait(lambda: valuetext() == "0.4", what="one step down: 0.4")
