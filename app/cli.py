@@ -39,7 +39,7 @@ STOP_WAIT_S = 4.0  # how long the parent of --num-procs waits for its workers to
 
 
 def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
-          max_sessions=0, worker=None, **kwargs):
+          max_sessions=0, worker=None, build_on_connect=False, **kwargs):
     """Serve the playground at http://address:port/. Returns the server (a thread if threaded).
 
     Only pages loaded from ``address:port``, ``localhost:port`` or one of ``origins`` (the
@@ -50,6 +50,10 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     ``worker``: one of several processes serving the port (``--num-procs``), its
     ``app.balance.Seat`` (the sockets its parent bound, and the table of the workers' loads).
     Each page is built in the process its websocket reached.
+
+    ``build_on_connect``: so too for one of several servers behind a balancer that sends a
+    page's request and its websocket wherever it likes (deploy/nginx.conf's ``least_conn``):
+    the page request gets a "loading" page, and the server the websocket reached builds it.
     """
     import panel as pn
     from bokeh.settings import settings
@@ -66,8 +70,8 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     allowed = [f"localhost:{port}", *origins]
     if address not in ("0.0.0.0", "::"):
         allowed.append(f"{address}:{port}")
-    on_connect = worker is not None  # built where the page's websocket went
-    if on_connect:
+    on_connect = build_on_connect or worker is not None  # built where the websocket went
+    if worker is not None:
         from .patches import serve_on_shared_sockets
 
         serve_on_shared_sockets(worker.sockets)
@@ -85,7 +89,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
         compress_response=True,  # a Tornado setting: gzip for text, JS, CSS and JSON
         **session_cap_settings(max_sessions, on_connect), **kwargs,
     )
-    if on_connect:
+    if worker is not None:
         _take_turns(server, worker)
     return server
 
@@ -198,6 +202,9 @@ def main(argv=None):
     parser.add_argument("--max-sessions", type=int, default=MAX_SESSIONS, metavar="N",
                         help="open sessions per process before a new arrival gets a 'busy, "
                              f"try again in a moment' page (default {MAX_SESSIONS}; 0 = no cap)")
+    parser.add_argument("--build-on-connect", action="store_true",
+                        help="build each page in the server its websocket reaches: for servers "
+                             "behind a balancer without sticky sessions (deploy/nginx.conf)")
     args = parser.parse_args(argv)
     if args.num_procs < 0:
         parser.error("--num-procs must be 0 (one per core) or more")
@@ -222,7 +229,8 @@ def main(argv=None):
     for sig in STOP_SIGNALS:  # until serving starts, and in the parent of --num-procs
         signal.signal(sig, _stop_parent)
     options = dict(port=args.port, address=args.address, start=False,
-                   origins=args.allow_websocket_origin, max_sessions=args.max_sessions)
+                   origins=args.allow_websocket_origin, max_sessions=args.max_sessions,
+                   build_on_connect=args.build_on_connect)
     if workers == 1:
         run(serve(show=show, **options))
         return 0
