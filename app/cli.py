@@ -3,7 +3,9 @@
 SIGTERM or Ctrl-C stops it quietly, with every process it started: the init lottery's
 background process (and its multiprocessing resource tracker), and with ``--num-procs`` the
 forked workers, which the parent stops and waits for (a worker whose parent dies anyhow,
-even by SIGKILL, gets SIGTERM from the kernel and stops too).
+even by SIGKILL, gets SIGTERM from the kernel and stops too). A worker that dies while serving
+is logged with how it ended and replaced in its seat; its learners reload and get their state
+back from the page's link.
 """
 import argparse
 import logging
@@ -13,7 +15,6 @@ import sys
 import threading
 import time
 import webbrowser
-from pathlib import Path
 
 SESSION_CHECK_MS = 1000  # how often the server looks for closed tabs, and how long it waits
 STOCK_SESSION_LIFETIME_MS = 15000  # Bokeh's default: without app/patches.py's page handler
@@ -38,7 +39,7 @@ STOP_WAIT_S = 4.0  # how long the parent of --num-procs waits for its workers to
 
 
 def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
-          max_sessions=0, worker=None, **kwargs):
+          max_sessions=0, worker=None, build_on_connect=False, **kwargs):
     """Serve the playground at http://address:port/. Returns the server (a thread if threaded).
 
     Only pages loaded from ``address:port``, ``localhost:port`` or one of ``origins`` (the
@@ -49,6 +50,10 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     ``worker``: one of several processes serving the port (``--num-procs``), its
     ``app.balance.Seat`` (the sockets its parent bound, and the table of the workers' loads).
     Each page is built in the process its websocket reached.
+
+    ``build_on_connect``: so too for one of several servers behind a balancer that sends a
+    page's request and its websocket wherever it likes (deploy/nginx.conf's ``least_conn``):
+    the page request gets a "loading" page, and the server the websocket reached builds it.
     """
     import panel as pn
     from bokeh.settings import settings
@@ -65,8 +70,8 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     allowed = [f"localhost:{port}", *origins]
     if address not in ("0.0.0.0", "::"):
         allowed.append(f"{address}:{port}")
-    on_connect = worker is not None  # built where the page's websocket went
-    if on_connect:
+    on_connect = build_on_connect or worker is not None  # built where the websocket went
+    if worker is not None:
         from .patches import serve_on_shared_sockets
 
         serve_on_shared_sockets(worker.sockets)
@@ -85,7 +90,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
         compress_response=True,  # a Tornado setting: gzip for text, JS, CSS and JSON
         **session_cap_settings(max_sessions, on_connect), **kwargs,
     )
-    if on_connect:
+    if worker is not None:
         _take_turns(server, worker)
     return server
 
@@ -148,31 +153,26 @@ def run(server) -> None:
 
 
 # -- --num-procs: the parent and its forked workers ---------------------------------------------
-def _forked_workers() -> list[int]:
-    """This process's children that are forks of it (same command line): the workers of
-    --num-procs, not a browser it opened. Linux (/proc); elsewhere none are known, and the
-    workers stop by themselves when the parent is gone (see ``_follow_parent``)."""
-    me = os.getpid()
-    try:
-        mine = Path(f"/proc/{me}/cmdline").read_bytes()
-        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
-    except OSError:
-        return []
-    found = []
-    for pid in pids:
-        try:
-            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            if ppid == me and Path(f"/proc/{pid}/cmdline").read_bytes() == mine:
-                found.append(pid)
-        except (OSError, IndexError, ValueError):
-            continue
-    return found
+log = logging.getLogger("tinynet")
+RESTART_GAP_S = 1.0  # a seat whose worker dies gets a new one at most this often (no fork storm)
+_workers: dict[int, tuple[int, float]] = {}  # the parent's workers: pid -> (seat, when forked)
+
+
+def _fork_worker(seat: int) -> int:
+    """Fork a worker for ``seat`` (its row in app/balance.py's table); returns fork's value
+    (0 in the worker), the parent keeping the worker's pid."""
+    pid = os.fork()
+    if pid == 0:
+        _workers.clear()  # a worker stops only itself before it serves (``_stop_parent``)
+    else:
+        _workers[pid] = (seat, time.monotonic())
+    return pid
 
 
 def _stop_parent(signum, frame):
     """SIGTERM or Ctrl-C before serving, or in the parent of --num-procs: stop the forked
     workers (SIGTERM; Ctrl-C reached them already), wait for them, then exit quietly."""
-    workers = _forked_workers()
+    workers = list(_workers)
     for pid in workers:
         try:
             os.kill(pid, signal.SIGTERM)
@@ -230,6 +230,9 @@ def main(argv=None):
     parser.add_argument("--max-sessions", type=int, default=MAX_SESSIONS, metavar="N",
                         help="open sessions per process before a new arrival gets a 'busy, "
                              f"try again in a moment' page (default {MAX_SESSIONS}; 0 = no cap)")
+    parser.add_argument("--build-on-connect", action="store_true",
+                        help="build each page in the server its websocket reaches: for servers "
+                             "behind a balancer without sticky sessions (deploy/nginx.conf)")
     args = parser.parse_args(argv)
     if args.num_procs < 0:
         parser.error("--num-procs must be 0 (one per core) or more")
@@ -259,7 +262,8 @@ def main(argv=None):
     for sig in STOP_SIGNALS:  # until serving starts, and in the parent of --num-procs
         signal.signal(sig, _stop_parent)
     options = dict(port=args.port, address=args.address, start=False,
-                   origins=args.allow_websocket_origin, max_sessions=args.max_sessions)
+                   origins=args.allow_websocket_origin, max_sessions=args.max_sessions,
+                   build_on_connect=args.build_on_connect)
     if workers == 1:
         run(serve(show=show, **options))
         return 0
@@ -268,22 +272,46 @@ def main(argv=None):
     from .patches import bind_shared_sockets
 
     sockets, table = bind_shared_sockets(args.port, args.address), Table(workers)
-    for index in range(workers):
-        if os.fork() == 0:
-            run(serve(show=False, worker=Seat(table, index, sockets), **options))
+    _workers.clear()
+    for seat in range(workers):
+        if _fork_worker(seat) == 0:
+            break
+    else:
+        seat = _wait_for_workers()
+        if seat is None:  # the parent, all its workers gone
             return 0
-    _wait_for_workers()
+    run(serve(show=False, worker=Seat(table, seat, sockets), **options))
     return 0
 
 
-def _wait_for_workers() -> None:
-    """The parent of --num-procs: wait while any worker runs (SIGTERM or Ctrl-C here stops
-    them all: ``_stop_parent``)."""
+def _wait_for_workers() -> int | None:
+    """The parent of --num-procs: wait while its workers run, and when one dies, log how and
+    fork another in its seat (it publishes its own load there once it serves; until then the
+    dead worker's row is stale, which the others do not wait for). Returns the seat in the
+    worker so forked; in the parent only once no worker is left. SIGTERM or Ctrl-C here
+    stops them all (``_stop_parent``)."""
     while True:
         try:
-            os.wait()
+            pid, status = os.wait()
         except ChildProcessError:  # none left
-            return
+            return None
+        if pid not in _workers:  # not a worker (a browser the parent opened)
+            continue
+        seat, forked = _workers.pop(pid)
+        time.sleep(max(0.0, forked + RESTART_GAP_S - time.monotonic()))
+        new = _fork_worker(seat)
+        if new == 0:
+            return seat
+        log.warning("worker %d (pid %d) %s; pid %d takes its place", seat, pid,
+                    _how_it_ended(status), new)
+
+
+def _how_it_ended(status: int) -> str:
+    """A wait status in words: "was killed by SIGKILL", "exited with status 1"."""
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with status {code}"
 
 
 if __name__ == "__main__":

@@ -4,6 +4,9 @@
 #
 #   deploy/run-nginx.sh PORT N
 #
+# It first checks that PORT is free on the address (and says what holds it if not: Debian's
+# nginx package starts a default site on port 80), and prints the address once nginx listens.
+#
 # Environment (all optional):
 #   TINYNET_ADDRESS     address nginx listens on (default 0.0.0.0: the whole network)
 #   TINYNET_ORIGINS     host names students reach it by, space-separated (default: this
@@ -24,6 +27,43 @@ N=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
 ADDRESS=${TINYNET_ADDRESS:-0.0.0.0}
+
+bind_error() {  # why ADDRESS:PORT cannot be listened on ("in use", "denied", ...), or nothing
+    python3 - "$ADDRESS" "$PORT" << 'EOF'
+import errno, socket, sys
+address, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as nginx binds
+try:
+    s.bind((address, port))
+except OSError as e:
+    print({errno.EADDRINUSE: "in use", errno.EACCES: "denied"}.get(e.errno, e.strerror))
+EOF
+}
+holders() {  # the processes listening on TCP port $1, as "nginx (pid 812)", from ss -ltnp
+    ss -Hltnp "sport = :$1" 2> /dev/null | grep -o '"[^"]*",pid=[0-9]*' \
+        | sed -E 's/"([^"]*)",pid=([0-9]+)/\1 (pid \2)/' | sort -u | paste -sd, - | sed 's/,/, /g'
+}
+why=$(bind_error)
+case $why in
+    "") ;;
+    "in use")
+        who=$(holders "$PORT")
+        echo "port $PORT is already in use on $ADDRESS, by ${who:-another process (sudo ss -ltnp" \
+             "'sport = :$PORT' shows which)}: stop it or choose another port." >&2
+        case $who in *nginx*)
+            echo "If it is Debian's nginx with its default site: sudo systemctl stop nginx" \
+                 "(and sudo systemctl disable nginx to keep it off), or remove" \
+                 "/etc/nginx/sites-enabled/default and sudo systemctl reload nginx." >&2 ;;
+        esac
+        exit 1 ;;
+    denied)
+        echo "port $PORT is below 1024: only root may listen on it (sudo $0 $PORT $N)," \
+             "or choose a port such as 8080." >&2
+        exit 1 ;;
+    *)  echo "cannot listen on $ADDRESS:$PORT: $why" >&2; exit 1 ;;
+esac
+
 RUN=${TINYNET_RUN_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/tinynet-nginx.XXXXXX")}
 mkdir -p "$RUN"
 chmod 755 "$RUN"  # nginx's workers (www-data when started as root) use its temporary folders
@@ -67,7 +107,8 @@ PORTS=()
 for k in $(seq "$N"); do
     p=$(free_port)
     PORTS+=("$p")
-    "${SERVER[@]}" --no-show --address 127.0.0.1 --port "$p" "${ORIGINS[@]}" \
+    "${SERVER[@]}" --no-show --build-on-connect --address 127.0.0.1 --port "$p" \
+        "${ORIGINS[@]}" \
         > "$RUN/server-$k.log" 2>&1 &
     PIDS+=($!)
     SERVERS+="        server 127.0.0.1:$p max_fails=0;"$'\n'
@@ -85,6 +126,13 @@ for k in $(seq "$N"); do
 done
 "$NGINX" -e "$RUN/error.log" -p "$RUN" -c "$RUN/nginx.conf" -g 'daemon off;' &
 PIDS+=($!)
+case $ADDRESS in 0.0.0.0 | "::") PROBE=127.0.0.1 ;; *) PROBE=$ADDRESS ;; esac
+until (exec 3<> "/dev/tcp/$PROBE/$PORT") 2> /dev/null; do  # the address once nginx listens
+    kill -0 "${PIDS[-1]}" 2> /dev/null || {
+        echo "nginx failed to start ($RUN/error.log):" >&2
+        tail -n 5 "$RUN/error.log" >&2; stop; exit 1; }
+    sleep 0.1
+done
 echo "tinynet playground at http://$ADDRESS:$PORT/ : nginx in front of $N servers;" \
      "config and logs in $RUN" >&2
 

@@ -266,6 +266,77 @@ def test_ctrl_c_stops_everything_quietly(procs, tmp_path):
     assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
 
 
+def test_a_worker_that_dies_is_logged_and_replaced_in_its_seat(tmp_path):
+    """--num-procs 2: SIGKILL to the worker serving a learner. The parent logs how it ended
+    (one line, no traceback) and forks another in its seat: two workers again, and new
+    arrivals train, the new worker taking its share (it publishes its load in the dead one's
+    row of app/balance.py's table). SIGTERM to the parent then still ends everything."""
+    import asyncio
+    import os
+    import re
+    import signal
+    import time
+
+    from tools.server import built_sessions, cli_server, descendants, running
+    from tools.wsclient import Session
+
+    def workers(server) -> set[int]:
+        return {pid for pid, cmd in descendants(server.proc.pid).items() if "app.cli" in cmd}
+
+    def wait_for(condition, what: str, timeout: float = 60.0):
+        deadline = time.monotonic() + timeout
+        while not (found := condition()):
+            assert time.monotonic() < deadline, f"{what}: {log.read_text()}"
+            time.sleep(0.2)
+        return found
+
+    log = tmp_path / "server.log"
+    with open(log, "w") as out, cli_server(2, log=out) as server:
+        before = wait_for(lambda: len(workers(server)) == 2 and workers(server), "two workers")
+
+        async def first():
+            session = Session(server.url)
+            await session.open()
+            return session
+
+        session = run_on_own_thread(first)
+        victim = dict((sid, pid) for pid, sid in built_sessions(log.read_text()))[
+            session.session_id]
+        os.kill(victim, signal.SIGKILL)
+        line = wait_for(lambda: re.search(rf"WARNING worker \d \(pid {victim}\) was killed by "
+                                          r"SIGKILL; pid (\d+) takes its place",
+                                          log.read_text()), "no log line for the dead worker")
+        replacement = int(line.group(1))
+        now = wait_for(lambda: len(workers(server)) == 2 and workers(server), "two workers")
+        assert now == before - {victim} | {replacement}, (before, now, victim, replacement)
+
+        async def arrivals():
+            sessions = []
+            for _ in range(4):
+                sessions.append(Session(server.url))
+                await sessions[-1].open()
+            readers = [asyncio.create_task(s.read_forever()) for s in sessions]
+            for s in sessions:
+                await s.press_train()
+            await asyncio.sleep(3)
+            for s, reader in zip(sessions, readers):
+                s.close()
+                reader.cancel()
+            return sessions
+
+        sessions = run_on_own_thread(arrivals)
+        assert all(s.readouts > 5 for s in sessions), [s.readouts for s in sessions]
+        built = dict((sid, pid) for pid, sid in built_sessions(log.read_text()))
+        assert sum(built[s.session_id] == replacement for s in sessions) == 2, built
+
+        tree = descendants(server.proc.pid)
+        os.kill(server.proc.pid, signal.SIGTERM)
+        wait_for(lambda: not running([server.proc.pid, *tree]), "left after SIGTERM", 10)
+        assert server.proc.wait(1) == 0
+    text = log.read_text()
+    assert "Traceback" not in text and text.count("WARNING") == 1, text
+
+
 # -- the session cap ----------------------------------------------------------------------------
 def page(url: str):
     """GET a page: (status, headers, body), for error statuses too."""
