@@ -294,6 +294,24 @@ document.addEventListener('click', (e) => {
   const link = target.tagName === 'BUTTON' && target.querySelector(':scope > a');
   if (link && host.classList.contains('bk-panel-models-widgets-FileDownload')) link.click();
 }, true);
+// End on a slider whose range has grown: noUiSlider's own End goes to the range it was made
+// with (its updateOptions leaves options.spectrum behind), so the slider's model is set here.
+document.addEventListener('keydown', (e) => {
+  const target = e.composedPath()[0];
+  const handle = target && target.classList && target.classList.contains('noUi-handle');
+  if (e.key !== 'End' || !handle) return;
+  const host = hostOf(target);
+  const classes = host ? [...host.classList].filter((c) => c.startsWith('tn-')) : [];
+  const doc = window.Bokeh && Bokeh.documents[0];
+  if (!classes.length || !doc) return;
+  for (const m of doc.all_models) {
+    if (m.css_classes && m.end !== undefined && classes.every((c) => m.css_classes.includes(c))) {
+      e.preventDefault(); e.stopPropagation();
+      m.value = m.end;
+      return;
+    }
+  }
+}, true);
 document.addEventListener('keydown', (e) => {
   const target = e.composedPath()[0];
   if (e.key === 'Enter' || e.key === ' ') lastHost = hostOf(target);

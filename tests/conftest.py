@@ -99,7 +99,8 @@ class Playground:
         return readout(self.page, ".tn-loss")
 
     def epoch(self) -> int:
-        return int(readout(self.page, ".tn-epoch"))
+        """The epoch shown ("epoch 1200", or "epoch 1200 of 5,000" back on the timeline)."""
+        return int(shadow_text(self.page, ".tn-epoch").split()[1])
 
     def source(self, name: str) -> dict | None:
         return source_data(self.page, name)
