@@ -155,4 +155,5 @@ class LessonView(View):
         self._answered.object = said
 
     def __panel__(self):
-        return pn.Column(self._begin, self._box, sizing_mode="stretch_width", margin=0)
+        return pn.Column(self._begin, self._box, sizing_mode="stretch_width", margin=0,
+                         css_classes=["tn-lessons"])
