@@ -160,19 +160,20 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.lessons.param.watch(self._lesson_changed, "number")
         self._teacher_parts = None  # what a teacher's link (?show=) shows, None for every part
         b = self.blocks
-        # The weights right under Train, the cards after them: on a phone (one column, see
-        # style.css) Train, the sliders and the fit come first.
+        # The weights right under Train, the cards after them. On a phone (one column, see
+        # style.css) the readouts, the fit and the weights come first, then Train: the
+        # first screen shows a weight's slider and the curve it moves.
         sidebar = pn.Column(b["controls"], b["sliders"], b["settings"], b["export"], width=360,
-                            css_classes=["tn-sidebar"])
+                            css_classes=["tn-sidebar", "tn-flat"])
         main = pn.Column(hidden_heading("Loss and fit"), b["readouts"],
                          pn.Row(b["fit"], b["loss"], sizing_mode="stretch_width",
-                                css_classes=["tn-cols", "tn-plots"]),
+                                css_classes=["tn-cols", "tn-plots", "tn-flat"]),
                          b["why"], b["challenge"], sizing_mode="stretch_width",
-                         css_classes=["tn-results"])
+                         css_classes=["tn-results", "tn-flat"])
         self._layout = pn.Column(
             self.header,
             self.lessons,
-            pn.Row(sidebar, main, sizing_mode="stretch_width", css_classes=["tn-cols"]),
+            pn.Row(sidebar, main, sizing_mode="stretch_width", css_classes=["tn-cols", "tn-flat"]),
             below,
             *([self.loop] if self.loop is not None else []),  # its hidden acknowledgement widgets
             sizing_mode="stretch_width", css_classes=["tn-page"],

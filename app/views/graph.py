@@ -240,8 +240,12 @@ class BackpropView(View):
     def __panel__(self):
         return pn.Column(
             pn.Row(self._point_select, self._why_select, self._start, css_classes=["tn-wrap"]),
+            # a screen narrower than the graph (style.css: its drawing keeps the width its
+            # labels need) scrolls the graph sideways inside its own box, not the page
             pn.Column(pn.pane.Bokeh(self._figure, sizing_mode="stretch_width"),
                       css_classes=["tn-graph"], sizing_mode="stretch_width"),
+            pn.pane.HTML("◀ ▶ swipe the graph sideways to see all of it",
+                         css_classes=["tn-graph-swipe", "tn-hint"], margin=(0, 10)),
             pn.Row(self._phase, self._back, self._next, css_classes=["tn-wrap"]),
             self._phase_text, self._chain, sizing_mode="stretch_width")
 

@@ -42,7 +42,7 @@ class LessonView(View):
                                   margin=(0, 10))
         self._text = pn.pane.Markdown("", css_classes=["tn-lesson"], sizing_mode="stretch_width",
                                       margin=(0, 10))
-        self._choice_row = pn.Row(visible=False, margin=0)
+        self._choice_row = pn.Row(visible=False, margin=0, css_classes=["tn-wrap"])
         self._answered = pn.pane.HTML("", css_classes=["tn-lesson-answer"], margin=(0, 10))
         self._done = pn.pane.Alert("", alert_type="success", visible=False,
                                    css_classes=["tn-lesson-done"], sizing_mode="stretch_width")
@@ -54,8 +54,10 @@ class LessonView(View):
         self._leave = pn.widgets.Button.from_param(
             self.param.leave, label="Show the whole playground", variant="outline",
             css_classes=["tn-lesson-exit"], width=230)
+        # rows of buttons wrap: a phone is narrower than Back, Next and the way out together
+        buttons = pn.Row(self._back, self._next, self._leave, css_classes=["tn-wrap"])
         self._box.objects = [self._head, self._text, self._choice_row, self._answered,
-                             self._done, pn.Row(self._back, self._next, self._leave)]
+                             self._done, buttons]
 
     def _choice_buttons(self, hidden: int) -> list[pn.widgets.Button]:
         """A button per weight of this width (made the first time they are needed)."""
@@ -153,4 +155,5 @@ class LessonView(View):
         self._answered.object = said
 
     def __panel__(self):
-        return pn.Column(self._begin, self._box, sizing_mode="stretch_width", margin=0)
+        return pn.Column(self._begin, self._box, sizing_mode="stretch_width", margin=0,
+                         css_classes=["tn-lessons"])

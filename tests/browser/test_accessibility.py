@@ -237,10 +237,10 @@ def test_layout_reflows_without_overlaps(browser, app_url, width, height, mobile
         for part in ([None, "tn-train"], [None, "tn-weight-w1_1"], ["tn-block-fit", "bk-Figure"]):
             overlaps = page.evaluate(OVERLAPS_JS, part)
             assert overlaps == [], f"{part} at {width} px overlaps {overlaps}"
-        if mobile:  # one column: Train, then the weights, then the fit plot, each full width
+        if mobile:  # one column: the fit plot, the weights, then Train (test_phone.py)
             box = {s: page.locator(s).first.bounding_box()
                    for s in (".tn-train", ".tn-weight-w1_1", ".tn-block-fit")}
-            assert box[".tn-train"]["y"] < box[".tn-weight-w1_1"]["y"] < box[".tn-block-fit"]["y"]
+            assert box[".tn-block-fit"]["y"] < box[".tn-weight-w1_1"]["y"] < box[".tn-train"]["y"]
             assert box[".tn-block-fit"]["width"] > 0.9 * width
             handle = page.locator(".tn-weight-w1_1 .noUi-handle").bounding_box()
             train = page.locator(".tn-train button").bounding_box()
