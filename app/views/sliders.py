@@ -29,12 +29,22 @@ GHOST_CSS = """
 """
 
 
+def fitted_span(span: float, biggest: float) -> float:
+    """The span for weights up to ``biggest`` in size, now ``span``: kept while they fit in it
+    and would not fit half of it with a quarter to spare; else the smallest power of two >= 8
+    that holds them with a quarter to spare. Widening at the end and narrowing only below 40%
+    of it keeps a weight near a power of two from flipping the range back and forth."""
+    fit = max(8.0, float(2 ** math.ceil(math.log2(biggest * 1.25 + 1e-12))))
+    return fit if biggest > span or fit < span else span
+
+
 class WeightSliders(View):
     """Sliders for the current width's weights; the forward pass re-runs while dragging.
 
     The sliders show the network's weights (set from it after each change, 15 times a second
     while training) and set them when the learner drags one. Their span is this view's:
-    [-span, span], the smallest power of two >= 8 that holds every weight with room to spare.
+    [-span, span], fitted to the weights by ``fitted_span``; a drag never changes it, so a
+    handle dragged to the end stops there and the track does not move under the hand.
     """
 
     span = param.Number(8.0, bounds=(1.0, None), doc="The sliders span [-span, span].")
@@ -51,6 +61,7 @@ class WeightSliders(View):
         self._values_throttle = Throttle(hz=SLIDER_HZ)
         self._throttle = Throttle(hz=8)
         self._setting = False  # True while the sliders are set from the network
+        self._dragging = False  # True while a slider's value sets the network
         self._show_width()
         self._show_gradient()
 
@@ -75,7 +86,11 @@ class WeightSliders(View):
     def _on_drag(self, slot: str, value: float):
         if not self._setting and slot in slot_names(self.state.hidden):
             limit = WEIGHT_LIMIT  # the span is a power of two: it may reach past the limit
-            self.state.set_values(**{slot: min(max(slider_number(value), -limit), limit)})
+            self._dragging = True
+            try:
+                self.state.set_values(**{slot: min(max(slider_number(value), -limit), limit)})
+            finally:
+                self._dragging = False
 
     @param.depends("state.hidden", watch=True)
     def _show_width(self):
@@ -93,10 +108,11 @@ class WeightSliders(View):
 
     def _show_values(self):
         """Set the sliders from the network, widening their span first (a slider refuses a
-        value outside its range) and narrowing it after."""
+        value outside its range) and narrowing it after; a drag keeps the span."""
         theta = self.state.net.theta
-        biggest = float(np.max(np.abs(theta)))
-        span = max(8.0, float(2 ** math.ceil(math.log2(biggest * 1.25 + 1e-12))))
+        span = self.span
+        if not self._dragging:
+            span = fitted_span(self.span, float(np.max(np.abs(theta))))
         if span > self.span:
             self.span = span
         self._setting = True
