@@ -303,3 +303,18 @@ def test_the_loss_axis_has_labels_below_001_when_it_goes_there(app):
     s.hidden = 1
     lo, hi, labels = loss_axis(app)
     assert 10 ** lo > 0.05  # the other width's range is not kept
+
+
+def test_a_push_of_zero_reads_0_and_every_arrow_agrees_with_its_sign(app):
+    s = app.state
+    s.set_values(w2_1=0.0)  # w1 and b1 no longer change the output: their gradient is 0
+    for slot in ("w1_1", "b1_1"):
+        shown = re.sub(r"<[^>]+>", "", app.sliders._nudges[slot].object)
+        assert shown == "· 0" and "leaves this weight" in app.sliders._nudges[slot].object
+        assert shown_push_and_ghost(app, slot)[0] == 0.0
+    for value in (2.0, -2.0):
+        s.set_values(w2_1=value)
+        for slot in slot_names(s.hidden):
+            shown = re.sub(r"<[^>]+>", "", app.sliders._nudges[slot].object)
+            push = shown_push_and_ghost(app, slot)[0]
+            assert shown[0] == ("▶" if push > 0 else "◀") and shown[2] == ("+" if push > 0 else "-")
