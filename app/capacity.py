@@ -66,18 +66,35 @@ async def _connected(session, deadline: float) -> None:
 
 
 _logging_sessions = False
+_open: set[str] = set()  # the sessions this process logged opened
 
 
-def log_sessions() -> None:
-    """Log every session this process opens and closes (logger ``tinynet``), once per process."""
+def log_sessions(on_connect: bool = False) -> None:
+    """Log every session this process serves opening and closing (logger ``tinynet``), once
+    per process. ``on_connect`` (``--num-procs``): a session is served where its websocket
+    connected, which logs it there (``log_opened``); a process that only answered its page
+    request logs nothing of it."""
     global _logging_sessions
     if _logging_sessions:
         return
     _logging_sessions = True
     import panel as pn
 
-    pn.state.on_session_created(lambda context: log.info("session %s opened", context.id))
-    pn.state.on_session_destroyed(lambda context: log.info("session %s closed", context.id))
+    if not on_connect:
+        pn.state.on_session_created(lambda context: log_opened(context.id))
+    pn.state.on_session_destroyed(_log_closed)
+
+
+def log_opened(session_id: str) -> None:
+    """Log that this process serves the session ``session_id``."""
+    _open.add(session_id)
+    log.info("session %s opened", session_id)
+
+
+def _log_closed(context) -> None:
+    if context.id in _open:
+        _open.discard(context.id)
+        log.info("session %s closed", context.id)
 
 
 def session_cap_settings(max_sessions: int, build_on_connect: bool = False) -> dict:

@@ -61,7 +61,6 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     from .capacity import log_sessions, session_cap_settings
     from .main import create_app
 
-    log_sessions()
     # Bokeh checks every new session's document for mistakes in how it is put together
     # (~16 ms of ~250 per session, measured); a test checks the whole page once instead
     # (tests/test_lazy.py::test_the_whole_page_passes_bokehs_checks)
@@ -71,6 +70,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     if address not in ("0.0.0.0", "::"):
         allowed.append(f"{address}:{port}")
     on_connect = build_on_connect or worker is not None  # built where the websocket went
+    log_sessions(on_connect)
     if worker is not None:
         from .patches import serve_on_shared_sockets
 

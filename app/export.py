@@ -193,7 +193,7 @@ def plots(state: Session, width: int = 560, height: int = 380):
 
     from .views.base import history_data
     from .views.fit import fit_data, fit_figure
-    from .views.loss import loss_figure, place_floor
+    from .views.loss import fit_loss_axis, loss_extent, loss_figure, place_floor
 
     sources = {name: ColumnDataSource(data)
                for name, data in fit_data(state.net, state.x, state.y).items()}
@@ -201,7 +201,7 @@ def plots(state: Session, width: int = 560, height: int = 380):
     epochs, losses = state.history
     loss, floor = loss_figure(ColumnDataSource(history_data(epochs, losses)),
                               width=width, height=height)
-    place_floor(floor, state.hidden, state.x, state.y)
+    fit_loss_axis(loss, *loss_extent(losses, place_floor(floor, state.hidden, state.x, state.y)))
     return row(fit, loss)
 
 

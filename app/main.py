@@ -368,6 +368,7 @@ def create_app(build_on_connect: bool = False):
 
         @pn.io.with_lock  # run holding the session's document lock
         async def build():
+            capacity.log_opened(pn.state.curdoc.session_context.id)  # served here
             await capacity.in_turn(lambda: setattr(page, "objects", [_playground(served)]))
 
         pn.state.onload(build)

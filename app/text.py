@@ -31,6 +31,15 @@ def format_loss(loss: float) -> str:
     return number(loss, 6) if SCIENTIFIC_BELOW <= abs(loss) or loss == 0 else f"{loss:.4e}"
 
 
+def tick_label(v: float) -> str:
+    """An axis tick: up to three significant digits, no trailing zeros; scientific below
+    SCIENTIFIC_BELOW and from SCIENTIFIC_FROM (0.005, 0.0833, 2e-7, 1e-18)."""
+    if v == 0 or SCIENTIFIC_BELOW <= abs(v) < SCIENTIFIC_FROM:
+        return f"{float(f'{v:.3g}'):.12g}"
+    mantissa, exponent = f"{v:.2e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
 def signed(v: float) -> str:
     """A table cell: four decimals with a sign, scientific when tiny or huge."""
     return number(v, 4, sign=True, tiny=1e-4)

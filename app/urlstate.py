@@ -32,6 +32,23 @@ def _number(text):
     return v
 
 
+def _points(text) -> tuple:
+    """The x:y pairs of a points value, checked as data; raises DataError naming the first
+    point that is wrong and how, in the learner's words."""
+    xs, ys = [], []
+    for n, pair in enumerate(text.split(","), 1):
+        parts = pair.split(":")
+        if len(parts) != 2:
+            raise tinynet.DataError(f"point {n} ({_show(pair)}) is not written x:y")
+        try:
+            x, y = map(_number, parts)
+        except ValueError:
+            raise tinynet.DataError(f"point {n} ({_show(pair)}) must be two numbers between "
+                                    f"-{MAX_VALUE:g} and {MAX_VALUE:g}") from None
+        xs.append(x), ys.append(y)
+    return check_data(xs, ys)
+
+
 def _show(text, limit=40):
     text = str(text)
     return repr(text if len(text) <= limit else text[:limit] + "…")
@@ -89,18 +106,13 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
                            f"number from 0 to {MAX_EPOCH}.")
     if "points" in query:
         try:
-            pairs = [p.split(":") for p in query["points"].split(",")]
-            if any(len(p) != 2 for p in pairs):
-                raise tinynet.DataError("write each point as x:y")
-            x, y = check_data([_number(a) for a, _ in pairs], [_number(b) for _, b in pairs])
-            settings["points"] = (x, y)
+            settings["points"] = _points(query["points"])
             if "preset" in settings:  # the learner's own points win over a preset's name
                 del settings["preset"]
                 notices.append(f"data={_show(query['data'])} was ignored: the link also has "
                                "points, and those are used.")
-        except (ValueError, tinynet.DataError) as err:
-            reason = str(err) or "each point must be x:y with finite numbers"
-            notices.append(f"points={_show(query['points'])} was ignored: {reason}.")
+        except tinynet.DataError as err:
+            notices.append(f"points={_show(query['points'])} was ignored: {err}.")
     return settings, notices
 
 

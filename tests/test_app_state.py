@@ -189,6 +189,28 @@ def test_weights_past_the_slider_range_widen_it(app):
     assert app.sliders.span == 8.0 and slider.end == 8.0 and app.sliders.value("w1_1") == 0.5
 
 
+def test_a_slider_at_its_end_keeps_its_range(app):
+    """Dragging to a slider's end sets the end's value; only a value set another way (training,
+    a link) outside the range widens it, and a narrower range waits until the weights are well
+    inside it, so the range does not flip back and forth."""
+    s = app.state
+    slider = app.sliders._sliders["w1_1"]
+    for value in (7.0, 8.0, -8.0, 8.0):  # a drag to the end and back and to the end again
+        slider.value = value
+        assert s.net.w1[0] == value
+        assert app.sliders.span == 8.0 and (slider.start, slider.end) == (-8.0, 8.0)
+    s.set_values(w1_1=8.5)  # a value from elsewhere, past the end: the range widens
+    assert app.sliders.span == 16.0 and app.sliders.value("w1_1") == 8.5
+    slider.value = 16.0  # and a drag in the wider range still stays there
+    assert app.sliders.span == 16.0 and s.net.w1[0] == 16.0
+    slider.value = 0.5  # nor does a drag narrow it under the learner's hand
+    assert app.sliders.span == 16.0
+    s.set_values(w1_1=7.0)  # 7 would not have room in [-8, 8]: the range stays
+    assert app.sliders.span == 16.0
+    s.set_values(w1_1=6.0)  # well inside [-8, 8]: it narrows
+    assert app.sliders.span == 8.0 and app.sliders.value("w1_1") == 6.0
+
+
 def test_learning_rate_mid_training_applies_to_the_next_step(app):
     s = app.state
     s.advance(5)

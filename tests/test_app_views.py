@@ -1,4 +1,5 @@
 """The views without a browser: gradients and ghosts, the diagram, the landscape, the race."""
+import math
 import re
 
 import numpy as np
@@ -266,3 +267,54 @@ def test_a_moved_weight_shows_on_the_fit_and_loss_first_then_everywhere():
     assert np.array_equal(first_curve, then_curve, equal_nan=True)  # drawn once, not again
     assert first_loss != loss and first_loss == then_loss
     assert first_push == push and then_push != push  # the slider's gradient: second
+
+
+def loss_axis(app):
+    """The loss plot's y range in decades and its labelled ticks {value: label}."""
+    fig = app.loss_plot._figure
+    start, end = fig.y_range.start, fig.y_range.end
+    labels = fig.yaxis[0].major_label_overrides
+    assert sorted(labels) == fig.yaxis[0].ticker.ticks  # every tick has a label
+    return math.log10(start), math.log10(end), labels
+
+
+def test_the_floor_stays_inside_the_loss_plot_with_room_for_its_label(app):
+    s = app.state
+    for _ in range(40):  # one neuron, 4,000 epochs: the curve settles onto the floor
+        tick(s, 100)
+        lo, hi, labels = loss_axis(app)
+        floor = math.log10(tinynet.ONE_NEURON_FLOOR)
+        assert lo + 0.08 * (hi - lo) <= floor <= hi - 0.08 * (hi - lo), (lo, floor, hi)
+        assert lo <= math.log10(min(s.history[1])) and math.log10(max(s.history[1])) <= hi
+        assert len(labels) >= 3
+
+
+def test_the_loss_axis_has_labels_below_001_when_it_goes_there(app):
+    s = app.state
+    s.hidden = 2
+    for epochs in [100, 400, 3000]:  # down to 0.004, 1e-5, 1e-30
+        tick(s, epochs - s.epoch)
+        lo, hi, labels = loss_axis(app)
+        assert 10 ** lo < min(s.history[1]) < 0.01 and min(labels) < 0.01, (epochs, labels)
+        # labels reach both ends of the axis: its lowest and highest third
+        assert math.log10(min(labels)) < lo + (hi - lo) / 3, (epochs, lo, labels)
+        assert math.log10(max(labels)) > hi - (hi - lo) / 3, (epochs, hi, labels)
+        assert all(float(labels[t]) == t for t in labels) and 3 <= len(labels) <= 8
+    s.hidden = 1
+    lo, hi, labels = loss_axis(app)
+    assert 10 ** lo > 0.05  # the other width's range is not kept
+
+
+def test_a_push_of_zero_reads_0_and_every_arrow_agrees_with_its_sign(app):
+    s = app.state
+    s.set_values(w2_1=0.0)  # w1 and b1 no longer change the output: their gradient is 0
+    for slot in ("w1_1", "b1_1"):
+        shown = re.sub(r"<[^>]+>", "", app.sliders._nudges[slot].object)
+        assert shown == "· 0" and "leaves this weight" in app.sliders._nudges[slot].object
+        assert shown_push_and_ghost(app, slot)[0] == 0.0
+    for value in (2.0, -2.0):
+        s.set_values(w2_1=value)
+        for slot in slot_names(s.hidden):
+            shown = re.sub(r"<[^>]+>", "", app.sliders._nudges[slot].object)
+            push = shown_push_and_ghost(app, slot)[0]
+            assert shown[0] == ("▶" if push > 0 else "◀") and shown[2] == ("+" if push > 0 else "-")

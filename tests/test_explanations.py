@@ -61,3 +61,25 @@ def test_other_data_with_a_floor_give_its_value():
     assert float(shown) == pytest.approx(floor, abs=5e-5)
     assert app.loss_plot._floor[0].location == pytest.approx(floor)
     assert "12 points" in page_text(app)
+
+
+def test_the_diagram_caption_and_the_text_name_the_colours_drawn():
+    """Both say blue for a positive weight and dashed red-orange for a negative one, the
+    colours the diagram draws (Okabe & Ito's blue and vermillion)."""
+    import colorsys
+
+    from app.views.base import NEGATIVE, POSITIVE
+    from app.views.explain import GRADIENTS
+
+    def hue(color):
+        rgb = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        return 360 * colorsys.rgb_to_hls(*rgb)[0]
+
+    assert 10 <= hue(NEGATIVE) <= 30 and 190 <= hue(POSITIVE) <= 230  # red-orange, blue
+    app = PlaygroundApp(loop=False)
+    caption = app.diagram._figure.title.text
+    text = " ".join(GRADIENTS.split())
+    assert "solid blue edge = positive weight, dashed red-orange = negative" in caption
+    assert "blue edges are positive weights, dashed red-orange ones negative" in text
+    assert "orange" not in caption.replace("red-orange", "")
+    assert " red " not in text.replace("red tick", "")

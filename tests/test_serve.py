@@ -4,6 +4,7 @@ on them render and train. Runs the load benchmark's check (``benchmarks/load.py
 --num-procs-check``, a subprocess: tests never import the benchmarks), whose client
 (tools/wsclient.py) speaks Bokeh's websocket protocol as a browser does."""
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,10 @@ def test_with_two_processes_each_page_is_built_once_where_its_websocket_went(tmp
     built = built_sessions(text)
     assert sorted(sid for _, sid in built) == sorted(s.session_id for s in sessions), text
     assert sorted(collections.Counter(pid for pid, _ in built).values()) == [5, 5], text
+    # each page's session is logged opened once, by the process that built and served it
+    opened = [(int(pid), sid) for pid, sid in re.findall(r" (\d+) tinynet INFO session (\S+) "
+                                                        r"opened", text)]
+    assert sorted(opened) == sorted(built), text
     assert "Traceback" not in text
 
 

@@ -1,4 +1,6 @@
 """Links: the URL state round-trips, and every unusable value is ignored with a notice."""
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -73,6 +75,26 @@ def test_wrong_counts_for_the_width_are_named():
 def test_unknown_keys_are_ignored():
     s, notices = restored({"utm_source": "x", "foo": "bar"})
     assert notices == [] and s.loss() == Session().loss()
+
+
+BAD_POINTS = [  # a points value, and what its notice must say
+    ("a:b,<script>:1", "point 1 ('a:b') must be two numbers"),
+    ("1:0,2:x", "point 2 ('2:x') must be two numbers"),
+    ("1:inf,2:3", "point 1 ('1:inf') must be two numbers between -1e+06 and 1e+06"),
+    ("1:1e9", "point 1 ('1:1e9') must be two numbers between -1e+06 and 1e+06"),
+    ("1:2,3", "point 2 ('3') is not written x:y"),
+    ("1:2:3", "point 1 ('1:2:3') is not written x:y"),
+    ("", "point 1 ('') is not written x:y"),
+    ("1:0,1:1", "every point has the same x"),
+]
+
+
+@pytest.mark.parametrize("value,says", BAD_POINTS)
+def test_bad_points_are_named_in_the_learners_words(value, says):
+    s, notices = restored({"points": value})
+    assert len(notices) == 1 and notices[0].startswith("points=") and says in notices[0]
+    assert not re.search(r"convert|float|literal|string", notices[0]), notices[0]
+    assert s.preset == "article"
 
 
 @settings(max_examples=200, deadline=None)

@@ -32,8 +32,8 @@ class NetworkDiagram(View):
                                        name="diagram_nodes")
         fig = figure(height=280, sizing_mode="stretch_width", toolbar_location=None, tools="",
                      x_range=(-0.45, 2.45), y_range=(-1.55, 1.45),
-                     title="The network: solid blue edge = positive weight, dashed orange = "
-                           "negative; thickness = size")
+                     title="The network: solid blue edge = positive weight, dashed red-orange "
+                           "= negative; thickness = size")
         fig.axis.visible = fig.grid.visible = False
         fig.outline_line_alpha = 0
         fig.segment("x0", "y0", "x1", "y1", source=self._edges, line_width="width",

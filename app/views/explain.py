@@ -69,8 +69,8 @@ GRADIENTS = """
 falls if that weight moves up (▶) or down (◀). Backpropagation gets all of them in one pass
 from the output back to the input with the chain rule. One gradient-descent step moves every
 weight by −learning rate × ∂L/∂θ, to the red tick on its slider. In the diagram, blue edges
-are positive weights, red ones negative, thicker is bigger; each hidden node shows its
-activation at the chosen x.
+are positive weights, dashed red-orange ones negative, thicker is bigger; each hidden node
+shows its activation at the chosen x.
 """
 
 LANDSCAPE = """

@@ -1,13 +1,30 @@
-"""Loss: the readouts (mean loss, epoch) and the loss-vs-epoch plot on a log axis."""
+"""Loss: the readouts (mean loss, epoch) and the loss-vs-epoch plot on a log axis.
+
+The plot's y range is set here, not by Bokeh's auto-ranging, which fits the curve only: the
+1/12 floor, the point of the plot for one neuron, would fall on its edge with its label cut.
+"""
+import math
+
+import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, HoverTool, Label, LabelSet, Line, Span, VSpan
+from bokeh.models import (
+    ColumnDataSource,
+    FixedTicker,
+    HoverTool,
+    Label,
+    LabelSet,
+    Line,
+    Range1d,
+    Span,
+    VSpan,
+)
 from bokeh.plotting import figure
 
 import tinynet
 
 from ..patches import HTML, set_html
-from ..text import format_loss
+from ..text import format_loss, tick_label
 from .base import ERROR, PREDICTION, TINY, View, history_data, number_hover
 from .explain import NO_FLOOR, floor_text, is_article
 
@@ -35,13 +52,58 @@ class Readouts(View):
         return pn.Row(self._loss, self._epoch, css_classes=["tn-readouts"])
 
 
+MARGIN = 0.1  # of the loss axis's height, above and below what it shows (room for a label)
+
+
+def log_ticks(lo: float, hi: float, most: int = 8) -> list[float]:
+    """Ticks for a log axis from ``lo`` to ``hi`` (both > 0), so that every part of it has a
+    label: evenly spaced under one decade; 1, 2, 5 in each decade while that makes at most
+    ``most``; else every decade, or every second, third... down from the top one."""
+    a, b = math.log10(lo), math.log10(hi)
+    if b - a < 1:
+        step = 10 ** math.floor(math.log10((hi - lo) / 5))
+        step = next(m * step for m in (1, 2, 5, 10) if (hi - lo) / (m * step) <= 6)
+        return [float(f"{k * step:.12g}")
+                for k in range(math.ceil(lo / step), math.floor(hi / step) + 1)]
+    decades = range(math.ceil(a) - 1, math.floor(b) + 1)
+    ticks = [float(f"{m}e{k}") for k in decades for m in (1, 2, 5)]
+    ticks = [t for t in ticks if lo <= t <= hi]
+    if len(ticks) <= most:
+        return ticks
+    stride = math.ceil(len(decades) / most)  # counted down from the top decade
+    return [float(f"1e{k}") for k in decades[::-stride] if lo <= float(f"1e{k}") <= hi][::-1]
+
+
+def fit_loss_axis(fig, lo: float, hi: float) -> None:
+    """Show losses from ``lo`` to ``hi`` (the curve's, and the floor while drawn) with a
+    MARGIN of the height below and above (above at most a tenth of a decade: a curve down
+    to a loss of 0 spans 300 decades), and a label at each tick."""
+    a, b = math.log10(lo), math.log10(hi)
+    pad = MARGIN * max(b - a, 0.2)
+    start = 10 ** max(a - pad, -307)  # (below 1e-308 floats lose precision, then reach 0)
+    end = 10 ** (b + min(pad, MARGIN))
+    ticks = log_ticks(start, end)
+    fig.y_range.update(start=start, end=end)
+    fig.yaxis.ticker.ticks = ticks
+    fig.yaxis.major_label_overrides = {t: tick_label(t) for t in ticks}
+
+
+def loss_extent(losses, floor: float | None) -> tuple[float, float]:
+    """The smallest and largest of the losses (drawn as history_data draws them) and the floor."""
+    shown = np.maximum(np.asarray(losses, dtype=float), TINY)
+    values = [*shown[[shown.argmin(), shown.argmax()]]] if shown.size else []
+    values += [floor] if floor is not None else []
+    return (min(values), max(values)) if values else (0.01, 1.0)
+
+
 def loss_figure(source: ColumnDataSource, **size):
     """The loss history on a log axis, with the 1/12 floor (returned: its line and label);
-    the page and the exports both draw it here."""
+    the page and the exports both draw it here (and set its y range with fit_loss_axis)."""
     # no tools but the hover: without a toolbar a pan or zoom could not be undone
     fig = figure(y_axis_type="log", title="Loss while training (log scale)",
                  x_axis_label="epoch", y_axis_label="mean loss", toolbar_location=None,
-                 tools="", **size)
+                 tools="", y_range=Range1d(0.01, 1.0), **size)
+    fig.yaxis.ticker = FixedTicker(ticks=[], minor_ticks=[])
     # one model per glyph (figure's glyph methods add a faded and a muted copy of each)
     line = fig.add_glyph(source, Line(x="epoch", y="loss", line_width=2,
                                       line_color=PREDICTION))
@@ -57,14 +119,16 @@ def loss_figure(source: ColumnDataSource, **size):
     return fig, (floor, label)
 
 
-def place_floor(floor_parts, hidden: int, x, y) -> None:
+def place_floor(floor_parts, hidden: int, x, y) -> float | None:
     """Put loss_figure's floor line and label at the one-neuron floor of (x, y); shown only
-    for one neuron and data that have a floor (they go both up and down)."""
+    for one neuron and data that have a floor (they go both up and down). Returns the floor
+    while it is shown, else None."""
     floor = tinynet.monotonic_floor(x, y)
     line, label = floor_parts
     line.visible = label.visible = hidden == 1 and floor > NO_FLOOR
     line.location = label.y = max(floor, TINY)
     label.text = f"{floor_text(floor, is_article(x, y))}: the best one neuron can do"
+    return line.location if line.visible else None
 
 
 def one_label_per_epoch(marks, labels) -> dict[str, list]:
@@ -95,6 +159,8 @@ class LossPlot(View):
         self._shown = 0
         self._marks_shown = 0
         self._floor_for = None  # (width, data) the floor line was drawn for
+        self._floor_at = None  # where it is drawn (None: not drawn)
+        self._extent = (math.inf, -math.inf)  # the smallest and largest loss in the source
         self._update()
 
     @param.depends("state.version", "state.progress", watch=True)
@@ -105,10 +171,17 @@ class LossPlot(View):
         if s.run is not self._run or len(epochs) < self._shown:  # a new run, or thinned
             self._run = s.run
             self._source.data = history_data(epochs, losses)
+            self._extent = loss_extent(losses, None)
         elif len(epochs) > self._shown:
             new = slice(self._shown, len(epochs))
             self._source.stream(history_data(epochs[new], losses[new]))
+            lo, hi = loss_extent(losses[new], None)
+            self._extent = (min(lo, self._extent[0]), max(hi, self._extent[1]))
         self._shown = len(epochs)
+        lo, hi = self._extent
+        if self._floor_at is not None:
+            lo, hi = min(lo, self._floor_at), max(hi, self._floor_at)
+        fit_loss_axis(self._figure, lo, hi)
         marks, labels = s.run.marks
         if len(marks) != self._marks_shown:
             self._marks_shown = len(marks)
@@ -121,7 +194,7 @@ class LossPlot(View):
         if (s.hidden, id(s.x)) == self._floor_for:
             return
         self._floor_for = (s.hidden, id(s.x))
-        place_floor(self._floor, s.hidden, s.x, s.y)
+        self._floor_at = place_floor(self._floor, s.hidden, s.x, s.y)
 
     def __panel__(self):
         return pn.pane.Bokeh(self._figure, sizing_mode="stretch_width")

@@ -15,7 +15,7 @@ from ..session import slot_label, slot_names
 from ..settings import WEIGHT_LIMIT, slider_number
 from ..text import number, number_js
 from ..throttle import Throttle
-from .base import ERROR, GOOD, View
+from .base import ERROR, GOOD, INK, View
 
 SLIDER_HZ = 15  # while training, the sliders follow the network this often; the plots and
 # readouts, which read the network itself, follow every tick
@@ -29,12 +29,32 @@ GHOST_CSS = """
 """
 
 
+def fitted_span(span: float, biggest: float) -> float:
+    """The span for weights up to ``biggest`` in size, now ``span``: kept while they fit in it
+    and would not fit half of it with a quarter to spare; else the smallest power of two >= 8
+    that holds them with a quarter to spare. Widening at the end and narrowing only below 40%
+    of it keeps a weight near a power of two from flipping the range back and forth."""
+    fit = max(8.0, float(2 ** math.ceil(math.log2(biggest * 1.25 + 1e-12))))
+    return fit if biggest > span or fit < span else span
+
+
+def push_parts(push: float) -> tuple[str, str, str, str]:
+    """How a push -dL/dtheta reads beside its slider: colour, arrow, what gradient descent
+    does, and the number (at most 9 characters; a push of 0 is no arrow and "0")."""
+    if push > 0:
+        return GOOD, "▶", "pushes this weight up", f"{push:+.2e}"
+    if push < 0:
+        return ERROR, "◀", "pushes this weight down", f"{push:+.2e}"
+    return INK, "·", "leaves this weight where it is", "0"
+
+
 class WeightSliders(View):
     """Sliders for the current width's weights; the forward pass re-runs while dragging.
 
     The sliders show the network's weights (set from it after each change, 15 times a second
     while training) and set them when the learner drags one. Their span is this view's:
-    [-span, span], the smallest power of two >= 8 that holds every weight with room to spare.
+    [-span, span], fitted to the weights by ``fitted_span``; a drag never changes it, so a
+    handle dragged to the end stops there and the track does not move under the hand.
     """
 
     span = param.Number(8.0, bounds=(1.0, None), doc="The sliders span [-span, span].")
@@ -51,6 +71,7 @@ class WeightSliders(View):
         self._values_throttle = Throttle(hz=SLIDER_HZ)
         self._throttle = Throttle(hz=8)
         self._setting = False  # True while the sliders are set from the network
+        self._dragging = False  # True while a slider's value sets the network
         self._show_width()
         self._show_gradient()
 
@@ -75,7 +96,11 @@ class WeightSliders(View):
     def _on_drag(self, slot: str, value: float):
         if not self._setting and slot in slot_names(self.state.hidden):
             limit = WEIGHT_LIMIT  # the span is a power of two: it may reach past the limit
-            self.state.set_values(**{slot: min(max(slider_number(value), -limit), limit)})
+            self._dragging = True
+            try:
+                self.state.set_values(**{slot: min(max(slider_number(value), -limit), limit)})
+            finally:
+                self._dragging = False
 
     @param.depends("state.hidden", watch=True)
     def _show_width(self):
@@ -93,10 +118,11 @@ class WeightSliders(View):
 
     def _show_values(self):
         """Set the sliders from the network, widening their span first (a slider refuses a
-        value outside its range) and narrowing it after."""
+        value outside its range) and narrowing it after; a drag keeps the span."""
         theta = self.state.net.theta
-        biggest = float(np.max(np.abs(theta)))
-        span = max(8.0, float(2 ** math.ceil(math.log2(biggest * 1.25 + 1e-12))))
+        span = self.span
+        if not self._dragging:
+            span = fitted_span(self.span, float(np.max(np.abs(theta))))
         if span > self.span:
             self.span = span
         self._setting = True
@@ -125,17 +151,15 @@ class WeightSliders(View):
         biggest = float(np.max(np.abs(grad))) or 1.0
         for k, slot in enumerate(names):
             self._row(slot)  # (this may run before _show_width after a change of width)
-            push, next_value = float(-grad[k]), float(ghost[k])
+            push, next_value = float(0.0 - grad[k]), float(ghost[k])  # 0.0 - 0.0 is 0.0, not -0.0
             bar = 4 + 40 * abs(push) / biggest
-            color = GOOD if push >= 0 else ERROR
-            arrow = "▶" if push >= 0 else "◀"
+            color, arrow, way, shown = push_parts(push)
             set_html(self._nudges[slot],
                 f'<div class="tn-push" data-push="{push!r}" data-ghost="{next_value!r}" '
-                f'title="−∂L/∂{slot_label(slot, s.hidden)}: gradient descent pushes this weight '
-                f'{"up" if push >= 0 else "down"}; the next step sets it to '
-                f'{number(next_value, 4)}">'
+                f'title="−∂L/∂{slot_label(slot, s.hidden)}: gradient descent {way}; the next '
+                f'step sets it to {number(next_value, 4)}">'
                 f'<span class="tn-push-bar" style="width:{bar:.0f}px;background:{color}"></span>'
-                f'<span style="color:{color}">{arrow} {push:+.2e}</span></div>')  # ≤ 9 chars
+                f'<span style="color:{color}">{arrow} {shown}</span></div>')
             pct = 100 * (min(max(next_value, -r), r) + r) / (2 * r)
             self._sliders[slot].set_css_var("--ghost", f"{pct:.3f}%")
 

@@ -50,6 +50,30 @@ def test_w1_slider_moved_with_the_keyboard(playground):
     np.testing.assert_allclose(curve["y"], moved.predict(curve["x"]))
 
 
+def test_w1_dragged_far_past_its_end_stops_there(playground):
+    """A mouse drag past the slider's end sets the end's value and leaves the range as it was."""
+    page = playground.open("/")
+    track = page.locator(".tn-weights .noUi-target").first
+    handle = track.locator(".noUi-handle")
+    box, bar = handle.bounding_box(), track.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    end = bar["x"] + bar["width"]
+    for x in range(int(box["x"]), int(end) + 300, 10):  # slowly, so the server follows it
+        page.mouse.move(x, y)
+        page.wait_for_timeout(30)
+    page.wait_for_timeout(300)
+    page.mouse.up()
+    playground.wait(lambda: playground.slider_values()[0] == 8.0, what="w1 at the end, 8")
+    page.wait_for_timeout(300)  # and no later change of range moves it
+    assert track.evaluate("(el) => el.noUiSlider.options.range") == {"min": -8, "max": 8}
+    assert playground.slider_values()[0] == 8.0
+    expected = tinynet.Network([8.0], [-0.1], [0.3], 0.2).loss(X, Y)
+    playground.wait(lambda: abs(playground.loss() - expected) < SHOWN,
+                    what=f"loss {expected:.6f} for w1=8")
+
+
 def test_step_then_reset(playground):
     playground.open("/")
     playground.click(".tn-step")
