@@ -61,104 +61,78 @@ def unchecked_versions(found=version) -> str | None:
 UNCHECKED = unchecked_versions()
 STOCK = os.environ.get("TINYNET_STOCK_PANEL") == "1" or UNCHECKED is not None
 
-# name -> why, with its measured gain. Per-call times: the patched against Panel's/Bokeh's own
-# path in one process (2026-12, loaded 2-core machine); slider p50s: bench_browser (a) when the
-# patch was added. All together: bench_browser (a) prints patched and stock side by side.
+# name -> what it replaces, why, and what it buys on its target (one line each; the figures,
+# dated, and those from when each patch was added: docs/performance.md, "Patches").
 PATCHES = {
     "no_debounce": "Syncable._debounce = 0 on weight sliders and the beacon: Panel waits 50 ms "
                    "before it handles a browser change (slider p50 ~60 -> ~12 ms)",
     "quick_acks": "FastAckInput._process_events: the page's acknowledgement of a drawn tick "
-                  "handed to the Train loop directly (~1.4 ms an ack through Panel's path: 16 % "
-                  "of a process's time with 15 sessions training)",
-    "steps_at_once": "FastFloatSlider._server_change: a slider step handled while Bokeh applies "
-                     "the page's message, as a Bokeh server callback is, not on a later turn "
-                     "of the event loop: by then Bokeh was sending its acknowledgement frame by "
-                     "frame, holding the socket, and the answer waited behind it (with the fit "
-                     "sent first, Session.moved: slider p50 ~26 -> ~15 ms); and its value set "
-                     "without edit_readonly around it (0.61 -> 0.17 ms a value)",
-    "not_busy": "_busy__ignore on slider values: Panel marks the session busy around each "
-                "browser event, a watched parameter (~4 ms a step)",
-    "slider_styles": "_update_properties/_get_model/_models of FastFloatSlider and FastIntInput: "
-                     "no design stylesheets re-derived per change (0.54 -> 0.04 ms a slider, "
-                     "4-13 a tick; and the Train loop's beacon, once a drawn tick)",
-    "html_text_only": "FastHTML._update: a changed HTML pane sends its text only, not every "
-                      "property (1.2 -> 0.06 ms a pane; slider p50 34 -> 20 ms when added); "
-                      "set_html and bump: a readout's text and the Train loop's beacon set "
-                      "straight on their models, the parameter quietly (~60 -> ~25 us a pane)",
-    "nodelay": "WSHandler.open sets TCP_NODELAY: 4-10 % of slider steps stalled ~40 ms "
-               "(Nagle meets delayed ACK; p95 ~16 ms after)",
+                  "handed to the Train loop directly (16 % of a process's time with 15 "
+                  "sessions training)",
+    "steps_at_once": "FastFloatSlider._server_change and _process_events: a slider step handled "
+                     "while Bokeh applies the page's message, without edit_readonly (slider "
+                     "p50 ~26 -> ~15 ms)",
+    "not_busy": "_busy__ignore on slider and beacon values: Panel marks the session busy, a "
+                "watched parameter, around each browser change (~4 ms a step)",
+    "css_vars": "FastFloatSlider.set_css_var/_get_model/_models: a slider's ghost position set "
+                "on its models, not through its styles parameter (GAIN_CSS_VARS)",
+    "html_text_only": "FastHTML._update, set_html and bump: a changed HTML pane sends its text "
+                      "only, the readouts and the beacon set straight on their models (slider "
+                      "p50 34 -> 20 ms)",
+    "nodelay": "WSHandler.open sets TCP_NODELAY: 4-10 % of slider steps stalled ~40 ms (Nagle "
+               "meets delayed ACK)",
     "quick_write_retry": "panel.io.document.asyncio: a parked websocket write retries after "
-                         "1 ms, not 10 (most keyboard steps park one: ~10 ms off each)",
-    "cached_references": "patch_doc.create, Document.apply_json_patch, Deserializer: no map "
-                         "of all 531 models per message (0.45 -> 0.02 ms; p50 20.4 -> 14.5-17); "
-                         "arrays up to 16 kB inside the message (a slider step's first message: "
-                         "3 websocket frames, not 7) and its content serialised before its "
-                         "header goes out (recv -> fit drawn ~3.7 -> ~3.0 ms in the page)",
+                         "1 ms, not 10 (~10 ms off most keyboard steps)",
+    "cached_references": "patch_doc.create, Document.apply_json_patch, Deserializer: no map of "
+                         "every model per message, small arrays inside it (slider p50 20.4 -> "
+                         "14.5-17 ms)",
     "quiet_callbacks": "PeriodicCallback._background: no busy flag or log records per Train "
                        "tick (~12 % of the server's time with 20 sessions training)",
     "release_jscallbacks": "Callback.registry: its value leads back to its key, so a closed "
-                           "session's page was never freed (10 tabs x 5: +70 MB a round)",
+                           "session's page was never freed (correctness: +70 MB a round of "
+                           "10 tabs)",
     "offline_resources": "Resources.clone and js_files/css_files overridden: the exported "
                          "snapshot opens offline without Panel's script files (correctness)",
     "page_stylesheet": "panel.io.resources.resolve_stylesheet: the page's CSS as one file every "
-                       "part links (Panel inlines raw_css in every part: 95 copies, 480 of "
-                       "603 kB of each new session's first document)",
+                       "part links, not inlined in each (480 of 603 kB of a first document)",
     "local_dist_url": "Document._template_variables['dist_url']: a session built from its "
-                      "websocket (--num-procs: the other process) gets the local address of "
-                      "Panel's stylesheets, as a page request sets it (correctness: offline, "
-                      "14 stylesheet requests to Panel's CDN failed)",
-    "shared_sockets": "bokeh.server.server.bind_sockets and HTTPServer._handle_connection: "
-                      "the --num-procs workers take connections from one socket in turn, the "
-                      "least loaded first (app/balance.py; the kernel's SO_REUSEPORT hash split "
-                      "30 sessions 12/18, one shared socket 26/31 into one worker)",
-    "page_handler": "bokeh.server.urls.per_app_patterns: the page handler answers 503 past "
-                    "the session cap and keeps a page's session until its websocket connects "
-                    "(correctness: a slow page's session was built twice, CDN links the second)",
-    "stable_defaults": "PropertyDescriptor._get_default: a property never set is worth its "
-                       "class's default, recomputed (validated, theme and overrides looked up) "
-                       "on every read; a stable scalar default is now kept per class (a new "
-                       "session's build + first document ~20 % less CPU)",
-    "quick_links": "Callback._process_callbacks: a page's links (jscallback) looked up in Panel's "
-                   "registry of them, not by collecting every object and model of the page on "
-                   "each render (~7 ms of a new session's ~270, for the Train loop's one link)",
-    "lazy_pane_layouts": "PaneBase.__init__: a pane's ``layout`` (a Row holding it, which Panel "
-                         "makes for every pane and which a page never shows unless asked for "
-                         "it) made when first read: ~30 Rows and their watchers a session "
-                         "(build 193/202 -> 178/175 ms in one process, A/B)",
-    "flat_css_patch": "panel.io.server.patch_model_css: a new page's stylesheets found in its "
-                      "document's list of models, not by a walk of the whole model tree "
-                      "(~10 -> 0.1 ms a session, 1 of its 3 walks)",
+                      "websocket gets the local address of Panel's stylesheets (correctness: "
+                      "offline, they were asked of Panel's CDN)",
+    "shared_sockets": "bokeh.server.server.bind_sockets and HTTPServer._handle_connection: the "
+                      "--num-procs workers take connections from one socket, the least loaded "
+                      "first (correctness: the kernel's hash split 30 sessions 12/18)",
+    "page_handler": "bokeh.server.urls.per_app_patterns: the page handler answers 503 past the "
+                    "session cap and keeps a page's session until its websocket connects "
+                    "(correctness: a slow page's session was built twice)",
+    "stable_defaults": "PropertyDescriptor._get_default: a stable scalar default kept per class, "
+                       "not recomputed on every read (a new session ~20 % less CPU)",
+    "quick_links": "Callback._process_callbacks: a page's links looked up in Panel's registry, "
+                   "not by collecting every object and model of the page (~7 ms a session)",
+    "lazy_pane_layouts": "PaneBase.__init__: a pane's ``layout`` Row, which a page never shows, "
+                         "made when first read (GAIN_LAZY_PANE_LAYOUTS)",
     "kept_theme_modifiers": "Design._get_modifiers: a component class's theme modifiers kept "
-                            "per class and theme; Panel re-read the theme's two CSS file "
-                            "parameters (a path search each) for every component rendered "
-                            "(65 a session, ~3 % of its CPU in py-spy)",
+                            "per class and theme, not re-read (two file searches) for every "
+                            "component rendered and every widget change (GAIN_KEPT_THEME)",
     "fresh_page_roots": "panel.viewable.add_to_doc: a new session's page added to its own "
-                        "document without first walking its ~175 models to take them out of "
-                        "other documents, which they never were in (~4 % of a session's CPU)",
-    "no_diagnostics": "Bokeh's own setting perform_error_diagnostics off (unless "
-                      "BOKEH_PERFORM_ERROR_DIAGNOSTICS is set): no inspect.signature of each of "
-                      "~250 Panel callbacks a new session registers, no difflib suggestions "
-                      "for an attribute error Bokeh catches itself (build + first document "
-                      "160 -> 149 ms in one process, A/B)",
+                        "document without a walk of its models to take them out of others "
+                        "(GAIN_FRESH_PAGE_ROOTS)",
+    "no_diagnostics": "Bokeh's setting perform_error_diagnostics off: no inspect.signature of "
+                      "each callback Panel registers (a new session 160 -> 149 ms)",
     "read_what_is_sent": "HasProps.query_properties_with_values: a model serialised without its "
-                         "defaults no longer reads each property it then leaves out (~60 a "
-                         "model, ~160 models a new session's first document), only those it "
-                         "sends and those that might be unset (first document 25.1 -> 20.2 "
-                         "ms, in-process A/B)",
+                         "defaults reads only what it sends (first document 25.1 -> 20.2 ms)",
     "themed_values_read": "HasProps.themed_values: a model's theme overrides read from its "
-                          "__dict__; Bokeh's getattr(self, '__themed_values__', None) raised "
-                          "and caught an AttributeError on every model without a theme, for "
-                          "every default computed and every model serialised (build + first "
-                          "document 162.7 -> 152.6 ms, in-process A/B)",
+                          "__dict__, not by a getattr that raises and catches AttributeError "
+                          "(GAIN_THEMED_VALUES)",
     "gc": "gc thresholds and gc.freeze (not Panel): ~100 -> ~10 ms a second of collection, no "
           "0.5-1 s full passes with 20 sessions",
 }
+
 
 # Names that only this module may use (tests/test_patches.py scans the rest of app/ for them).
 # Not listed: ``_update`` (FastHTML's override), because views name their own methods so;
 # its contract test checks Panel's ``_update(ref, model)``.
 PRIVATE_NAMES = (
-    "_debounce", "_busy__ignore", "_update_properties", "_get_model", "_models",
+    "_debounce", "_busy__ignore", "_get_model", "_models",
     "_transform_object", "_process_param_change", "_process_events", "_rerender_params",
     "_background",
     "_views", "_documents", "_dispatch_msgs", "_references", "_new_models", "registry",
@@ -170,24 +144,14 @@ PRIVATE_NAMES = (
     "_server_change", "_change_event", "_changing", "_events", "_handle_exception",
     "_in_process__events", "_process_property_change", "_syncing", "_encode_bytes", "_deferred",
     "_param__private", "PaneBase", "_sync_layoutable", "_skip_layoutable", "_internal_callbacks",
-    "patch_model_css", "_get_modifiers", "_http", "_handle_connection", "add_to_doc",
+    "_get_modifiers", "_http", "_handle_connection", "add_to_doc",
     "panel.viewable",
     "query_properties_with_values", "_property_values", "_unstable_default_values",
     "_overridden_defaults",
 )
 
 
-class _StylesOnlyWhenChanged:
-    """Panel asks the design for a widget's stylesheets on every change of a parameter; they
-    only matter when the stylesheets (or the design) are what changed."""
-
-    def _update_properties(self, *events, doc):
-        if any(event.name in ("stylesheets", "design") for event in events):
-            return super()._update_properties(*events, doc=doc)
-        return self._process_param_change({event.name: event.new for event in events})
-
-
-class FastFloatSlider(_StylesOnlyWhenChanged, pn.widgets.FloatSlider):
+class FastFloatSlider(pn.widgets.FloatSlider):
     """A FloatSlider whose browser-side changes are processed at once (no 50 ms debounce),
     and whose CSS custom properties can be set cheaply (see ``set_css_var``)."""
 
@@ -249,9 +213,8 @@ class FastFloatSlider(_StylesOnlyWhenChanged, pn.widgets.FloatSlider):
         return model
 
 
-class FastIntInput(_StylesOnlyWhenChanged, pn.widgets.IntInput):
-    """An IntInput whose browser-side changes are processed at once (no 50 ms debounce), and
-    whose value goes out without the design's stylesheets (the Train loop's beacon, a tick)."""
+class FastIntInput(pn.widgets.IntInput):
+    """An IntInput whose browser-side changes are processed at once (no 50 ms debounce)."""
 
     _debounce = 0
     _busy__ignore = ["value"]
@@ -261,8 +224,8 @@ class FastAckInput(FastIntInput):
     """The page's acknowledgement of drawn ticks (app/loop.py): ``on_ack(value)`` is called
     with each value the page sends. Panel's path for a browser change (the widget's read-only
     parameters unlocked and locked again, a batched update that reads every parameter, a
-    debug record) cost ~1.4 ms an acknowledgement: 16 % of a process's time with 15 sessions
-    training. The value goes straight to ``on_ack``; the parameter is not updated."""
+    debug record) cost a busy process much of its time. The value goes straight to
+    ``on_ack``; the parameter is not updated."""
 
     def __init__(self, on_ack, **params):
         super().__init__(**params)
@@ -324,7 +287,7 @@ def _set_quietly(component, name: str, value) -> None:
 def bump(beacon) -> int:
     """``beacon.value + 1``, sent to the page; returns it. Patched, the value goes straight
     to the widget's models (Panel's path for a parameter change ran param's watchers and
-    Panel's update machinery once a drawn tick, ~0.2 ms); no watcher of it is called."""
+    Panel's update machinery once a drawn tick); no watcher of it is called."""
     value = beacon.value + 1
     if STOCK or not isinstance(beacon, FastIntInput):
         beacon.value = value
@@ -338,7 +301,7 @@ def bump(beacon) -> int:
 def set_html(pane, text: str) -> None:
     """``pane.object = text``; patched (a FastHTML pane, not streaming), the text goes
     straight to the pane's models, without param's watchers and Panel's path around them
-    (~30 of ~60 us a pane; the readouts change on every tick of training)."""
+    (the readouts change on every tick of training)."""
     if STOCK or not isinstance(pane, FastHTML) or pane.enable_streaming:
         pane.object = text
         return
@@ -484,7 +447,6 @@ def install() -> None:
     _read_only_what_is_sent()
     _find_links_quickly()
     _make_pane_layouts_when_read()
-    _find_stylesheets_in_the_document()
     _keep_theme_modifiers()
     _add_fresh_pages_directly()
     _collect_less()
@@ -552,7 +514,7 @@ def _read_themed_values_directly() -> None:
     the attribute, set by ``apply_theme`` only when a theme overrides something, is missing
     on nearly every model, and each read then goes through ``HasProps.__getattr__`` and
     raises and catches an AttributeError. Bokeh reads it for every default it computes and
-    every model it serialises (~7 % of a new session's CPU in py-spy). The same value is
+    every model it serialises. The same value is
     read from the instance's ``__dict__``, where ``apply_theme`` puts it."""
     from bokeh.core.has_props import HasProps
 
@@ -642,7 +604,7 @@ def _find_links_quickly() -> None:
     """Find the links (jscallback, jslink) of a page being rendered from Panel's registry of
     them, not by collecting every object and model of the page: Panel's
     ``Callback._process_callbacks`` walked the ~110 objects and ~175 models of a new page
-    (~7 ms a session) to find the one link it has (the Train loop's beacon). Decided here only
+    to find the one link it has (the Train loop's beacon). Decided here only
     when the registry alone can decide, as Panel would: a whole page rendered (Panel passes
     the page as ``changed``; a part re-rendered is another object), every link's source a
     Panel object and no target a Bokeh model, HoloViews not loaded. Anything else takes
@@ -690,7 +652,7 @@ def _find_links_quickly() -> None:
 def _skip_error_diagnostics() -> None:
     """Bokeh's ``perform_error_diagnostics`` setting (on by default) checks the signature of
     every property callback registered (``inspect.signature``: Panel registers one for each
-    model of a page, ~250 a new session, ~7 % of its CPU in py-spy) and, for an attribute
+    model of a page, ~250 a new session) and, for an attribute
     error, looks for similar names with difflib, also where Bokeh catches the error itself
     (``getattr(model, name, default)``). Off in this process, as Bokeh's settings allow,
     unless ``BOKEH_PERFORM_ERROR_DIAGNOSTICS`` says otherwise: a callback with a wrong
@@ -745,42 +707,14 @@ def _make_pane_layouts_when_read() -> None:
     PaneBase._tinynet_layout_kwargs = None
 
 
-class _Flat:
-    """A root as ``patch_model_css`` reads it, its models looked up in its document's list."""
-
-    def __init__(self, root):
-        self.document = root.document
-
-    def select(self, selector):
-        return self.document.select(selector)
-
-
-def _find_stylesheets_in_the_document() -> None:
-    """Panel gives a new page's stylesheets the server's address (``patch_model_css``, run on
-    each root while the page is rendered) and finds them with ``root.select``: a walk of the
-    whole model tree, reading every property of ~175 models (~10 ms). The document already
-    holds the list of its models; the stylesheets are looked up there. With several roots
-    each root's call sees all of the document's stylesheets: patching one twice changes
-    nothing (its address starts with the server's then)."""
-    original = _panel_server.patch_model_css
-    if getattr(original, "_tinynet", False):
-        return
-
-    def patch_model_css(root, dist_url):
-        return original(root if root.document is None else _Flat(root), dist_url)
-
-    patch_model_css._tinynet = True
-    patch_model_css.__wrapped__ = original
-    _panel_server.patch_model_css = patch_model_css
-
-
 def _keep_theme_modifiers() -> None:
     """Panel's ``Design._get_modifiers`` (the theme's parameters for a component, asked for
-    each component rendered) looks its class's modifiers up in a cache, then reads the
-    theme's ``base_css`` and ``css``: file parameters, each read a search of the file system
-    (65 a new session, ~3 % of its CPU in py-spy). The whole answer is kept here, per
-    component class, theme and the theme's own CSS settings, and given out as Panel gives
-    it: a new dict with a new stylesheet list, the rest shared as Panel's cache shares it."""
+    each component rendered, and by ``Reactive._update_properties`` for every change of a
+    widget's parameter) looks its class's modifiers up in a cache, then reads the theme's
+    ``base_css`` and ``css``: file parameters, each read a search of the file system. The
+    whole answer is kept here, per component class, theme and the theme's own CSS settings,
+    and given out as Panel gives it: a new dict with a new stylesheet list, the rest shared as
+    Panel's cache shares it."""
     from panel.io.state import state
     from panel.theme.base import Design, Theme
 
@@ -845,7 +779,7 @@ GC_THRESHOLDS = (50_000, 20, 10)  # Python's defaults are (700, 10, 10)
 
 def _collect_less() -> None:
     """Run the garbage collector less often: it scanned the youngest objects every 700
-    allocations, and with 20 sessions (~300 MB of objects) took ~100 ms a second."""
+    allocations, and with 20 sessions (~300 MB of objects) spent much of each second on it."""
     if gc.get_threshold()[0] < GC_THRESHOLDS[0]:
         gc.set_threshold(*GC_THRESHOLDS)
 

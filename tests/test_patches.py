@@ -22,6 +22,7 @@ import pytest
 
 from app import patches
 from tools.server import cli_server
+from tools.threads import run_on_own_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,13 +48,35 @@ def contract_no_debounce():
     assert issubclass(patches.FastFloatSlider, pn.widgets.FloatSlider)
 
 
-def contract_not_busy():
-    from panel.reactive import Syncable
+def busy_while(widget, events: dict) -> list[bool]:
+    """The values ``pn.state.busy`` takes while ``widget`` handles ``events`` from the page."""
+    seen = []
+    watcher = pn.state.param.watch(lambda event: seen.append(event.new), "busy")
+    try:
+        widget._process_events(events)
+    finally:
+        pn.state.param.unwatch(watcher)
+    return seen
 
-    require(isinstance(getattr(Syncable, "_busy__ignore", None), list),
-            "panel.reactive.Syncable._busy__ignore", "expected a class-level list")
-    require("self._busy__ignore" in inspect.getsource(Syncable._process_events),
-            "panel.reactive.Syncable._process_events", "no longer consults _busy__ignore")
+
+def contract_not_busy():
+    """Panel marks the session busy (``pn.state.busy``, which a page's busy indicator and any
+    watcher of it follow) while a widget handles a change from the page, unless the change is
+    of a parameter in the widget's ``_busy__ignore``: a slider step or a beacon value from
+    the page leaves it alone, any other change still marks it."""
+    plain = pn.widgets.IntInput(value=0)
+    require(busy_while(plain, {"value": 3}) == [True, False], "panel.state.busy",
+            "Panel no longer marks the session busy around a browser change")
+    require(plain.value == 3, "panel.reactive.Syncable._process_events")
+    beacon = patches.FastIntInput(value=0)
+    require(busy_while(beacon, {"value": 3}) == [] and beacon.value == 3,
+            "panel.reactive.Syncable._busy__ignore", "a value change marked the session busy")
+    slider = patches.FastFloatSlider(value=0.0, start=0, end=1)
+    for events in ({"value": 0.5}, {"value_throttled": 0.5},
+                   {"value": 0.25, "value_throttled": 0.25}):  # the last two: Panel's path
+        assert busy_while(slider, events) == [], events
+    assert slider.value == 0.25 and slider.value_throttled == 0.25
+    assert busy_while(beacon, {"visible": False}) == [True, False]  # not ignored: marked
 
 
 def contract_steps_at_once():
@@ -103,16 +126,13 @@ def contract_steps_at_once():
     assert shown[0] == shown[1]  # the model as Panel's own path leaves it
 
 
-def contract_slider_styles():
-    from panel.reactive import Reactive
-
-    require(params_of(Reactive._update_properties) == ["self", "events", "doc"],
-            "panel.reactive.Reactive._update_properties(self, *events, doc)")
+def contract_css_vars():
+    """A slider's models are in ``_models`` as {ref: (model, parent)} and made by
+    ``_get_model(doc, root, parent, comm)``: a CSS variable set on them reaches a shown view
+    and a new one, and a value change still reaches the model."""
     require(params_of(pn.widgets.FloatSlider._get_model)[:5]
             == ["self", "doc", "root", "parent", "comm"],
             "panel.widgets.FloatSlider._get_model(doc, root, parent, comm)")
-    require(params_of(Reactive._process_param_change) == ["self", "params"],
-            "panel.reactive.Reactive._process_param_change(self, params)")
     slider = patches.FastFloatSlider(start=0, end=1, value=0.5)
     slider.set_css_var("--ghost", "10%")
     model = slider.get_root()
@@ -121,18 +141,9 @@ def contract_slider_styles():
         "panel.reactive.Syncable._models", "expected {ref: (model, parent)}")
     assert model.styles.get("--ghost") == "10%"  # a new view gets the variable
     slider.set_css_var("--ghost", "20%")
-    assert model.styles.get("--ghost") == "20%"  # and a shown one is updated
+    assert model.styles.get("--ghost") == "20%" == slider.css_var("--ghost")  # a shown one too
     slider.value = 0.7
-    assert model.value == 0.7  # changes still reach the model through the short path
-    beacon = patches.FastIntInput(value=0)
-    beacon_model = beacon.get_root()
-    beacon.value = 3
-    assert beacon_model.value == 3  # the Train loop's beacon too
-    # what the short path sends for a value is what Panel's sends, less the stylesheets
-    event = type("Event", (), {"name": "value", "new": 4})()
-    theirs = pn.widgets.IntInput._update_properties(beacon, event, doc=None)
-    assert beacon._update_properties(event, doc=None) == {
-        k: v for k, v in theirs.items() if k != "stylesheets"} == {"value": 4}
+    assert model.value == 0.7
 
 
 def contract_html_text_only():
@@ -378,13 +389,88 @@ def contract_offline_resources():
         "bokeh"]
 
 
-def contract_gc():
+def young_collections_while_allocating(count: int) -> int:
+    """How many times Python's collector ran on its youngest generation while ``count``
+    container objects were made (and kept)."""
     import gc
 
-    for name in ("freeze", "unfreeze", "get_freeze_count", "set_threshold"):
-        assert callable(getattr(gc, name, None)), f"gc.{name}"
-    for name in ("onload", "on_session_destroyed"):
-        require(callable(getattr(pn.state, name, None)), f"panel.state.{name}")
+    runs = []
+
+    def note(phase, info):
+        if phase == "start" and info["generation"] == 0:
+            runs.append(1)
+
+    gc.collect(0)  # the young generation's count starts at 0
+    gc.callbacks.append(note)
+    try:
+        kept = [[] for _ in range(count)]
+    finally:
+        gc.callbacks.remove(note)
+    del kept
+    return len(runs)
+
+
+def listening(port: int, seconds: float = 60) -> None:
+    """Wait until something accepts connections on 127.0.0.1:``port``."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"nothing listens on port {port}"
+            time.sleep(0.1)
+
+
+def contract_gc():
+    """The collector honours the raised threshold (no young collection in 20,000 new
+    objects; ~28 at Python's 700), and a served session's page is frozen once loaded (Panel's
+    ``onload``), unfrozen when the session ends (``on_session_destroyed``), then one reclaim
+    collects and freezes again (tests/test_serve.py checks that it frees a closed page)."""
+    import gc
+    import time
+
+    from app.cli import serve
+    from tools.net import free_port
+    from tools.wsclient import Session
+
+    patches._collect_less()
+    assert young_collections_while_allocating(20_000) == 0, gc.get_threshold()
+
+    def wait(condition, seconds: float = 30) -> bool:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return condition()
+
+    quiet, patches.RECLAIM_QUIET_S = patches.RECLAIM_QUIET_S, 0.5
+    port = free_port()
+    server = serve(port=port, address="127.0.0.1", show=False, threaded=True)
+    try:
+        listening(port)  # (no page asked for: it would build a session)
+        gc.unfreeze()
+        session = Session(f"http://127.0.0.1:{port}")
+
+        async def load() -> int:  # the freeze count once the page has loaded; then close it
+            await session.open()
+            deadline = time.monotonic() + 10
+            while gc.get_freeze_count() == 0 and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            session.close()
+            return gc.get_freeze_count()
+
+        require(run_on_own_thread(load) > 0, "panel.state.onload",
+                "a loaded page's session did not call freeze()")
+        require(wait(lambda: patches._reclaim["first"] is not None),
+                "panel.state.on_session_destroyed", "a closed session did not unfreeze")
+        assert wait(lambda: patches._reclaim["first"] is None and gc.get_freeze_count() > 0), (
+            "no reclaim after the session ended")
+    finally:
+        server.stop()
+        patches.RECLAIM_QUIET_S = quiet
 
 
 def every_model():
@@ -485,41 +571,6 @@ def contract_lazy_pane_layouts():
                 pane.param.update(width=150, margin=(5, 10))
     assert pn.panel("<b>x</b>").object == "<b>x</b>"  # pn.panel() unpacks the layout as before
     assert isinstance(pn.panel(1.5), pn.pane.PaneBase)
-
-
-def contract_flat_css_patch():
-    """Panel's patch_model_css reads only ``root.document`` and ``root.select``, and a page's
-    stylesheets get the same addresses through the document's list as through the walk."""
-    from bokeh.document import Document
-    from bokeh.models import ImportedStyleSheet
-    from panel.io import resources
-    from panel.io import server as panel_server
-
-    patches._find_stylesheets_in_the_document()
-    patched = panel_server.patch_model_css
-    own = patched.__wrapped__
-    require(own is resources.patch_model_css, "panel.io.server.patch_model_css",
-            "no longer panel.io.resources.patch_model_css")
-    reads = set(re.findall(r"\broot\.\w+", inspect.getsource(own)))
-    require(reads == {"root.document", "root.select"}, "panel.io.resources.patch_model_css",
-            f"reads {reads} of the root")
-    require("patch_model_css(root" in inspect.getsource(panel_server.server_html_page_for_session),
-            "panel.io.server.server_html_page_for_session", "no longer calls patch_model_css")
-
-    def page():
-        doc = Document()
-        root = pn.Column(pn.pane.HTML("x"), pn.widgets.Button(label="b"),
-                         stylesheets=[f"{resources.CDN_DIST}css/loading.css"]).get_root(doc)
-        doc.add_root(root)
-        return doc, root
-
-    urls = []
-    for patch in (own, patched):
-        doc, root = page()
-        patch(root, "static/extensions/panel/")
-        urls.append(sorted(s.url for s in doc.select({"type": ImportedStyleSheet})))
-    assert urls[0] == urls[1] and any(u.startswith("static/extensions/panel/") for u in urls[1])
-    assert not any(u.startswith(resources.CDN_DIST) for u in urls[1])
 
 
 def contract_kept_theme_modifiers():
@@ -870,7 +921,6 @@ def contract_shared_sockets():
     from bokeh.application.handlers.function import FunctionHandler
     from tornado.httpserver import HTTPServer
 
-    from tools.threads import run_on_own_thread
 
     # Panel puts a subclass of its own in the module's place: Bokeh's is in its bases
     server = [c for c in bokeh_server.Server.__mro__
@@ -913,18 +963,47 @@ def contract_shared_sockets():
 
 
 def contract_page_handler():
+    """Bokeh's server takes its page handler from ``per_app_patterns`` (Panel's DocHandler
+    there first): wrapped, a server capped at one session answers a second arrival with the
+    busy page (503, Retry-After), and still does after Bokeh's unused-session lifetime (1 s)
+    has passed twice, because the first page's session is kept until its websocket connects."""
+    import time
+    import urllib.error
+    import urllib.request
+
     import panel.io.server  # noqa: F401
     from bokeh.server import urls
     from panel.io.server import DocHandler
 
-    require(isinstance(getattr(urls, "per_app_patterns", None), list),
-            "bokeh.server.urls.per_app_patterns", "expected a list of (route, handler) rows")
+    from app import capacity
+    from app.cli import SESSION_CHECK_MS, serve
+    from tools.net import free_port
+
     pages = [row for row in urls.per_app_patterns if row[0] == r"/?"]
     require(len(pages) == 1 and issubclass(pages[0][1], DocHandler),
             "bokeh.server.urls.per_app_patterns", "expected Panel's DocHandler at route '/?'")
-    for name in ("get", "get_session"):
-        require(inspect.iscoroutinefunction(inspect.unwrap(getattr(DocHandler, name, None))),
-                f"panel.io.server.DocHandler.{name}", "expected a coroutine method")
+
+    def status(url) -> tuple[int, str | None]:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as answer:
+                return answer.status, answer.headers.get("Retry-After")
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Retry-After")
+
+    port = free_port()
+    server = serve(port=port, address="127.0.0.1", show=False, threaded=True, max_sessions=1)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        listening(port)
+        assert status(url) == (200, None)  # the first arrival
+        busy = (503, str(capacity.RETRY_AFTER_S))
+        require(status(url) == busy, "bokeh.server.urls.per_app_patterns",
+                "the page handler did not answer past the cap")
+        time.sleep(2.5 * SESSION_CHECK_MS / 1000)  # an unused session would be gone by now
+        require(status(url) == busy, "panel.io.server.DocHandler.get_session",
+                "the first page's session was not kept until its websocket connects")
+    finally:
+        server.stop()
 
 
 CONTRACTS = {name[len("contract_"):]: fn for name, fn in globals().items()
@@ -1064,7 +1143,6 @@ def snapshot():
         "bokeh.document.document.Deserializer": id(bd.Deserializer),
         "DocumentModelManager.destroy": id(bd.DocumentModelManager.destroy),
         "PaneBase.__init__": id(pn.pane.PaneBase.__init__),
-        "patch_model_css": id(ps.patch_model_css),
         "add_to_doc": id(__import__("panel.viewable").viewable.add_to_doc),
         "diagnostics": __import__("bokeh.settings").settings.settings.perform_error_diagnostics(),
         "Design._get_modifiers": id(pn.theme.Design.__dict__["_get_modifiers"]),
@@ -1119,7 +1197,7 @@ def test_patched_install_changes_what_the_snapshot_watches():
         "Design._get_modifiers", "Document.apply_json_patch", "DocumentModelManager.destroy",
         "PaneBase.__init__", "WSHandler.open", "add_to_doc", "diagnostics",
         "bokeh.document.document.Deserializer", "gc thresholds", "panel.io.document.asyncio",
-        "patch_doc.create", "patch_model_css"])
+        "patch_doc.create"])
     assert patched["classes"] == [False, False, False]
 
 
