@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 def switches() -> dict:
     """{patch: (switch on, switch off)} for the patches measured, after ``patches.install()``."""
     from bokeh.core.has_props import HasProps
-    from panel import viewable
     from panel.pane.base import PaneBase
     from panel.theme.base import Design
 
@@ -57,7 +56,6 @@ def switches() -> dict:
                                      lambda v: v.__func__),
         "themed_values_read": swap(HasProps, "themed_values"),
         "lazy_pane_layouts": swap(PaneBase, "__init__"),
-        "fresh_page_roots": swap(viewable, "add_to_doc"),
     }
 
 

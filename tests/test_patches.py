@@ -618,65 +618,6 @@ def contract_kept_theme_modifiers():
     assert styled >= len(kinds)  # the theme's stylesheets were among those compared
 
 
-ADD_TO_DOC = """
-def add_to_doc(obj: Model, doc: Document, hold: bool = False, skip: set[Model] | None = None):
-models = remove_root(obj, skip=skip)
-doc.add_root(obj)
-if doc.callbacks.hold_value is None and hold:
-doc.hold()
-return models
-"""
-
-
-def contract_fresh_page_roots():
-    """Panel's add_to_doc is still: take the models out of other documents, add the root,
-    hold if asked; served pages are added with it; a new page added directly to a session's
-    empty document holds the same models, and a model already in another document is
-    refused, not taken."""
-    from bokeh.document import Document
-    from panel import viewable
-    from panel.io import model as panel_model
-
-    patches._add_fresh_pages_directly()
-    patched = viewable.add_to_doc
-    own = patched.__wrapped__
-    require(own is panel_model.add_to_doc, "panel.viewable.add_to_doc",
-            "no longer panel.io.model.add_to_doc")
-    require(source_lines(own) == ADD_TO_DOC.strip().splitlines(), "panel.io.model.add_to_doc",
-            "not the body app/patches.py relies on")
-    require("add_to_doc(model, doc)" in inspect.getsource(viewable.Viewable.server_doc),
-            "panel.viewable.Viewable.server_doc", "no longer adds its root with add_to_doc")
-
-    class Context:  # what makes a document a session's, as Bokeh reads it
-        pass
-
-    def session_doc():
-        doc = Document()
-        context = Context()
-        doc._session_context = weakref.ref(context)
-        return doc, context
-
-    def page(doc):
-        return pn.Column(pn.pane.HTML("x"), pn.widgets.FloatSlider(),
-                         pn.pane.Markdown("*y*")).get_root(doc)
-
-    made = []
-    for add in (own, patched):
-        doc, context = session_doc()
-        assert doc.session_context is context
-        add(page(doc), doc)
-        made.append(sorted(type(m).__name__ for m in doc.models))
-    assert made[0] == made[1] and len(made[0]) > 5
-    doc, context = session_doc()
-    other = Document()
-    root = page(doc)
-    other.add_root(root.children[0])  # a model in another document already
-    with pytest.raises(RuntimeError, match="owned by only a single document"):
-        with doc.models.freeze():
-            patched(root, doc)
-    assert root.children[0].document is other  # not taken from it
-
-
 def contract_no_diagnostics():
     """Bokeh's setting is there, on by default, and is what the callback check and the
     attribute error consult; off, a property callback registers without the check and a
@@ -1143,7 +1084,6 @@ def snapshot():
         "bokeh.document.document.Deserializer": id(bd.Deserializer),
         "DocumentModelManager.destroy": id(bd.DocumentModelManager.destroy),
         "PaneBase.__init__": id(pn.pane.PaneBase.__init__),
-        "add_to_doc": id(__import__("panel.viewable").viewable.add_to_doc),
         "diagnostics": __import__("bokeh.settings").settings.settings.perform_error_diagnostics(),
         "Design._get_modifiers": id(pn.theme.Design.__dict__["_get_modifiers"]),
         "gc thresholds": list(gc.get_threshold()),
@@ -1195,7 +1135,7 @@ def test_patched_install_changes_what_the_snapshot_watches():
     assert patched["stock"] is False
     assert patched["changed"] == sorted([
         "Design._get_modifiers", "Document.apply_json_patch", "DocumentModelManager.destroy",
-        "PaneBase.__init__", "WSHandler.open", "add_to_doc", "diagnostics",
+        "PaneBase.__init__", "WSHandler.open", "diagnostics",
         "bokeh.document.document.Deserializer", "gc thresholds", "panel.io.document.asyncio",
         "patch_doc.create"])
     assert patched["classes"] == [False, False, False]
