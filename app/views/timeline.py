@@ -21,7 +21,8 @@ class TimelineView(View):
         super().__init__(**params)
         self._slider = pn.widgets.IntSlider(
             name="epoch shown (go back in training)", start=0, end=1, value=0, step=1,
-            sizing_mode="stretch_width", css_classes=["tn-timeline"], margin=(0, 15))
+            sizing_mode="stretch_width", css_classes=["tn-timeline"], margin=(0, 15),
+            tooltips=False)
         self._slider.param.watch(self._on_slide, "value")
         self._now = Span(location=0, dimension="height", line_color="#444444", line_width=2,
                          line_alpha=0.8, visible=False)
