@@ -8,30 +8,19 @@ gets fewer, fuller updates instead of a growing backlog (in which a click would 
 seconds of queued plots).
 
 All sessions of a server process share one thread, so the loops also share its time: each
-tick's cost is measured (in the thread's CPU time: measured by the clock, a tick also counted
-the time the process waited for a core, so with two busy workers and the visitor on two cores
-the worker the scheduler served worse slowed its own loops further, 11-14 updates/s against
-18-23 in the other; by CPU time the min of 30 on ``--num-procs 2`` was 15.1, 20.1 and 21.4
-against 14.6, 15.3 and 17.7, interleaved), and while n sessions train, each ticks at most every
-n x (mean tick cost) / ``UTILISATION`` (never faster than ``PERIOD_MS``, never slower than
-``MAX_PERIOD_MS``). Under load every session gets fewer, larger steps at the same epochs per
-second, and the rest of the thread stays free for clicks and slider moves (ticks come in
-clumps, so a person's slider step still waits behind several: with 20 sessions training, 0.75
-gave a real browser's slider p50 98 ms and 0.5 gave 30-43 ms; benchmarks/load.py
---browser-check). Once the page's acknowledgements stopped taking Panel's slow path (16 % of
-the thread at 15 sessions, patches.quick_acks), 0.6 gave the same slider figures as 0.5 in
-the same session (20 training: p50 19 vs 21 ms, p95 25-28 vs 30 ms) and 15 sessions 17.1
-updates/s each instead of 13.3. With acknowledgements every fourth tick and cheaper ticks
-(2026-12-03, same benchmark, noisy machine): 0.75 gave p50 13.5, 15.5 and 28 ms (p95 22-46)
-over three runs against 0.6's 12.4 and 14.2 (p95 18-23) over two, and 30 sessions on
-``--num-procs 2`` 16.5 updates/s each against 12.5; 0.85 pushed p95 to 37 ms.
+tick's cost is measured in the thread's CPU time (the clock would also count the time the
+process waited for a core, and the worker the scheduler served worse would slow its own loops
+further), and while n sessions train, each ticks at most every n x (mean tick cost) /
+``UTILISATION`` (never faster than ``PERIOD_MS``, never slower than ``MAX_PERIOD_MS``). Under
+load every session gets fewer, larger steps at the same epochs per second, and the rest of the
+thread stays free for clicks and slider moves.
 
-A full tick redraws every view (~5 ms of server time); a light tick only the loss curve and
-the readouts (~1 ms; both measured with py-spy on a server with 20 sessions training). While
-one full tick per session per period fits in the share, every tick is full; under load each
-session redraws everything ``full_hz`` times a second (full ticks taking at most ``FULL_SHARE``
-of the share, never fewer than ``MIN_FULL_HZ``) and ticks light in between, so the loss keeps
-streaming at a rate a learner reads as live.
+A full tick redraws every view; a light tick only the loss curve and the readouts (about a
+fifth of the cost). While one full tick per session per period fits in the share, every tick
+is full; under load each session redraws everything ``full_hz`` times a second (full ticks
+taking at most ``FULL_SHARE`` of the share, never fewer than ``MIN_FULL_HZ``) and ticks light
+in between, so the loss keeps streaming at a rate a learner reads as live. How these constants
+were chosen, with the figures: docs/performance.md, "The Train loop's share of a process".
 """
 import math
 import time

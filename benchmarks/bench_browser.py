@@ -13,6 +13,9 @@ also the bare Bokeh app of tools/floor.py (one Slider, one line, no Panel), the 
 (a) slider -> plot latency: keydown on the focused w1 slider handle to the moment the
     ``fit_curve`` data source changes in the page; 50 key presses 200 ms apart on each
     server, in rounds that alternate between the two (so both see the same machine load).
+(a2) timeline step -> plot latency: ArrowRight on the focused timeline slider (every view goes
+    one epoch on in a past run, replayed from the timeline) to the next ``fit_curve`` change,
+    in rounds alternating with the bare Bokeh slider.
 (b) Train at top speed (speed=10000 from the URL): ``loss_history`` updates (stream or
     replace) reaching the page per second over ~5 s, and epochs per second from the readout,
     on each server.
@@ -113,6 +116,38 @@ def slider_latency(page, base, steps, gap_ms, playground=True):
     handle = page.locator(".tn-weights .noUi-handle" if playground else ".noUi-handle").first
     handle.focus()
     for _ in range(5):  # warm up: first presses pay for JIT and first-use paths
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(gap_ms)
+    page.evaluate("() => { window.__bench.keys = []; window.__bench.changes = []; }")
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(gap_ms)
+    page.wait_for_timeout(500)
+    rec = page.evaluate("() => window.__bench")
+    keys, changes = rec["keys"], rec["changes"]
+    latencies = []
+    for i, down in enumerate(keys):
+        until = keys[i + 1] if i + 1 < len(keys) else float("inf")
+        after = [c for c in changes if down <= c < until]
+        latencies.append(after[0] - down if after else None)
+    return latencies
+
+
+def scrub_latency(page, base, steps, gap_ms):
+    """Milliseconds from each ArrowRight on the timeline (an epoch back in training, every
+    view redrawn) to the next fit_curve change: two neurons trained 2 s first, then the
+    timeline taken to its start and stepped forward."""
+    page.goto(base + "/?hidden=2&speed=10000")
+    wait_for_content(page)
+    page.locator(".tn-train button").click()
+    page.wait_for_timeout(2000)
+    page.locator(".tn-train button").click()
+    page.wait_for_timeout(500)
+    page.evaluate(WATCH_SLIDER_JS)
+    page.locator(".tn-timeline .noUi-handle").focus()
+    page.keyboard.press("Home")
+    page.wait_for_timeout(300)
+    for _ in range(5):  # warm up
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(gap_ms)
     page.evaluate("() => { window.__bench.keys = []; window.__bench.changes = []; }")
@@ -333,6 +368,24 @@ def main(argv=None):
             bare = "bare Bokeh"
             print(f"    patched / bare Bokeh: p50 {p50['patched'] / p50[bare]:.2f}x (target <= "
                   f"1.5x), p95 {p95['patched'] / p95[bare]:.2f}x (target <= 2x)")
+
+            scrub, floor = [], []
+            for r in range(5):  # the timeline and the bare Bokeh slider, alternating
+                for kind in ("scrub", "floor") if r % 2 == 0 else ("floor", "scrub"):
+                    if kind == "scrub":
+                        scrub += scrub_latency(page, base, args.steps // 5, args.gap_ms)
+                    else:
+                        floor += slider_latency(page, slider_bases[bare], args.steps // 5,
+                                                args.gap_ms, playground=False)
+            s_got, f_got = [v for v in scrub if v is not None], [v for v in floor if v is not None]
+            s50, s95 = percentile(s_got, 50), percentile(s_got, 95)
+            f50, f95 = percentile(f_got, 50), percentile(f_got, 95)
+            print(f"\n(a2) timeline step -> fit_curve latency (every view back one epoch), "
+                  f"{args.steps} presses, interleaved with the bare Bokeh slider (ms)")
+            print(f"    timeline: answered {len(s_got)}/{len(scrub)}, p50 {s50:.1f}, p95 {s95:.1f}"
+                  f"   bare Bokeh: p50 {f50:.1f}, p95 {f95:.1f}")
+            print(f"    timeline / bare Bokeh: p50 {s50 / f50:.2f}x (target <= 1.5x), "
+                  f"p95 {s95 / f95:.2f}x (target <= 2x)")
 
             rates = {}
             for name in names:

@@ -1,4 +1,4 @@
-"""The README's two commands are the ones CI and users run."""
+"""The README's two commands are the ones CI and users run; the guide's figures are the app's."""
 import re
 from pathlib import Path
 
@@ -14,8 +14,9 @@ def test_ci_runs_the_readme_test_command():
     assert ci[-1] == commands[1]
 
 
-def test_the_readme_states_the_learning_rates_bounds_the_app_uses():
+def test_the_user_guide_states_the_learning_rates_bounds_the_app_uses():
     from app.settings import LEARNING_RATE_BOUNDS
 
     lo, hi = LEARNING_RATE_BOUNDS
-    assert f"learning rate\n  (log scale, {lo:g}–{hi:g})" in (ROOT / "README.md").read_text()
+    guide = (ROOT / "docs" / "user-guide.md").read_text()
+    assert f"learning rate\n  (log scale, {lo:g}–{hi:g})" in guide

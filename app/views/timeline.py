@@ -1,11 +1,11 @@
 """The run's timeline under the loss plot: a slider over the epochs trained so far, and a click
 on the loss curve, take every view back to that epoch (Session.go_to: the network training
 had there, bit for bit); a line on the loss plot marks the epoch shown."""
-import panel as pn
 import param
 from bokeh.events import Tap
 from bokeh.models import Span
 
+from ..patches import FloatSlider
 from ..throttle import Throttle
 from .base import View
 
@@ -19,9 +19,13 @@ class TimelineView(View):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._slider = pn.widgets.IntSlider(
+        # the playground's slider (app/patches.py: answered without Panel's 50 ms wait), in
+        # whole epochs
+        self._slider = FloatSlider(
             name="epoch shown (go back in training)", start=0, end=1, value=0, step=1,
-            sizing_mode="stretch_width", css_classes=["tn-timeline"], margin=(0, 15))
+            format="0",
+            sizing_mode="stretch_width", css_classes=["tn-timeline"], margin=(0, 15),
+            tooltips=False)
         self._slider.param.watch(self._on_slide, "value")
         self._now = Span(location=0, dimension="height", line_color="#444444", line_width=2,
                          line_alpha=0.8, visible=False)
@@ -33,7 +37,7 @@ class TimelineView(View):
 
     def _on_slide(self, event):
         if not self._setting:
-            self.go_to(event.new)
+            self.go_to(round(event.new))
 
     def _on_tap(self, event):
         if event.x is not None:
