@@ -194,6 +194,8 @@ async def main_async(rounds: int) -> dict:
 
 
 def spread(values: list[float]) -> str:
+    if len(values) < 2:
+        return f"{values[0]:7.1f}"
     q = statistics.quantiles(values, n=4)
     return f"{statistics.median(values):7.1f} (IQR {q[0]:.1f}-{q[2]:.1f})"
 
