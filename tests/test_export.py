@@ -1,6 +1,7 @@
 """Export and import without a browser page: weights.json round trip, loss.csv, the tinynet
-snippet run in a subprocess, the offline snapshot, plots.png in headless Chromium, and every
-kind of bad weights file refused with its reason and the state left as it was."""
+snippet run in a subprocess, the offline snapshot, plots.png in headless Chromium (those tests
+are marked ``browser``), and every kind of bad weights file refused with its reason and the
+state left as it was."""
 import io
 import json
 import re
@@ -187,6 +188,7 @@ def test_snapshot_is_static_offline_and_shows_the_loss():
     assert '"name":"fit_curve"' not in page  # fresh plots, not the page's live sources
 
 
+@pytest.mark.browser  # plots.png is drawn by Chromium (selenium)
 def test_plots_png_is_drawn_in_chromium(chromium_path):  # the fixture installs Chromium
     assert export.png_unavailable_reason() == "", "PNG export must run here (Chromium expected)"
     png = export.plots_png(trained(2, epochs=100))
@@ -197,6 +199,7 @@ def test_plots_png_is_drawn_in_chromium(chromium_path):  # the fixture installs 
     assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(1 << 16)) > 20
 
 
+@pytest.mark.browser
 def test_downloads_export_the_state_at_click_time(chromium_path):  # plots.png needs it
     s = Session()
     view = ExportView(state=s)

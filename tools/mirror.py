@@ -61,8 +61,10 @@ class Mirror:
 
     def models(self, css_class: str) -> list:
         """The client's models carrying this CSS class, in the client's document order."""
+        # ask the class for the property: a missing attribute makes Bokeh search for close
+        # names with difflib, which costs more than the rest of a check
         return [m for m in self.client.models
-                if css_class in (getattr(m, "css_classes", None) or [])]
+                if "css_classes" in m.properties() and css_class in (m.css_classes or [])]
 
     def one(self, css_class: str):
         """The one client model carrying this CSS class."""
