@@ -467,6 +467,7 @@ def test_a_write_to_a_closed_tab_is_not_logged_and_a_real_error_is_once(caplog):
     no one awaited; any other error no one awaited is logged, once, with its traceback."""
     import asyncio
     import gc
+    import threading
 
     from tornado.websocket import WebSocketClosedError
 
@@ -478,13 +479,18 @@ def test_a_write_to_a_closed_tab_is_not_logged_and_a_real_error_is_once(caplog):
             asyncio.ensure_future(fail(error))
         await asyncio.sleep(0.01)
 
-    loop = asyncio.new_event_loop()
-    loop.set_exception_handler(cli.quiet_closed_tabs)
-    try:
-        loop.run_until_complete(leave_unawaited())
-        gc.collect()
-    finally:
-        loop.close()
+    def serve():  # on a thread of its own: the browser tests leave a loop running on this one
+        loop = asyncio.new_event_loop()
+        loop.set_exception_handler(cli.quiet_closed_tabs)
+        try:
+            loop.run_until_complete(leave_unawaited())
+            gc.collect()
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    thread.join(10)
     records = [r for r in caplog.records if r.name == "asyncio"]
     assert len(records) == 1, records
     assert records[0].getMessage().startswith("Task exception was never retrieved")
