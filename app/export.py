@@ -23,7 +23,7 @@ from .text import html_table
 
 FORMAT = "tinynet-weights"
 VERSION = 1
-MAX_JSON_BYTES = 100 * 1024  # a 4-neuron file is ~1 kB with 200 points of data
+MAX_JSON_BYTES = 8 * 1024 * 1024  # the weights alone ~1 kB; each change in a run ~300 B
 MAX_WEIGHT = WEIGHT_LIMIT
 
 
@@ -70,8 +70,8 @@ def parse_weights_json(content: bytes | str, max_bytes: int = MAX_JSON_BYTES) ->
     if content is None or len(content) == 0:
         raise WeightsError("the file is empty")
     if len(content) > max_bytes:
-        raise WeightsError(f"the file is {len(content) / 1024:.0f} kB; a weights file is at "
-                           f"most {max_bytes // 1024} kB")
+        raise WeightsError(f"the file is {len(content) / 2**20:.1f} MB; a weights file is at "
+                           f"most {max_bytes / 2**20:g} MB")
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")

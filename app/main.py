@@ -6,7 +6,6 @@ import logging
 import time
 import warnings
 from functools import cached_property
-from urllib.parse import urlencode
 
 import panel as pn
 import param
@@ -308,11 +307,8 @@ def _sync_url(state: Session, address: Address, page: PlaygroundApp | None = Non
             keys.update(page.page_keys)
         if graph is not None and graph.view is not None:
             keys.update(graph.view.selection())
-        query = urlencode(keys, safe=",:")
-        long = "run" in keys and len(query) > urlstate.LINK_CHARS
-        if long:  # the link keeps the weights shown, and says where the whole run is kept
-            query = urlencode({k: v for k, v in keys.items() if k != "run"}, safe=",:")
-        if page is not None:
+        query, long = urlstate.fitted(keys)
+        if page is not None:  # a run too long for its link: the page says where it is kept
             page.run_link.visible = long
             if long:
                 page.run_link.object = RUN_TOO_LONG

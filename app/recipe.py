@@ -28,7 +28,7 @@ from .session import check_data
 from .settings import LEARNING_RATE_BOUNDS, SETTINGS, WEIGHT_LIMIT, WIDTHS
 
 VERSION = "1"
-MAX_LEGS = 400  # a learner changing something every few seconds for half an hour
+MAX_LEGS = 20_000  # a slider dragged while training makes a leg per step of the drag
 MAX_MARKS = 400
 MAX_EPOCHS = 1_000_000  # replayed when a link opens: a few seconds of the server's time
 MAX_TEXT = 16_000  # characters of a link's recipe, and bytes of it unpacked (x4)

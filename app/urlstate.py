@@ -11,6 +11,7 @@ epoch shown; the weights' keys are then for reading.
 with both points and a preset (data) uses the points and says so.
 """
 import math
+from urllib.parse import urlencode
 
 import tinynet
 
@@ -169,6 +170,15 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
         q["points"] = ",".join(f"{short_number(x)}:{short_number(y)}"
                                for x, y in zip(state.x.tolist(), state.y.tolist()))
     return q
+
+
+def fitted(keys: dict[str, str]) -> tuple[str, bool]:
+    """The query for ``keys``; without the run if with it the link would be longer than
+    LINK_CHARS (then the weights' keys keep the network shown). Also whether it was left out."""
+    query = urlencode(keys, safe=",:")
+    if "run" in keys and len(query) > LINK_CHARS:
+        return urlencode({k: v for k, v in keys.items() if k != "run"}, safe=",:"), True
+    return query, False
 
 
 def watched(table: tuple[Setting, ...] = SETTINGS) -> list[str]:

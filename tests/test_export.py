@@ -91,7 +91,7 @@ def edited(**changes) -> bytes:
 
 BAD = [
     (b"", "the file is empty"),
-    (b" " * (export.MAX_JSON_BYTES + 1), "at most 100 kB"),
+    (b" " * (export.MAX_JSON_BYTES + 1), "at most 8 MB"),
     (b"\xff\xfe{\x00", "not text"),
     (b"{'w1': [1]}", "not valid JSON"),
     (b'{"w1": [1, 2', "not valid JSON"),

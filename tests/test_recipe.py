@@ -181,3 +181,37 @@ def test_a_broken_run_key_is_a_notice_and_the_rest_of_the_link_works():
     found, notices = urlstate.parse_query({"run": "1.garbage", "hidden": "2", "lr": "0.3"})
     assert "run" not in found and found["hidden"] == 2 and found["learning_rate"] == 0.3
     assert len(notices) == 1 and notices[0].startswith("run=") and "ignored" in notices[0]
+
+
+def test_a_run_too_long_for_a_link_keeps_the_weights_shown_and_says_so():
+    s = Session(hidden=2)
+    for lr in np.random.default_rng(0).uniform(0.3, 0.6, 150):  # a learner nudging the
+        s.learning_rate = float(lr)  # learning rate all through training
+        s.advance(17)
+    keys = urlstate.to_query(s)
+    query, left_out = urlstate.fitted(keys)
+    assert left_out and "run=" not in query and len(query) <= urlstate.LINK_CHARS
+    assert f"epoch={s.epoch}" in query and "w1=" in query
+
+    short = Session(hidden=2)
+    short.advance(100)
+    query, left_out = urlstate.fitted(urlstate.to_query(short))
+    assert not left_out and "run=" in query
+
+
+def test_a_run_dragged_while_training_goes_through_its_file_whole():
+    """A weight dragged while training makes a leg at each step of the drag: a long recipe
+    that a link cannot hold and the file does."""
+    from app import export
+
+    s = Session(hidden=4)
+    for k in range(1500):
+        s.set_values(w1_1=1 + k / 1000)
+        s.advance(2)
+    weights = export.parse_weights_json(export.weights_json(s).encode())
+    fresh = Session()
+    export.apply_weights(fresh, weights)
+    assert (fresh.hidden, fresh.epoch) == (4, s.epoch)
+    for epoch in (0, 1, 1001, 2999, 3000):
+        s.go_to(epoch), fresh.go_to(epoch)
+        assert np.array_equal(fresh.net.theta, s.net.theta)
