@@ -16,13 +16,14 @@ import numpy as np
 
 import tinynet
 
+from . import recipe
 from .session import Session
 from .settings import OPTIMIZERS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 from .text import html_table
 
 FORMAT = "tinynet-weights"
 VERSION = 1
-MAX_JSON_BYTES = 100 * 1024  # a 4-neuron file is ~1 kB with 200 points of data
+MAX_JSON_BYTES = 8 * 1024 * 1024  # the weights alone ~1 kB; each change in a run ~300 B
 MAX_WEIGHT = WEIGHT_LIMIT
 
 
@@ -39,6 +40,8 @@ class Weights(NamedTuple):
     b1: list[float]
     w2: list[float]
     b2: float
+    runs: dict = {}  # width -> app.recipe.Recipe: every run in full, when the file has them
+    epoch: int = 0  # the epoch shown
 
     @property
     def theta(self) -> np.ndarray:
@@ -52,7 +55,9 @@ def weights_json(state: Session) -> str:
     doc = {"format": FORMAT, "version": VERSION, "hidden": state.hidden,
            "activation": state.activation, **state.weights(),
            "data": {"x": state.x.tolist(), "y": state.y.tolist()},
-           "loss": state.loss(), "epoch": state.epoch}
+           "loss": state.loss(), "epoch": state.epoch,
+           "runs": {str(h): recipe.of(run) for h, run in sorted(state.runs().items())
+                    if run.end <= recipe.MAX_EPOCHS}}
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -65,8 +70,8 @@ def parse_weights_json(content: bytes | str, max_bytes: int = MAX_JSON_BYTES) ->
     if content is None or len(content) == 0:
         raise WeightsError("the file is empty")
     if len(content) > max_bytes:
-        raise WeightsError(f"the file is {len(content) / 1024:.0f} kB; a weights file is at "
-                           f"most {max_bytes // 1024} kB")
+        raise WeightsError(f"the file is {len(content) / 2**20:.1f} MB; a weights file is at "
+                           f"most {max_bytes / 2**20:g} MB")
     if isinstance(content, bytes):
         try:
             content = content.decode("utf-8-sig")
@@ -99,7 +104,22 @@ def parse_weights_json(content: bytes | str, max_bytes: int = MAX_JSON_BYTES) ->
     if isinstance(doc.get("b2"), list):
         raise WeightsError("b2 is the output's one bias: give a single number, not a list")
     b2 = _number(doc.get("b2"), "b2")
-    return Weights(hidden, activation, lists["w1"], lists["b1"], lists["w2"], b2)
+    runs = doc.get("runs", {})
+    if not isinstance(runs, dict) or len(runs) > len(WIDTHS):
+        raise WeightsError("runs must be an object with a run per width")
+    checked = {}
+    for key, run in runs.items():
+        try:
+            checked[int(key)] = recipe.parse(run if isinstance(run, dict) else {})
+        except (ValueError, recipe.RecipeError) as err:
+            raise WeightsError(f"the run of width {_short(key)} cannot be replayed: "
+                               f"{err}") from None
+        if checked[int(key)].hidden != int(key):
+            raise WeightsError(f"the run filed under width {_short(key)} has another width")
+    epoch = doc.get("epoch", 0)
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise WeightsError(f"epoch must be a whole number >= 0, got {_short(epoch)}")
+    return Weights(hidden, activation, lists["w1"], lists["b1"], lists["w2"], b2, checked, epoch)
 
 
 def _numbers(doc: dict, name: str, hidden: int) -> list[float]:
@@ -129,8 +149,23 @@ def _short(value) -> str:
 
 
 def apply_weights(state: Session, weights: Weights, label: str = "loaded weights.json") -> None:
-    """Make ``weights`` the current width's start: its activation first, then the weights."""
+    """Make ``weights`` the current width's start: its activation first, then the weights.
+    A file with runs brings them back instead, each replayed exactly, at the epoch shown;
+    raises WeightsError if one cannot be replayed (nothing has changed then)."""
     state.training = False
+    if weights.runs:
+        try:
+            replayed = {h: recipe.replay(r) for h, r in weights.runs.items()}
+        except recipe.RecipeError as err:
+            raise WeightsError(f"a run cannot be replayed: {err}") from None
+        shown = weights.runs.get(weights.hidden)
+        for h, run in replayed.items():
+            if h != weights.hidden:
+                state.adopt(run)
+        if shown is not None:
+            recipe.open_in(state, shown, replayed[weights.hidden])
+            state.go_to(min(max(weights.epoch, shown.legs[0].epoch), shown.end))
+            return
     if state.activation != weights.activation:
         state.activation = weights.activation
     state.load_start(weights.theta, label=label)

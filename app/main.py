@@ -6,7 +6,6 @@ import logging
 import time
 import warnings
 from functools import cached_property
-from urllib.parse import urlencode
 
 import panel as pn
 import param
@@ -61,6 +60,9 @@ def quiet_known_echo() -> None:
 
 quiet_known_echo()
 URL_EVERY_S = 1.0  # while training, the URL is rewritten at most this often
+RUN_TOO_LONG = ("This run has too many changes for a link of 2,000 characters: the address "
+                "keeps the weights shown, not how training got there. **Export → weights.json** "
+                "keeps the whole run, and loading it replays it exactly.")
 DISCONNECTED = ("Disconnected from the server: the page no longer trains or updates. Reload "
                 "the page when the server is back; the link keeps your weights and settings.")
 
@@ -91,6 +93,10 @@ class PlaygroundApp(pn.viewable.Viewer):
 
         def note(text):
             return pn.pane.Markdown(text, css_classes=["tn-why"], sizing_mode="stretch_width")
+
+        # said when the run is too long for its link (_sync_url)
+        self.run_link = pn.pane.Markdown("", visible=False, sizing_mode="stretch_width",
+                                         css_classes=["tn-why", "tn-run-link"])
 
         def hidden_heading(title):  # a heading for screen readers, between h1 and the cards' h3
             return pn.pane.HTML(f'<h2 class="tn-sr-h">{title}</h2>', css_classes=["tn-sr-only"],
@@ -151,7 +157,8 @@ class PlaygroundApp(pn.viewable.Viewer):
                 "land</span>", margin=(10, 10, 0, 10)), self.sliders),
             "readouts": block("readouts", self.readouts),
             "fit": block("fit", self.fit, self.a11y.fit_text),
-            "loss": block("loss", self.loss_plot, self.timeline, self.a11y.loss_text),
+            "loss": block("loss", self.loss_plot, self.timeline, self.run_link,
+                          self.a11y.loss_text),
             "why": block("why", self.why),
             "challenge": block("challenge", self.challenge),
             **{name: part.__panel__() for name, part in self.lazy.items()},
@@ -300,7 +307,12 @@ def _sync_url(state: Session, address: Address, page: PlaygroundApp | None = Non
             keys.update(page.page_keys)
         if graph is not None and graph.view is not None:
             keys.update(graph.view.selection())
-        address.write("?" + urlencode(keys, safe=",:"))
+        query, long = urlstate.fitted(keys)
+        if page is not None:  # a run too long for its link: the page says where it is kept
+            page.run_link.visible = long
+            if long:
+                page.run_link.object = RUN_TOO_LONG
+        address.write("?" + query)
 
     def follow_graph(*_):
         graph.view.param.watch(write, ["why", "point"])

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+import tinynet
 from tinynet import GradientDescent, Network, Optimizer, Timeline, Trainer
 
 HISTORY_CAP = 4000  # loss-history points kept per run; older ones are thinned, not dropped
@@ -106,7 +107,7 @@ class Run:
                 and {**optimizer.settings(), "learning_rate": 0}
                 == {**self.optimizer.settings(), "learning_rate": 0}
                 and stretch.activation is self.net.activation
-                and stretch.x is t.x and stretch.y is t.y)
+                and np.array_equal(stretch.x, t.x) and np.array_equal(stretch.y, t.y))
         if same:
             self.optimizer.load_state(optimizer.state(theta.size), theta.shape)
         else:
@@ -124,15 +125,28 @@ class Run:
             keep = int(np.searchsorted(self.marks[0], self.epoch, side="right"))
             del self.marks[0][keep:], self.marks[1][keep:]
             self.end = self.epoch
+            if self._safe[1] > self.epoch:  # a divergence from here comes back here, not
+                self._safe = (self.net.theta.copy(), self.epoch, self.loss())  # to a dropped future
         return end
 
     def rebuild(self, x, y, optimizer: Optimizer, activation, label: str) -> None:
         """Keep the weights and epoch count; train from here on new data/optimizer/activation."""
+        self.go_on(x, y, optimizer, activation)
+        self.mark(label, placed=False)
+
+    def go_on(self, x, y, optimizer: Optimizer, activation, theta=None) -> None:
+        """From this epoch, train on (x, y) with ``optimizer`` and ``activation``, from
+        ``theta`` if given (else from the weights here): a new stretch of the timeline."""
         epoch = self.epoch
-        self.net.activation = activation
+        self.net.activation = tinynet.get_activation(activation)
+        if theta is not None:
+            self.net.theta[:] = theta
         self.trainer = Trainer(self.net, x, y, optimizer)
         self.trainer.epoch = epoch
-        self.mark(label, placed=False)
+        self.here()
+        if theta is not None:  # the loss jumps here
+            self.history[0].append(epoch)
+            self.history[1].append(self.loss())
 
     def mark(self, label: str, placed: bool = True) -> None:
         """Label this epoch on the history, and record the loss here (it may have jumped).
@@ -174,6 +188,19 @@ class Run:
         loss = self.loss()
         if math.isfinite(loss) and loss <= self._safe[2]:
             self.checkpoint()
+
+    @property
+    def safe_epoch(self) -> int:
+        """The checkpoint's epoch (where a divergence comes back to)."""
+        return self._safe[1]
+
+    def checkpoint_at(self, epoch: int) -> None:
+        """Make the run's weights at ``epoch`` (0 to ``end``) the checkpoint (a replayed run's,
+        app/recipe.py)."""
+        theta = self.timeline.at(epoch)[0]
+        trainer = Trainer(Network.from_theta(theta, self.net.activation), self.trainer.x,
+                          self.trainer.y)
+        self._safe = (theta.copy(), epoch, trainer.loss)
 
     def undo(self) -> int:
         """Go back to the checkpoint (after a divergence); returns its epoch."""

@@ -278,7 +278,16 @@ class Session(param.Parameterized):
         if epochs:
             run.advance(epochs)
             run.checkpoint()
-        self._runs[hidden] = run
+        self.adopt(run)
+
+    def runs(self) -> dict[int, Run]:
+        """Every width's run so far."""
+        return dict(self._runs)
+
+    def adopt(self, run: Run) -> None:
+        """Make ``run`` its width's run (a lesson's start, a replayed recipe: app/recipe.py);
+        the page stays at the current width."""
+        self._runs[run.net.hidden] = run
         self.notify()
 
     def resume_at(self, epoch: int) -> None:

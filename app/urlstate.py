@@ -2,27 +2,32 @@
 
 Every row of the settings table (app/settings.py) is a key: hidden, lr, speed, opt, momentum,
 beta1, beta2, act, init, seed, data. Besides them the network's weights (w1, b1, w2: one value
-per neuron, comma-separated; b2) and, for the learner's own data instead of a preset, points
-(x:y pairs, comma-separated).
+per neuron, comma-separated; b2), the epoch, for the learner's own data instead of a preset,
+points (x:y pairs, comma-separated), and once the run has trained, the run's recipe (run:
+app/recipe.py): with it, the link opens the same run, every epoch of it bit for bit, at the
+epoch shown; the weights' keys are then for reading.
 
 ``parse_query`` never raises: a value it cannot use is left out and named in a notice. A link
 with both points and a preset (data) uses the points and says so.
 """
 import math
+from urllib.parse import urlencode
 
 import tinynet
 
+from . import recipe
 from .session import check_data
 from .settings import SETTINGS, WEIGHT_LIMIT, Setting, short_number
 
 PER_NEURON = ("w1", "b1", "w2")
 MAX_EPOCH = 10**9
+LINK_CHARS = 1900  # a link's query, to stay within 2,000 characters a chat message keeps whole
 MAX_VALUE = WEIGHT_LIMIT  # the largest weight or data value a link may carry
 
 
 def keys(table: tuple[Setting, ...] = SETTINGS) -> tuple[str, ...]:
     """Every key a link may carry."""
-    return (*(row.key for row in table), *PER_NEURON, "b2", "points", "epoch")
+    return (*(row.key for row in table), *PER_NEURON, "b2", "points", "epoch", "run")
 
 
 def _number(text):
@@ -104,6 +109,11 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
         except ValueError:
             notices.append(f"epoch={_show(query['epoch'])} was ignored: it must be a whole "
                            f"number from 0 to {MAX_EPOCH}.")
+    if "run" in query:
+        try:
+            settings["run"] = recipe.parse(recipe.from_text(query["run"]))
+        except recipe.RecipeError as err:
+            notices.append(f"run={_show(query['run'], 24)} was ignored: {err}.")
     if "points" in query:
         try:
             settings["points"] = _points(query["points"])
@@ -128,6 +138,11 @@ def apply(state, settings: dict, table: tuple[Setting, ...] = SETTINGS) -> None:
         state.hidden = settings["hidden"]
     state.param.update({row.name: settings[row.name] for row in table
                         if row.name in settings and row.name not in ("preset", "hidden")})
+    run = settings.get("run")
+    if run is not None:  # the run itself: its weights at every epoch, and the epoch shown
+        recipe.open_in(state, run)
+        state.go_to(min(max(settings.get("epoch", run.end), run.legs[0].epoch), run.end))
+        return
     weights = settings.get("weights")
     if weights:
         current = state.weights()
@@ -146,13 +161,24 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
     for key in PER_NEURON:
         q[key] = ",".join(map(short_number, w[key]))
     q["b2"] = short_number(w["b2"])
-    if state.epoch:
+    if state.end > state.run.timeline.epochs[0] and state.end <= recipe.MAX_EPOCHS:
+        q["run"] = recipe.to_text(recipe.of(state.run))  # and the epoch shown, if not its end
+    if state.epoch or state.epoch != state.end:
         q["epoch"] = str(state.epoch)
     if state.preset == "custom":
         q.pop("data", None)
         q["points"] = ",".join(f"{short_number(x)}:{short_number(y)}"
                                for x, y in zip(state.x.tolist(), state.y.tolist()))
     return q
+
+
+def fitted(keys: dict[str, str]) -> tuple[str, bool]:
+    """The query for ``keys``; without the run if with it the link would be longer than
+    LINK_CHARS (then the weights' keys keep the network shown). Also whether it was left out."""
+    query = urlencode(keys, safe=",:")
+    if "run" in keys and len(query) > LINK_CHARS:
+        return urlencode({k: v for k, v in keys.items() if k != "run"}, safe=",:"), True
+    return query, False
 
 
 def watched(table: tuple[Setting, ...] = SETTINGS) -> list[str]:

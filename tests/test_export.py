@@ -53,7 +53,15 @@ def test_weights_json_round_trip_gives_the_same_loss(hidden):
     assert fresh.hidden == hidden and fresh.activation == "tanh"
     np.testing.assert_array_equal(fresh.net.theta, s.net.theta)
     assert fresh.loss() == s.loss()  # exactly: JSON floats round-trip
-    assert fresh.run.marks[1][-1] == "loaded weights.json"
+    # the file carries the run: replayed, its curve and marks come back too
+    assert (fresh.epoch, fresh.end) == (s.epoch, s.end)
+    assert fresh.history == s.history and fresh.run.marks == s.run.marks
+
+    del doc["runs"]  # a file with the weights alone (as written before runs): a new start
+    fresh = Session()
+    export.apply_weights(fresh, export.parse_weights_json(json.dumps(doc)))
+    np.testing.assert_array_equal(fresh.net.theta, s.net.theta)
+    assert fresh.run.marks[1][-1] == "loaded weights.json" and fresh.epoch == 0
 
 
 def test_upload_in_the_view_loads_and_says_so():
@@ -83,7 +91,7 @@ def edited(**changes) -> bytes:
 
 BAD = [
     (b"", "the file is empty"),
-    (b" " * (export.MAX_JSON_BYTES + 1), "at most 100 kB"),
+    (b" " * (export.MAX_JSON_BYTES + 1), "at most 8 MB"),
     (b"\xff\xfe{\x00", "not text"),
     (b"{'w1': [1]}", "not valid JSON"),
     (b'{"w1": [1, 2', "not valid JSON"),

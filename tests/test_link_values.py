@@ -89,4 +89,18 @@ def test_a_reopened_link_brings_back_the_epoch_and_the_exact_loss():
     found, notices = urlstate.parse_query(urlstate.to_query(a))
     urlstate.apply(b, found)
     assert notices == [] and b.epoch == a.epoch == 3000
-    assert b.loss() == a.loss() and b.history == ([3000], [a.loss()])
+    assert b.loss() == a.loss() and b.history == a.history  # the run replayed: its curve too
+
+
+def test_a_link_without_its_run_resumes_at_the_epoch_from_the_weights():
+    """A run too long for a link: the address keeps the weights and the epoch count."""
+    a = PlaygroundApp(loop=False).state
+    a.hidden = 2
+    a.advance(3000)
+    b = PlaygroundApp(loop=False).state
+    query = urlstate.to_query(a)
+    del query["run"]
+    found, notices = urlstate.parse_query(query)
+    urlstate.apply(b, found)
+    assert notices == [] and b.epoch == a.epoch == 3000
+    assert abs(b.loss() - a.loss()) < 1e-9 and b.history == ([3000], [b.loss()])

@@ -20,7 +20,7 @@ from .init import ARTICLE, BUMP, SCHEMES, default_scheme, starting_network, star
 from .network import Forward, Network, parameter_names
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, Optimizer, make_optimizer
 from .sweeps import SweepResult, batch_losses, landscape, train_many
-from .timeline import Timeline
+from .timeline import Leg, Timeline
 from .train import Trainer, TrainResult
 
 ONE_NEURON_FLOOR = 1 / 12  # the best mean loss a monotonic curve can reach on the article's data
@@ -33,6 +33,6 @@ __all__ = [
     "Forward", "Network", "parameter_names",
     "OPTIMIZERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer",
     "SweepResult", "batch_losses", "landscape", "train_many",
-    "TrainResult", "Timeline",
+    "TrainResult", "Timeline", "Leg",
     "Trainer", "ONE_NEURON_FLOOR",
 ]

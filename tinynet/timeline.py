@@ -34,6 +34,21 @@ class Stretch:
     y: np.ndarray
     activation: object
     optimizer: Optimizer  # a copy; its settings are what count, its state comes per keyframe
+    leg: "Leg | None" = None  # how it started (Timeline.legs), once asked
+
+
+@dataclass
+class Leg:
+    """The start of a stretch: its epoch, the weights and the optimizer's state there, how
+    training went on from it, and whether the learner put the weights there (``placed``) and
+    whether the optimizer's state is the one training carried there (``carried``)."""
+
+    epoch: int
+    theta: np.ndarray
+    state: np.ndarray
+    stretch: Stretch
+    placed: bool
+    carried: bool
 
 
 class Timeline:
@@ -89,6 +104,37 @@ class Timeline:
         k = int(np.searchsorted(self.epochs[: self.n], epoch, side="right")) - 1
         if k < 0:
             raise ValueError(f"epoch {epoch} is before this timeline starts")
+        return self._replay(k, epoch)
+
+    def legs(self) -> list["Leg"]:
+        """Where each stretch starts, and what started it: the recipe of the whole run.
+
+        Training from the first leg, and at each later one putting its weights (if ``placed``)
+        and going on with its stretch's settings (with the optimizer's state carried over if
+        ``carried``, else its ``state``), makes this run again, bit for bit.
+        """
+        n, p = self.n, self.size
+        starts = np.flatnonzero(np.r_[True, self.stretch[1:n] != self.stretch[: n - 1]])
+        legs = []
+        for k in starts:
+            epoch, stretch = int(self.epochs[k]), self.stretches[self.stretch[k]]
+            if stretch.leg is not None:  # a stretch's start never changes
+                legs.append(stretch.leg)
+                continue
+            theta = self.states[k, :p].copy()
+            state = self.states[k, p : p + stretch.optimizer.state(p).size].copy()
+            placed, carried = True, False
+            if k:  # what the stretch before would have made of this epoch
+                before_theta, before, _ = self._replay(k - 1, epoch)
+                placed = not np.array_equal(theta, before_theta)
+                carried = (type(before) is type(stretch.optimizer)
+                           and np.array_equal(state, before.state(p)))
+            stretch.leg = Leg(epoch, theta, state, stretch, placed, carried)
+            legs.append(stretch.leg)
+        return legs
+
+    def _replay(self, k: int, epoch: int) -> tuple[np.ndarray, Optimizer, Stretch]:
+        """Keyframe ``k`` trained on, in its stretch, to ``epoch``."""
         stretch, state, p = self.stretches[self.stretch[k]], self.states[k], self.size
         net = Network.from_theta(state[:p].copy(), stretch.activation)
         opt = copy.deepcopy(stretch.optimizer)

@@ -67,7 +67,16 @@ class ExportView(View):
         except export.WeightsError as err:
             self._show(f"{name} was not loaded: {err}. The weights are unchanged.")
             return
-        export.apply_weights(self.state, weights, label=f"loaded {name}")
+        try:
+            export.apply_weights(self.state, weights, label=f"loaded {name}")
+        except export.WeightsError as err:
+            self._show(f"{name} was not loaded: {err}. The weights are unchanged.")
+            return
+        if weights.runs:
+            self._show(f"Loaded {name}: its {len(weights.runs)} run(s) replayed exactly; "
+                       f"{self.state.hidden} hidden neuron{'s' if self.state.hidden > 1 else ''}"
+                       f" at epoch {self.state.epoch:,} of {self.state.end:,}.", "success")
+            return
         self._show(f"Loaded {name}: {weights.hidden} {weights.activation} hidden "
                    f"neuron{'s' if weights.hidden > 1 else ''}; the data are unchanged.",
                    "success")
