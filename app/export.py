@@ -57,7 +57,7 @@ def weights_json(state: Session) -> str:
            "data": {"x": state.x.tolist(), "y": state.y.tolist()},
            "loss": state.loss(), "epoch": state.epoch,
            "runs": {str(h): recipe.of(run) for h, run in sorted(state.runs().items())
-                    if run.end <= recipe.MAX_EPOCHS}}
+                    if run.end - run.timeline.epochs[0] <= recipe.MAX_EPOCHS}}
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -155,7 +155,7 @@ def apply_weights(state: Session, weights: Weights, label: str = "loaded weights
     state.training = False
     if weights.runs:
         try:
-            replayed = {h: recipe.replay(r) for h, r in weights.runs.items()}
+            replayed = {h: recipe.replayed(r) for h, r in weights.runs.items()}
         except recipe.RecipeError as err:
             raise WeightsError(f"a run cannot be replayed: {err}") from None
         shown = weights.runs.get(weights.hidden)

@@ -60,9 +60,10 @@ def quiet_known_echo() -> None:
 
 quiet_known_echo()
 URL_EVERY_S = 1.0  # while training, the URL is rewritten at most this often
-RUN_TOO_LONG = ("This run has too many changes for a link of 2,000 characters: the address "
-                "keeps the weights shown, not how training got there. **Export → weights.json** "
-                "keeps the whole run, and loading it replays it exactly.")
+RUN_TOO_LONG = ("This run is too long for a link (more than 2,000 characters, or more than "
+                "200,000 epochs to replay): the address keeps the weights shown, not how "
+                "training got there. **Export → weights.json** keeps the whole run, and "
+                "loading it replays it exactly.")
 DISCONNECTED = ("Disconnected from the server: the page no longer trains or updates. Reload "
                 "the page when the server is back; the link keeps your weights and settings.")
 
@@ -307,7 +308,7 @@ def _sync_url(state: Session, address: Address, page: PlaygroundApp | None = Non
             keys.update(page.page_keys)
         if graph is not None and graph.view is not None:
             keys.update(graph.view.selection())
-        query, long = urlstate.fitted(keys)
+        query, long = urlstate.fitted(keys, state)
         if page is not None:  # a run too long for its link: the page says where it is kept
             page.run_link.visible = long
             if long:

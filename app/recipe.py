@@ -30,7 +30,9 @@ from .settings import LEARNING_RATE_BOUNDS, SETTINGS, WEIGHT_LIMIT, WIDTHS
 VERSION = "1"
 MAX_LEGS = 20_000  # a slider dragged while training makes a leg per step of the drag
 MAX_MARKS = 400
-MAX_EPOCHS = 1_000_000  # replayed when a link opens: a few seconds of the server's time
+MAX_EPOCHS = 1_000_000  # the most a file replays (~7 s of the server's time here)
+LINK_EPOCHS = 200_000  # the most a link replays (~1.3 s; then kept for the next learner)
+MAX_EPOCH = 10**9  # an epoch's number (a link may start a run at a later epoch)
 MAX_TEXT = 16_000  # characters of a link's recipe, and bytes of it unpacked (x4)
 LABEL_CHARS = 80
 
@@ -67,6 +69,7 @@ class Recipe:
     end: int
     marks: list[tuple[int, str]]
     safe: int  # where a divergence comes back to (Run.checkpoint)
+    key: str = ""  # the document, canonical: the same recipe, the same key
 
 
 # -- from a run ----------------------------------------------------------------------------------
@@ -141,8 +144,9 @@ BOUNDS["learning_rate"] = LEARNING_RATE_BOUNDS
 BOUNDS["eps"] = (1e-12, 1.0)
 
 
-def parse(doc: dict) -> Recipe:
-    """A recipe document, checked; raises RecipeError naming the first thing wrong."""
+def parse(doc: dict, max_epochs: int = MAX_EPOCHS) -> Recipe:
+    """A recipe document, checked, of a run of at most ``max_epochs``; raises RecipeError
+    naming the first thing wrong."""
     hidden = doc.get("hidden")
     if isinstance(hidden, bool) or hidden not in WIDTHS:
         raise RecipeError(f"its width {_short(hidden)} is not one of {WIDTHS}")
@@ -150,8 +154,6 @@ def parse(doc: dict) -> Recipe:
     if not isinstance(raw_legs, list) or not 1 <= len(raw_legs) <= MAX_LEGS:
         raise RecipeError(f"it needs a list of 1 to {MAX_LEGS} legs")
     end = _whole(doc.get("end"), "the epoch it reached")
-    if end > MAX_EPOCHS:
-        raise RecipeError(f"it trains {end:,} epochs; a link replays at most {MAX_EPOCHS:,}")
     legs: list[Leg] = []
     for n, raw in enumerate(raw_legs, 1):
         if not isinstance(raw, dict):
@@ -161,6 +163,9 @@ def parse(doc: dict) -> Recipe:
             raise RecipeError(f"leg {n} does not come after the one before it")
     if legs[-1].epoch > end:
         raise RecipeError(f"its last leg starts after the epoch it reached ({end:,})")
+    if end - legs[0].epoch > max_epochs:
+        raise RecipeError(f"it trains {end - legs[0].epoch:,} epochs, and at most "
+                          f"{max_epochs:,} are replayed from here")
     marks = doc.get("marks", [])
     if not isinstance(marks, list) or len(marks) > MAX_MARKS:
         raise RecipeError(f"its marks must be a list of at most {MAX_MARKS}")
@@ -174,7 +179,8 @@ def parse(doc: dict) -> Recipe:
     safe = _whole(doc.get("safe", end), "the checkpoint's epoch")
     if not legs[0].epoch <= safe <= end:
         raise RecipeError("its checkpoint is outside the run")
-    return Recipe(hidden, legs, end, checked, safe)
+    return Recipe(hidden, legs, end, checked, safe,
+                  json.dumps(doc, sort_keys=True, separators=(",", ":")))
 
 
 def _leg(raw: dict, before: Leg | None, hidden: int, where: str) -> Leg:
@@ -237,8 +243,8 @@ def _leg(raw: dict, before: Leg | None, hidden: int, where: str) -> Leg:
 
 
 def _whole(value, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EPOCHS:
-        raise RecipeError(f"{what} must be a whole number from 0 to {MAX_EPOCHS:,}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_EPOCH:
+        raise RecipeError(f"{what} must be a whole number from 0 to {MAX_EPOCH:,}")
     return value
 
 
@@ -276,6 +282,20 @@ def replay(recipe: Recipe) -> Run:
     return run
 
 
+_REPLAYED: dict[str, Run] = {}  # the last few replayed: a class opening one shared link
+REPLAYS_KEPT = 8
+
+
+def replayed(recipe: Recipe) -> Run:
+    """``replay(recipe)``, a copy of it if replayed lately (many learners opening the link of
+    one run train it once)."""
+    run = _REPLAYED.pop(recipe.key, None) or replay(recipe)
+    _REPLAYED[recipe.key] = run  # the most recent last
+    while len(_REPLAYED) > REPLAYS_KEPT:
+        del _REPLAYED[next(iter(_REPLAYED))]
+    return run.copy()
+
+
 def _optimizer(run: Run, leg: Leg) -> tinynet.Optimizer:
     if leg.state is None:  # carried on: the same optimizer, at this leg's learning rate
         run.optimizer.learning_rate = leg.settings["learning_rate"]
@@ -295,7 +315,7 @@ def open_in(state, recipe: Recipe, run: Run | None = None) -> None:
     """Make the recipe's run (``run``, if it was replayed already) the session's: replayed
     first (if that fails, nothing has changed), then the session takes its width and the
     settings and data of its last leg."""
-    run = run or replay(recipe)
+    run = run or replayed(recipe)
     last = recipe.legs[-1]
     with state.batch():
         state.training = False

@@ -40,6 +40,23 @@ class Run:
         self.end = 0  # the last epoch trained (the network may be shown at an earlier one)
         self.checkpoint()
 
+    def copy(self) -> "Run":
+        """An independent copy: its own network, trainer, optimizer, history, marks and
+        timeline. (Not ``copy.deepcopy``: a trainer's kernel is a closure over its network's
+        buffers, and a deep copy would keep training the original's.)"""
+        new = Run.__new__(Run)
+        new.net = self.net.copy()
+        new.trainer = Trainer(new.net, self.trainer.x, self.trainer.y,
+                              copy.deepcopy(self.optimizer))
+        new.trainer.epoch = self.epoch
+        new.history = (list(self.history[0]), list(self.history[1]))
+        new.marks = (list(self.marks[0]), list(self.marks[1]))
+        new.timeline = copy.deepcopy(self.timeline)
+        new.end = self.end
+        theta, epoch, loss = self._safe
+        new._safe = (theta.copy(), epoch, loss)
+        return new
+
     @property
     def epoch(self) -> int:
         return self.trainer.epoch

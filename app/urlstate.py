@@ -111,7 +111,7 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
                            f"number from 0 to {MAX_EPOCH}.")
     if "run" in query:
         try:
-            settings["run"] = recipe.parse(recipe.from_text(query["run"]))
+            settings["run"] = recipe.parse(recipe.from_text(query["run"]), recipe.LINK_EPOCHS)
         except recipe.RecipeError as err:
             notices.append(f"run={_show(query['run'], 24)} was ignored: {err}.")
     if "points" in query:
@@ -161,7 +161,7 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
     for key in PER_NEURON:
         q[key] = ",".join(map(short_number, w[key]))
     q["b2"] = short_number(w["b2"])
-    if state.end > state.run.timeline.epochs[0] and state.end <= recipe.MAX_EPOCHS:
+    if 0 < state.end - state.run.timeline.epochs[0] <= recipe.LINK_EPOCHS:
         q["run"] = recipe.to_text(recipe.of(state.run))  # and the epoch shown, if not its end
     if state.epoch or state.epoch != state.end:
         q["epoch"] = str(state.epoch)
@@ -172,13 +172,15 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
     return q
 
 
-def fitted(keys: dict[str, str]) -> tuple[str, bool]:
-    """The query for ``keys``; without the run if with it the link would be longer than
-    LINK_CHARS (then the weights' keys keep the network shown). Also whether it was left out."""
+def fitted(keys: dict[str, str], state) -> tuple[str, bool]:
+    """The query for ``keys`` (``to_query(state)`` and the page's own); without the run if with
+    it the link would be longer than LINK_CHARS. Also whether the link leaves out a run that
+    has trained (too long, or too many epochs to replay): then the weights' keys keep the
+    network shown, and the page says where the whole run is kept."""
     query = urlencode(keys, safe=",:")
     if "run" in keys and len(query) > LINK_CHARS:
-        return urlencode({k: v for k, v in keys.items() if k != "run"}, safe=",:"), True
-    return query, False
+        query = urlencode({k: v for k, v in keys.items() if k != "run"}, safe=",:")
+    return query, bool("run=" not in query and state.end > state.run.timeline.epochs[0])
 
 
 def watched(table: tuple[Setting, ...] = SETTINGS) -> list[str]:

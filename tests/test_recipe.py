@@ -107,11 +107,39 @@ def test_the_articles_two_neuron_run_fits_a_short_link():
     assert len("&".join(f"{k}={v}" for k, v in query.items())) < 600
 
 
-def test_a_reached_epoch_past_what_a_link_replays_is_left_out_of_the_link():
+def test_a_run_past_what_a_link_replays_is_left_out_of_the_link_and_a_late_start_is_not():
     s = Session()
-    s.resume_at(recipe.MAX_EPOCHS)
+    s.resume_at(10**8)  # a link's epoch count: the run starts there
     s.advance(5)
-    assert "run" not in urlstate.to_query(s) and urlstate.to_query(s)["epoch"]
+    assert "run" in urlstate.to_query(s)
+    long = Session()
+    long.advance(recipe.LINK_EPOCHS + 1)
+    assert "run" not in urlstate.to_query(long) and urlstate.to_query(long)["epoch"]
+    assert urlstate.fitted(urlstate.to_query(long), long)[1]  # and the page says so
+    with pytest.raises(recipe.RecipeError, match="at most 200,000"):
+        recipe.parse(recipe.of(long.run), recipe.LINK_EPOCHS)
+
+
+def test_a_class_opening_one_link_replays_it_once_and_each_gets_its_own_run():
+    s = Session(hidden=2)
+    s.advance(3000)
+    found, _ = urlstate.parse_query(urlstate.to_query(s))
+    a, b = Session(), Session()
+    replays = []
+    real = recipe.replay
+    recipe.replay = lambda r: replays.append(r) or real(r)
+    try:
+        urlstate.apply(a, found)
+        urlstate.apply(b, found)
+    finally:
+        recipe.replay = real
+    assert len(replays) == 1
+    assert np.array_equal(a.net.theta, s.net.theta) and np.array_equal(b.net.theta, s.net.theta)
+    a.advance(100)  # each its own: training one leaves the other where it was
+    assert np.array_equal(b.net.theta, s.net.theta) and not np.array_equal(a.net.theta,
+                                                                            s.net.theta)
+    s.advance(100)
+    assert np.array_equal(a.net.theta, s.net.theta)
 
 
 # -- damaged recipes -------------------------------------------------------------------------
@@ -189,14 +217,15 @@ def test_a_run_too_long_for_a_link_keeps_the_weights_shown_and_says_so():
         s.learning_rate = float(lr)  # learning rate all through training
         s.advance(17)
     keys = urlstate.to_query(s)
-    query, left_out = urlstate.fitted(keys)
+    query, left_out = urlstate.fitted(keys, s)
     assert left_out and "run=" not in query and len(query) <= urlstate.LINK_CHARS
     assert f"epoch={s.epoch}" in query and "w1=" in query
 
     short = Session(hidden=2)
     short.advance(100)
-    query, left_out = urlstate.fitted(urlstate.to_query(short))
+    query, left_out = urlstate.fitted(urlstate.to_query(short), short)
     assert not left_out and "run=" in query
+    assert urlstate.fitted(urlstate.to_query(Session()), Session())[1] is False  # not trained
 
 
 def test_a_run_dragged_while_training_goes_through_its_file_whole():

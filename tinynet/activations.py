@@ -21,6 +21,9 @@ class Activation:
     df: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
     monotonic: bool = True
 
+    def __deepcopy__(self, memo):
+        return self  # a constant: copies of a network or a timeline share it
+
 
 _ONE = np.array(1.0)  # 0-d arrays: numpy converts a Python float operand on every call
 _ZERO = np.array(0.0)
