@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tools.chromium import find_chromium, launch_options
-from tools.page import reach, shadow_text, source_data
+from tools.page import reach, shadow_text, source_data, weights
 from tools.server import in_process
 
 
@@ -102,11 +102,16 @@ class Playground:
         """The epoch shown ("epoch 1200", or "epoch 1200 of 5,000" back on the timeline)."""
         return int(shadow_text(self.page, ".tn-epoch").split()[1])
 
+    def weights(self) -> dict[str, float]:
+        """The exact weights the page holds, by slot (tools/page.py)."""
+        return weights(self.page)
+
     def source(self, name: str) -> dict | None:
         return source_data(self.page, name)
 
     def slider_values(self) -> list[float]:
-        """Exact values of the weight sliders, in order (aria-valuenow is rounded)."""
+        """The weight sliders' handles, in order: the weights snapped to the slider's step
+        (aria-valuenow is rounded further). ``weights()`` has the exact values."""
         return self.page.locator(".tn-weights .noUi-target").evaluate_all(
             "(els) => els.map((el) => el.noUiSlider.get(true))")
 

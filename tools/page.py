@@ -32,6 +32,27 @@ SOURCE_DATA_JS = """
 """
 
 
+# The value each weight slider's Bokeh model holds (what the server sent: the exact float), by
+# slot (``tn-weight-w1_1``). The slider's handle shows it snapped to the slider's step.
+WEIGHTS_JS = """
+() => {
+  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
+  const out = {};
+  if (!doc) return out;
+  for (const model of doc.all_models) {
+    const slot = (model.css_classes || []).find((c) => c.startsWith('tn-weight-'));
+    if (slot && model.visible !== false) out[slot.slice('tn-weight-'.length)] = model.value;
+  }
+  return out;
+}
+"""
+
+
+def weights(page) -> dict[str, float]:
+    """The exact weights the page's sliders hold, by slot (w1_1, ..., b2)."""
+    return page.evaluate(WEIGHTS_JS)
+
+
 def shadow_text(page, css: str) -> str:
     """The text shown inside the first element matching ``css``, through shadow DOM."""
     return page.locator(css).first.evaluate(DEEP_TEXT_JS)

@@ -35,13 +35,14 @@ def test_a_runs_link_opens_the_same_run_in_a_new_tab(playground, context, app_ur
     assert 0 < shown < end
     playground.wait(lambda: "run=" in page.url and f"epoch={shown}&" in page.url + "&",
                     what="the address holds the run and the epoch shown")
-    weights = playground.slider_values()
+    weights = playground.weights()
+    assert len(weights) == 7
 
     other = Playground(context.new_page(), app_url)
     other.open(page.url[len(app_url):])
     other.wait(lambda: other.text(".tn-epoch") == playground.text(".tn-epoch"),
                what="the same epoch, of the same end")
-    assert other.slider_values() == weights  # bit for bit: exact floats, not approx
+    assert other.weights() == weights  # bit for bit: exact floats, not approx
     assert other.text(".tn-loss") == playground.text(".tn-loss")
     assert not other.page.locator(".tn-notice").is_visible()
 
@@ -51,7 +52,7 @@ def test_a_runs_link_opens_the_same_run_in_a_new_tab(playground, context, app_ur
         tab.page.keyboard.press("End")
         tab.wait(lambda tab=tab: tab.epoch() == end and " of " not in tab.text(".tn-epoch"),
                  what="the end")
-    assert other.slider_values() == playground.slider_values()
+    assert other.weights() == playground.weights()
     assert not other.errors and not other.outside
 
 
@@ -64,3 +65,32 @@ def test_a_damaged_run_in_a_link_is_named_and_the_page_works(playground):
     assert "0.30" in playground.text(".tn-learning-rate")
     playground.click(".tn-step")
     playground.wait(lambda: playground.epoch() == 1, what="a step")
+
+
+def test_a_long_run_loaded_from_its_file_comes_back_and_the_page_says_its_link_cannot_hold_it(
+        playground, tmp_path):
+    """A weight dragged all through training: hundreds of changes, more than a link holds."""
+    from app import export
+    from app.session import Session
+
+    s = Session(hidden=2)
+    for k in range(600):
+        s.set_values(w1_1=2 + k / 1000)
+        s.advance(3)
+    s.go_to(1000)
+    file = tmp_path / "weights.json"
+    file.write_text(export.weights_json(s))
+
+    page = playground.open("/")
+    assert not page.locator(".tn-run-link").is_visible()
+    page.locator(".tn-export-card .card-header").first.click()
+    page.locator(".tn-import input[type=file]").set_input_files(str(file))
+    playground.wait(lambda: "replayed exactly" in playground.text(".tn-export-message"),
+                    what="the file's run replayed", timeout=20)
+    playground.wait(lambda: playground.text(".tn-epoch") == f"epoch 1000 of {s.end:,}",
+                    what="the epoch the file shows")
+    from app.session import slot_names
+    assert playground.weights() == dict(zip(slot_names(2), s.net.theta.tolist()))
+    playground.wait(lambda: page.locator(".tn-run-link").is_visible(), what="the link's note")
+    assert "weights.json" in playground.text(".tn-run-link")
+    assert "run=" not in page.url and "epoch=1000" in page.url
