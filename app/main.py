@@ -36,6 +36,7 @@ from app.views.lessons import LessonView
 from app.views.loss import LossPlot, Readouts
 from app.views.lottery import LotteryView
 from app.views.race import RaceView
+from app.views.runs import RunsView
 from app.views.settings import Settings
 from app.views.sliders import WeightSliders
 from app.views.tables import Tables
@@ -85,6 +86,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.readouts = Readouts(state=s)
         self.loss_plot = LossPlot(state=s)
         self.timeline = TimelineView(state=s, figure=self.loss_plot._figure)
+        self.runs = RunsView(state=s, loss_plot=self.loss_plot, fit_plot=self.fit)
         self.controls = Controls(state=s)
         self.sliders = WeightSliders(state=s)
         self.challenge = Challenge(state=s)
@@ -160,6 +162,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             "fit": block("fit", self.fit, self.a11y.fit_text),
             "loss": block("loss", self.loss_plot, self.timeline, self.run_link,
                           self.a11y.loss_text),
+            "runs": block("runs", self.runs),
             "why": block("why", self.why),
             "challenge": block("challenge", self.challenge),
             **{name: part.__panel__() for name, part in self.lazy.items()},
@@ -176,7 +179,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         main = pn.Column(hidden_heading("Loss and fit"), b["readouts"],
                          pn.Row(b["fit"], b["loss"], sizing_mode="stretch_width",
                                 css_classes=["tn-cols", "tn-plots", "tn-flat"]),
-                         b["why"], b["challenge"], sizing_mode="stretch_width",
+                         b["runs"], b["why"], b["challenge"], sizing_mode="stretch_width",
                          css_classes=["tn-results", "tn-flat"])
         self._layout = pn.Column(
             self.header,

@@ -313,23 +313,5 @@ def _train_to(run: Run, epoch: int) -> None:
 
 def open_in(state, recipe: Recipe, run: Run | None = None) -> None:
     """Make the recipe's run (``run``, if it was replayed already) the session's: replayed
-    first (if that fails, nothing has changed), then the session takes its width and the
-    settings and data of its last leg."""
-    run = run or replayed(recipe)
-    last = recipe.legs[-1]
-    with state.batch():
-        state.training = False
-        if not (np.array_equal(last.x, state.x) and np.array_equal(last.y, state.y)):
-            named = [name for name, (x, y) in tinynet.PRESETS.items()
-                     if np.array_equal(x, last.x) and np.array_equal(y, last.y)]
-            if named:
-                state.preset = named[0]
-            else:
-                state.set_data(last.x, last.y, label="data from the run")
-                state.preset = "custom"
-        state.hidden = recipe.hidden
-        optimizer_settings = {row.name: last.settings[row.argument] for row in SETTINGS
-                              if row.optimizer == last.optimizer}
-        state.param.update(optimizer=last.optimizer, activation=last.activation,
-                           learning_rate=last.settings["learning_rate"], **optimizer_settings)
-        state.adopt(run)
+    first (if that fails, nothing has changed); the session takes its width and settings."""
+    state.take_run(run or replayed(recipe))

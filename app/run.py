@@ -2,6 +2,7 @@
 timeline (tinynet.Timeline), from which the network at any past epoch comes back exactly."""
 import copy
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -38,6 +39,9 @@ class Run:
         self.marks: tuple[list, list] = ([], [])  # (epochs, labels)
         self.timeline = Timeline(net.theta.size)
         self.end = 0  # the last epoch trained (the network may be shown at an earlier one)
+        # told (a copy of the run as it was, the epoch shown, the end) before a branch drops
+        # the run's later part: the session keeps it to undo
+        self.on_branch: Callable[["Run", int, int], None] | None = None
         self.checkpoint()
 
     def copy(self) -> "Run":
@@ -53,6 +57,7 @@ class Run:
         new.marks = (list(self.marks[0]), list(self.marks[1]))
         new.timeline = copy.deepcopy(self.timeline)
         new.end = self.end
+        new.on_branch = None
         theta, epoch, loss = self._safe
         new._safe = (theta.copy(), epoch, loss)
         return new
@@ -136,6 +141,8 @@ class Run:
         returns the epoch the run reached before (the current epoch if nothing was dropped)."""
         end = self.end
         if self.epoch < end:
+            if self.on_branch is not None:
+                self.on_branch(self.copy(), self.epoch, end)
             self.timeline.start(self.trainer)  # drops the later keyframes
             keep = int(np.searchsorted(self.history[0], self.epoch, side="right"))
             del self.history[0][keep:], self.history[1][keep:]
@@ -218,6 +225,24 @@ class Run:
         trainer = Trainer(Network.from_theta(theta, self.net.activation), self.trainer.x,
                           self.trainer.y)
         self._safe = (theta.copy(), epoch, trainer.loss)
+
+    def reached(self, loss: float) -> int | None:
+        """The first epoch at which the run's loss was at or below ``loss`` (None: never).
+        Exact: between two points of a thinned history, the epochs are replayed."""
+        epochs, losses = self.history
+        hits = np.flatnonzero(np.asarray(losses) <= loss)
+        if not hits.size:
+            return None
+        i = int(hits[0])
+        if i == 0 or epochs[i] - epochs[i - 1] <= 1:
+            return int(epochs[i])
+        lo, hi = int(epochs[i - 1]), int(epochs[i])
+        if any(lo < leg.epoch <= hi for leg in self.timeline.legs()):
+            return hi  # something changed in between: replay would not cross it
+        theta, optimizer, stretch = self.timeline.at(lo)
+        net = Network.from_theta(theta.copy(), stretch.activation)
+        losses = Trainer(net, stretch.x, stretch.y, optimizer).run(hi - lo).losses
+        return lo + 1 + int(np.flatnonzero(losses <= loss)[0])
 
     def undo(self) -> int:
         """Go back to the checkpoint (after a divergence); returns its epoch."""

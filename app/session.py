@@ -18,6 +18,7 @@ import param
 import tinynet
 from tinynet import Network, TrainResult
 
+from .pins import MAX_PINS, Pin
 from .run import Run
 from .settings import OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 
@@ -60,6 +61,9 @@ class Session(param.Parameterized):
     message = param.String("", doc="Why training stopped or a change was refused.")
     version = param.Integer(0, doc="Bumped after every batch of changes to network or history.")
     progress = param.Integer(0, doc="Bumped after training steps that only the loss views show.")
+    pinned = param.Integer(0, doc="Bumped when a run is pinned, unpinned or brought back.")
+    undo = param.Event(doc="Bring back the run a branch or a bring-back set aside.")
+    undoable = param.String("", doc="What Undo brings back ('' while nothing).")
     moved = param.Integer(0, doc="Bumped when the learner moves a weight, in a batch of its own "
                           "just before ``version``: the views a dragging learner watches (the "
                           "fit and the loss readout) answer first, in a message of their own.")
@@ -69,6 +73,8 @@ class Session(param.Parameterized):
         self.batch = batch
         self.x, self.y = tinynet.preset(self.preset)
         self._runs: dict[int, Run] = {}
+        self.pins: list[Pin] = []  # runs kept to compare (app/pins.py)
+        self._set_aside: tuple[Run, int] | None = None  # what Undo brings back, at its epoch
         self._use_width()
 
     # -- the run of the current width --------------------------------------------------------
@@ -133,7 +139,9 @@ class Session(param.Parameterized):
 
     def _new_run(self, hidden: int) -> Run:
         net = Network.from_theta(self.starting_theta(hidden), self.activation)
-        return Run(net, self.x, self.y, self.make_optimizer())
+        run = Run(net, self.x, self.y, self.make_optimizer())
+        run.on_branch = self._set_aside_part
+        return run
 
     # -- reactions to the learner ------------------------------------------------------------
     @param.depends("hidden", watch=True)
@@ -178,25 +186,96 @@ class Session(param.Parameterized):
     @param.depends("training", watch=True)
     def _on_training(self):
         if self.training:
-            self.message = self._branching()
-            self.run.checkpoint_if_stable()
+            self.message = ""
+            self.run.checkpoint_if_stable()  # (from a past epoch, this branches: said there)
         else:
             self.notify()  # views that skipped frames while training catch up
 
     @param.depends("step", watch=True)
     def _on_step(self):
-        said = self._branching()
         self.advance(1)
-        if said and not self.message:
-            self.message = said
         self.notify()
 
-    def _branching(self) -> str:
-        """What training on from a past epoch does, said before it does it ('' at the end)."""
-        if self.epoch == self.end:
-            return ""
-        return (f"Training went on from epoch {self.epoch:,}: the run's later part (to epoch "
-                f"{self.end:,}) was dropped.")
+    # -- going on from a past epoch, and undoing it ----------------------------------------------
+    def _set_aside_part(self, before: Run, epoch: int, end: int) -> None:
+        """A run goes on from a past epoch (Train, Step, a weight or a setting changed there):
+        its later part is dropped, and kept here until Undo or the next message."""
+        self._keep_for_undo(before, epoch, f"the run's later part (to epoch {end:,})")
+        self.message = (f"Training went on from epoch {epoch:,}: the run's later part (to "
+                        f"epoch {end:,}) was set aside. Undo brings it back.")
+
+    def _keep_for_undo(self, run: Run, epoch: int, what: str) -> None:
+        self._set_aside = (run, epoch)
+        self.undoable = what
+
+    @param.depends("message", watch=True)
+    def _on_message(self):
+        if self.undoable and "Undo" not in self.message:  # a new message: Undo is gone
+            self._set_aside, self.undoable = None, ""
+
+    @param.depends("undo", watch=True)
+    def _on_undo(self):
+        if self._set_aside is None:
+            return
+        run, epoch = self._set_aside
+        self._set_aside, self.undoable = None, ""
+        with self.batch():
+            self.training = False
+            run.show(epoch)  # the weights there, as training had them (a drag had moved them)
+            self.take_run(run)
+            self.message = f"The run is back as it was: epoch {epoch:,} of {run.end:,}."
+
+    # -- pinned runs -----------------------------------------------------------------------------
+    def pin(self) -> None:
+        """Keep the current run to compare with the next ones (at most MAX_PINS)."""
+        if len(self.pins) >= MAX_PINS:
+            self.message = (f"{MAX_PINS} runs are pinned, the most the page keeps: unpin one "
+                            "(its × in the runs table) to pin this one.")
+            return
+        self.pins.append(Pin.of(self, self.pins))
+        self.pinned += 1
+
+    def unpin(self, label: str) -> None:
+        self.pins = [p for p in self.pins if p.label != label]
+        self.pinned += 1
+
+    def bring_back(self, label: str) -> None:
+        """Make a pinned run the current one again, with its settings (it stays pinned); the
+        run it replaces is kept for Undo."""
+        pin = next(p for p in self.pins if p.label == label)
+        replaced = self._runs.get(pin.run.net.hidden)
+        replaced = replaced.copy() if replaced is not None else None  # before settings change
+        with self.batch():
+            self.training = False
+            self.take_run(pin.run.copy())
+            self.message = (f"{pin.label} is back as the current run, at epoch {self.epoch:,}"
+                            + (". Undo brings back the run it replaced." if replaced else "."))
+            if replaced is not None:
+                self._keep_for_undo(replaced, replaced.epoch, "the run it replaced")
+            self.pinned += 1
+
+    def take_run(self, run: Run) -> None:
+        """Make ``run`` the current one: the page takes its width, and the settings and data it
+        trains with (a pinned run brought back, a replayed recipe)."""
+        trainer, optimizer = run.trainer, run.optimizer
+        with self.batch():
+            self.training = False
+            if not (np.array_equal(trainer.x, self.x) and np.array_equal(trainer.y, self.y)):
+                named = [name for name, (x, y) in tinynet.PRESETS.items()
+                         if np.array_equal(x, trainer.x) and np.array_equal(y, trainer.y)]
+                if named:
+                    self.preset = named[0]
+                else:
+                    self.set_data(trainer.x, trainer.y, label="data of the run")
+                    self.preset = "custom"
+            self.hidden = run.net.hidden
+            settings = optimizer.settings()
+            self.param.update(
+                optimizer=optimizer.name, activation=run.net.activation.name,
+                learning_rate=settings["learning_rate"],
+                **{row.name: settings[row.argument] for row in SETTINGS
+                   if row.optimizer == optimizer.name and row.argument in settings})
+            self.adopt(run)
 
     # -- the past --------------------------------------------------------------------------------
     def go_to(self, epoch: int) -> None:
@@ -287,6 +366,7 @@ class Session(param.Parameterized):
     def adopt(self, run: Run) -> None:
         """Make ``run`` its width's run (a lesson's start, a replayed recipe: app/recipe.py);
         the page stays at the current width."""
+        run.on_branch = self._set_aside_part
         self._runs[run.net.hidden] = run
         self.notify()
 

@@ -124,6 +124,23 @@ class Learner(RuleBasedStateMachine):
     def go_back_on_the_timeline(self, where):
         self.app.timeline.go_to(round(where * self.s.end))
 
+    # pinned runs: pin, unpin, bring one back; Undo what a branch or a bring-back set aside
+    @rule()
+    def pin(self):
+        self.app.runs._pin.clicks += 1
+
+    @precondition(lambda self: self.s.pins)
+    @rule(k=st.integers(0, 3), back=st.booleans())
+    def bring_back_or_unpin(self, k, back):
+        pin = self.s.pins[k % len(self.s.pins)]
+        buttons, bring, unpin = self.app.runs._rows[pin.slot]
+        (bring if back else unpin).clicks += 1
+
+    @precondition(lambda self: self.s.undoable)
+    @rule()
+    def undo(self):
+        self.app.controls._undo.param.trigger("value")  # a press of the Undo button
+
     @precondition(lambda self: self.s.training)
     @rule(epochs=st.sampled_from([1, 5, 40, 400]), light=st.booleans())
     def tick(self, epochs, light):

@@ -30,6 +30,8 @@ def expected(state) -> dict:
         "learning rate": round(math.log10(state.learning_rate), 6),
         "speed": round(math.log10(state.speed), 6),
         "training": state.training,
+        "pinned": [p.label for p in state.pins],  # their ghost curves' labels on the loss plot
+        "undo": bool(state.undoable),
     }
     if not state.training:
         shown["values"] = [slider_number(v) for v in state.net.theta]
@@ -60,6 +62,8 @@ def shown_in_document(mirror, training: bool) -> dict:
         "learning rate": round(mirror.one("tn-learning-rate").value, 6),
         "speed": round(mirror.one("tn-speed").value, 6),
         "training": mirror.one("tn-train").active,
+        "pinned": list(mirror.client.get_model_by_name("pinned_labels").data["run"]),
+        "undo": mirror.one("tn-undo").visible,
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]

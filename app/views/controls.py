@@ -33,8 +33,12 @@ class Controls(View):
                                     css_classes=["tn-message"], sizing_mode="stretch_width")
         self._notice = pn.pane.Alert("", alert_type="warning", visible=False,
                                      css_classes=["tn-notice"], sizing_mode="stretch_width")
+        self._undo = pn.widgets.Button.from_param(
+            s.param.undo, label="↶ Undo", css_classes=["tn-undo"], variant="outline",
+            visible=False, width=100)
         self._show_training()
         self._show_message()
+        self._show_undo()
 
     @param.depends("state.training", watch=True)
     def _show_training(self):
@@ -47,6 +51,11 @@ class Controls(View):
         self._notice.object = html.escape(self.notice)  # it quotes what a link said
         self._notice.visible = bool(self.notice)
 
+    @param.depends("state.undoable", watch=True)
+    def _show_undo(self):
+        self._undo.visible = bool(self.state.undoable)
+        self._undo.description = f"Bring back {self.state.undoable}"
+
     def __panel__(self):
         return pn.Column(
             pn.Row(self._train, self._step, self._reset),
@@ -56,6 +65,7 @@ class Controls(View):
             self._lr,
             self._speed,
             self._alert,
+            self._undo,
             self._notice,
             sizing_mode="stretch_width",
         )

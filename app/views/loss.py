@@ -161,6 +161,12 @@ class LossPlot(View):
         self._floor_for = None  # (width, data) the floor line was drawn for
         self._floor_at = None  # where it is drawn (None: not drawn)
         self._extent = (math.inf, -math.inf)  # the smallest and largest loss in the source
+        self._also = (math.inf, -math.inf)  # losses other curves on the plot reach (pinned)
+        self._update()
+
+    def include(self, extent: tuple[float, float]) -> None:
+        """Fit the y axis to these losses too (the pinned runs' curves), besides the run's."""
+        self._also = extent
         self._update()
 
     @param.depends("state.version", "state.progress", watch=True)
@@ -178,7 +184,7 @@ class LossPlot(View):
             lo, hi = loss_extent(losses[new], None)
             self._extent = (min(lo, self._extent[0]), max(hi, self._extent[1]))
         self._shown = len(epochs)
-        lo, hi = self._extent
+        lo, hi = min(self._extent[0], self._also[0]), max(self._extent[1], self._also[1])
         if self._floor_at is not None:
             lo, hi = min(lo, self._floor_at), max(hi, self._floor_at)
         fit_loss_axis(self._figure, lo, hi)
