@@ -14,9 +14,8 @@ from .run import Run
 from .settings import OPTIMIZERS
 
 MAX_PINS = 4
-# a pin's look on the plots, by slot: a colour and a dash (never the current run's blue)
-GHOSTS = [("#555555", "dashed"), ("#CC79A7", "dotted"), ("#E69F00", "dashdot"),
-          ("#009E73", "dotdash")]
+# a pin's colour on the plots, by slot: never the current run's blue
+GHOSTS = ["#555555", "#CC79A7", "#E69F00", "#009E73"]
 OPTIMIZER_NAMES = {v: k for k, v in OPTIMIZERS.items()}
 
 
@@ -40,11 +39,7 @@ class Pin:
 
     @property
     def color(self) -> str:
-        return GHOSTS[self.slot][0]
-
-    @property
-    def dash(self) -> str:
-        return GHOSTS[self.slot][1]
+        return GHOSTS[self.slot]
 
 
 def start_of(session) -> str:

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import CDSView, ColumnDataSource, GroupFilter, LabelSet, Line, MultiLine
+from bokeh.models import ColumnDataSource, LabelSet, MultiLine, Segment
 
-from ..pins import GHOSTS, MAX_PINS, ghost_fit, row, start_of
+from ..pins import MAX_PINS, ghost_fit, row, start_of
 from ..text import format_loss, html_table, number, tick_label
 from ..throttle import Throttle
 from .base import PREDICTION, View, history_data
@@ -18,9 +18,7 @@ from .fit import in_frame, x_grid
 TARGETS = {"0.1": 0.1, "0.01": 0.01, "0.001": 1e-3, "1e-6": 1e-6, "1e-12": 1e-12}
 FOLLOW_HZ = 2  # while training, the table's current run and the ghost fits follow this often
 SWATCH = ('<svg width="26" height="10" aria-hidden="true"><line x1="1" y1="5" x2="25" y2="5" '
-          'stroke="{color}" stroke-width="3" stroke-dasharray="{dash}"/></svg>')
-DASHES = {"dashed": "6 3", "dotted": "2 3", "dashdot": "6 3 2 3", "dotdash": "2 3 6 3",
-          "solid": ""}
+          'stroke="{color}" stroke-width="3"/></svg>')
 
 
 class RunsView(View):
@@ -32,20 +30,19 @@ class RunsView(View):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._history = ColumnDataSource({"run": [], "slot": [], "epoch": [], "loss": []},
-                                         name="pinned_history")
+        # each point joined to the next of its run (a Segment: one glyph, a colour per run)
+        self._history = ColumnDataSource({"run": [], "epoch": [], "loss": [], "to_epoch": [],
+                                          "to_loss": [], "color": []}, name="pinned_history")
         self._labels = ColumnDataSource({"run": [], "epoch": [], "loss": []},
                                         name="pinned_labels")
         self._fits = ColumnDataSource({"xs": [], "ys": [], "color": []}, name="pinned_fit")
         loss_fig = self.loss_plot._figure
-        for slot, (color, dash) in enumerate(GHOSTS):
-            loss_fig.add_glyph(self._history, Line(
-                x="epoch", y="loss", line_color=color, line_dash=dash, line_width=2,
-                line_alpha=0.8), view=CDSView(filter=GroupFilter(column_name="slot",
-                                                                 group=str(slot))))
+        loss_fig.add_glyph(self._history, Segment(
+            x0="epoch", y0="loss", x1="to_epoch", y1="to_loss", line_color="color",
+            line_width=2, line_alpha=0.75))
         loss_fig.add_layout(LabelSet(x="epoch", y="loss", text="run", source=self._labels,
                                      text_font_size="9pt", text_color="#444444",
-                                     x_offset=4, y_offset=2))
+                                     text_align="right", x_offset=-2, y_offset=3))
         self.fit_plot._figure.add_glyph(self._fits, MultiLine(
             xs="xs", ys="ys", line_color="color", line_width=2, line_alpha=0.7,
             line_dash="dashed"))
@@ -80,11 +77,15 @@ class RunsView(View):
         """The pinned runs changed: their curves, labels and buttons anew."""
         pins = self.state.pins
         parts = [(p, history_data(*p.run.history)) for p in pins]
+
+        def joined(column, then):  # the runs one after the other; then: each point's next
+            return np.concatenate([np.r_[d[column][1:], d[column][-1]] if then else d[column]
+                                   for _, d in parts] or [np.zeros(0)])
         self._history.data = {
             "run": [p.label for p, d in parts for _ in d["epoch"]],
-            "slot": [str(p.slot) for p, d in parts for _ in d["epoch"]],
-            "epoch": np.concatenate([d["epoch"] for _, d in parts] or [np.zeros(0)]),
-            "loss": np.concatenate([d["loss"] for _, d in parts] or [np.zeros(0)])}
+            "epoch": joined("epoch", False), "loss": joined("loss", False),
+            "to_epoch": joined("epoch", True), "to_loss": joined("loss", True),
+            "color": [p.color for p, d in parts for _ in d["epoch"]]}
         self._labels.data = {"run": [p.label for p, _ in parts],
                              "epoch": [float(d["epoch"][-1]) for _, d in parts],
                              "loss": [float(d["loss"][-1]) for _, d in parts]}
@@ -114,11 +115,11 @@ class RunsView(View):
     def _table_html(self) -> str:
         s = self.state
         target = self.target
-        runs = [(p.label, p.color, p.dash, row(p.run, p.start, target)) for p in s.pins]
-        runs.append(("now", PREDICTION, "solid", row(s.run, start_of(s), target)))
+        runs = [(p.label, p.color, row(p.run, p.start, target)) for p in s.pins]
+        runs.append(("now", PREDICTION, row(s.run, start_of(s), target)))
         cells = []
-        for label, color, dash, r in runs:
-            swatch = SWATCH.format(color=color, dash=DASHES[dash])
+        for label, color, r in runs:
+            swatch = SWATCH.format(color=color)
             reached = "not reached" if r["reached"] is None else f"{r['reached']:,}"
             cells.append([f"{swatch} {html.escape(label)}", str(r["width"]),
                           html.escape(r["optimizer"]), number(r["learning rate"], 4),
