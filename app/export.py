@@ -17,6 +17,7 @@ import numpy as np
 import tinynet
 
 from . import recipe
+from .pins import MAX_PINS
 from .session import Session
 from .settings import OPTIMIZERS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 from .text import html_table
@@ -42,6 +43,7 @@ class Weights(NamedTuple):
     b2: float
     runs: dict = {}  # width -> app.recipe.Recipe: every run in full, when the file has them
     epoch: int = 0  # the epoch shown
+    pins: list = []  # the pinned runs' recipes
 
     @property
     def theta(self) -> np.ndarray:
@@ -57,7 +59,9 @@ def weights_json(state: Session) -> str:
            "data": {"x": state.x.tolist(), "y": state.y.tolist()},
            "loss": state.loss(), "epoch": state.epoch,
            "runs": {str(h): recipe.of(run) for h, run in sorted(state.runs().items())
-                    if run.end - run.timeline.epochs[0] <= recipe.MAX_EPOCHS}}
+                    if run.end - run.timeline.epochs[0] <= recipe.MAX_EPOCHS},
+           "pins": [recipe.of(p.run, label=p.label, start=p.start) for p in state.pins
+                    if p.run.end - p.run.timeline.epochs[0] <= recipe.MAX_EPOCHS]}
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -116,10 +120,20 @@ def parse_weights_json(content: bytes | str, max_bytes: int = MAX_JSON_BYTES) ->
                                f"{err}") from None
         if checked[int(key)].hidden != int(key):
             raise WeightsError(f"the run filed under width {_short(key)} has another width")
+    pins = doc.get("pins", [])
+    if not isinstance(pins, list) or len(pins) > MAX_PINS:
+        raise WeightsError(f"pins must be a list of at most {MAX_PINS} runs")
+    pinned = []
+    for n, pin in enumerate(pins, 1):
+        try:
+            pinned.append(recipe.parse(pin if isinstance(pin, dict) else {}))
+        except recipe.RecipeError as err:
+            raise WeightsError(f"pinned run {n} cannot be replayed: {err}") from None
     epoch = doc.get("epoch", 0)
     if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
         raise WeightsError(f"epoch must be a whole number >= 0, got {_short(epoch)}")
-    return Weights(hidden, activation, lists["w1"], lists["b1"], lists["w2"], b2, checked, epoch)
+    return Weights(hidden, activation, lists["w1"], lists["b1"], lists["w2"], b2, checked, epoch,
+                   pinned)
 
 
 def _numbers(doc: dict, name: str, hidden: int) -> list[float]:
@@ -156,8 +170,10 @@ def apply_weights(state: Session, weights: Weights, label: str = "loaded weights
     if weights.runs:
         try:
             replayed = {h: recipe.replayed(r) for h, r in weights.runs.items()}
+            pinned = [(r.label, r.start, recipe.replayed(r)) for r in weights.pins]
         except recipe.RecipeError as err:
             raise WeightsError(f"a run cannot be replayed: {err}") from None
+        state.restore_pins(pinned)
         shown = weights.runs.get(weights.hidden)
         for h, run in replayed.items():
             if h != weights.hidden:

@@ -61,10 +61,10 @@ def quiet_known_echo() -> None:
 
 quiet_known_echo()
 URL_EVERY_S = 1.0  # while training, the URL is rewritten at most this often
-RUN_TOO_LONG = ("This run is too long for a link (more than 2,000 characters, or more than "
-                "200,000 epochs to replay): the address keeps the weights shown, not how "
-                "training got there. **Export → weights.json** keeps the whole run, and "
-                "loading it replays it exactly.")
+RUN_TOO_LONG = ("This run (or a pinned one) is too long for a link (more than 2,000 "
+                "characters, or more than 200,000 epochs to replay): the address keeps what "
+                "fits, at least the weights shown. **Export → weights.json** keeps every run "
+                "whole, pinned ones too, and loading it replays them exactly.")
 DISCONNECTED = ("Disconnected from the server: the page no longer trains or updates. Reload "
                 "the page when the server is back; the link keeps your weights and settings.")
 

@@ -4,6 +4,8 @@ A pin holds its own copy of the run (Run.copy): training, scrubbing or resetting
 run leaves it as it was, and bringing it back gives a copy again. Panel-free; the page draws
 pins in app/views/runs.py.
 """
+import itertools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +19,7 @@ MAX_PINS = 4
 # a pin's colour on the plots, by slot: never the current run's blue
 GHOSTS = ["#555555", "#CC79A7", "#E69F00", "#009E73"]
 OPTIMIZER_NAMES = {v: k for k, v in OPTIMIZERS.items()}
+LABEL = re.compile(r"run \d{1,6}")  # "run 3": how the page labels the runs it pins
 
 
 @dataclass
@@ -33,13 +36,26 @@ class Pin:
     def of(cls, session, pins: list["Pin"]) -> "Pin":
         """The session's current run, pinned beside ``pins``."""
         taken = {p.slot for p in pins}
-        number = max([int(p.label.split()[-1]) for p in pins], default=0) + 1
+        number = max([int(p.label[4:]) for p in pins if LABEL.fullmatch(p.label)],
+                     default=0) + 1
         return cls(f"run {number}", min(set(range(MAX_PINS)) - taken), session.run.copy(),
                    start_of(session))
 
     @property
     def color(self) -> str:
         return GHOSTS[self.slot]
+
+
+def restored(pinned: list[tuple[str, str, Run]]) -> list[Pin]:
+    """Pinned runs from a link or a file, as (label, start, run): at most MAX_PINS, each
+    label one of its own ("run N" when a label is missing or taken)."""
+    pins: list[Pin] = []
+    for slot, (label, start, run) in enumerate(pinned[:MAX_PINS]):
+        taken = {p.label for p in pins} | {given for given, _, _ in pinned}
+        if not label or label in {p.label for p in pins}:
+            label = next(f"run {n}" for n in itertools.count(1) if f"run {n}" not in taken)
+        pins.append(Pin(label, slot, run, start))
+    return pins
 
 
 def start_of(session) -> str:

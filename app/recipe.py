@@ -70,11 +70,14 @@ class Recipe:
     marks: list[tuple[int, str]]
     safe: int  # where a divergence comes back to (Run.checkpoint)
     key: str = ""  # the document, canonical: the same recipe, the same key
+    label: str = ""  # a pinned run's: its label ("run 2") and how it started
+    start: str = ""
 
 
 # -- from a run ----------------------------------------------------------------------------------
-def of(run: Run) -> dict:
-    """The recipe of ``run`` as a JSON-ready document (up to ``run.end``)."""
+def of(run: Run, **pinned: str) -> dict:
+    """The recipe of ``run`` as a JSON-ready document (up to ``run.end``); a pinned run's
+    with its ``label`` and ``start``."""
     legs, before = [], {}
     for leg in run.timeline.legs():
         opt = leg.stretch.optimizer
@@ -96,7 +99,7 @@ def of(run: Run) -> dict:
         before = now
     marks = [[e, label] for e, label in zip(*run.marks) if e <= run.end]
     return {"hidden": run.net.hidden, "end": run.end, "legs": legs, "marks": marks,
-            "safe": run.safe_epoch}
+            "safe": run.safe_epoch, **pinned}
 
 
 def to_text(doc: dict) -> str:
@@ -179,8 +182,13 @@ def parse(doc: dict, max_epochs: int = MAX_EPOCHS) -> Recipe:
     safe = _whole(doc.get("safe", end), "the checkpoint's epoch")
     if not legs[0].epoch <= safe <= end:
         raise RecipeError("its checkpoint is outside the run")
+    names = {}
+    for name in ("label", "start"):
+        names[name] = doc.get(name, "")
+        if not isinstance(names[name], str) or len(names[name]) > LABEL_CHARS:
+            raise RecipeError(f"its {name} must be text of at most {LABEL_CHARS} characters")
     return Recipe(hidden, legs, end, checked, safe,
-                  json.dumps(doc, sort_keys=True, separators=(",", ":")))
+                  json.dumps(doc, sort_keys=True, separators=(",", ":")), **names)
 
 
 def _leg(raw: dict, before: Leg | None, hidden: int, where: str) -> Leg:

@@ -18,7 +18,7 @@ import param
 import tinynet
 from tinynet import Network, TrainResult
 
-from .pins import MAX_PINS, Pin
+from .pins import MAX_PINS, Pin, restored
 from .run import Run
 from .settings import OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 
@@ -233,6 +233,11 @@ class Session(param.Parameterized):
                             "(its × in the runs table) to pin this one.")
             return
         self.pins.append(Pin.of(self, self.pins))
+        self.pinned += 1
+
+    def restore_pins(self, pinned: list[tuple[str, str, Run]]) -> None:
+        """Pinned runs from a link or a file, (label, start, run) each, instead of these."""
+        self.pins = restored(pinned)
         self.pinned += 1
 
     def unpin(self, label: str) -> None:

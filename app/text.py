@@ -45,8 +45,10 @@ def signed(v: float) -> str:
     return number(v, 4, sign=True, tiny=1e-4)
 
 
-def html_table(headers, rows, foot=None, title: str = "") -> str:
-    """An HTML table; headers are escaped, cells are trusted markup (numbers we format)."""
+def html_table(headers, rows, foot=None, title: str = "", region: str = "") -> str:
+    """An HTML table; headers are escaped, cells are trusted markup (numbers we format). With
+    ``region`` (its name), a keyboard can reach it and scroll it where it is wider than the
+    page (a phone)."""
     th = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
     tfoot = ("<tfoot><tr>" + "".join(f"<td>{c}</td>" for c in foot) + "</tr></tfoot>"
@@ -54,7 +56,10 @@ def html_table(headers, rows, foot=None, title: str = "") -> str:
     table = f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody>{tfoot}</table>"
     if not title:
         return table
-    return f'<div class="tn-table"><div class="tn-table-title">{title}</div>{table}</div>'
+    reach = (f' tabindex="0" role="region" aria-label="{html.escape(region)}"'
+             if region else "")
+    return (f'<div class="tn-table"{reach}><div class="tn-table-title">{title}</div>'
+            f"{table}</div>")
 
 
 # the same rule in the browser, for Bokeh widgets and axes that format their own numbers

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import tinynet
 
 from . import recipe
+from .pins import MAX_PINS
 from .session import check_data
 from .settings import SETTINGS, WEIGHT_LIMIT, Setting, short_number
 
@@ -27,7 +28,7 @@ MAX_VALUE = WEIGHT_LIMIT  # the largest weight or data value a link may carry
 
 def keys(table: tuple[Setting, ...] = SETTINGS) -> tuple[str, ...]:
     """Every key a link may carry."""
-    return (*(row.key for row in table), *PER_NEURON, "b2", "points", "epoch", "run")
+    return (*(row.key for row in table), *PER_NEURON, "b2", "points", "epoch", "run", "pins")
 
 
 def _number(text):
@@ -114,6 +115,15 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
             settings["run"] = recipe.parse(recipe.from_text(query["run"]), recipe.LINK_EPOCHS)
         except recipe.RecipeError as err:
             notices.append(f"run={_show(query['run'], 24)} was ignored: {err}.")
+    if "pins" in query:
+        pins = []
+        for n, text in enumerate(query["pins"].split(",")[:MAX_PINS], 1):
+            try:
+                pins.append(recipe.parse(recipe.from_text(text), recipe.LINK_EPOCHS))
+            except recipe.RecipeError as err:
+                notices.append(f"pins={_show(text, 24)} was ignored: pinned run {n}: {err}.")
+        if pins:
+            settings["pins"] = pins
     if "points" in query:
         try:
             settings["points"] = _points(query["points"])
@@ -138,6 +148,8 @@ def apply(state, settings: dict, table: tuple[Setting, ...] = SETTINGS) -> None:
         state.hidden = settings["hidden"]
     state.param.update({row.name: settings[row.name] for row in table
                         if row.name in settings and row.name not in ("preset", "hidden")})
+    if settings.get("pins"):
+        state.restore_pins([(r.label, r.start, recipe.replayed(r)) for r in settings["pins"]])
     run = settings.get("run")
     if run is not None:  # the run itself: its weights at every epoch, and the epoch shown
         recipe.open_in(state, run)
@@ -165,6 +177,10 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
         q["run"] = recipe.to_text(recipe.of(state.run))  # and the epoch shown, if not its end
     if state.epoch or state.epoch != state.end:
         q["epoch"] = str(state.epoch)
+    pinned = [p for p in state.pins if p.run.end - p.run.timeline.epochs[0] <= recipe.LINK_EPOCHS]
+    if pinned:
+        q["pins"] = ",".join(recipe.to_text(recipe.of(p.run, label=p.label, start=p.start))
+                             for p in pinned)
     if state.preset == "custom":
         q.pop("data", None)
         q["points"] = ",".join(f"{short_number(x)}:{short_number(y)}"
@@ -173,14 +189,22 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
 
 
 def fitted(keys: dict[str, str], state) -> tuple[str, bool]:
-    """The query for ``keys`` (``to_query(state)`` and the page's own); without the run if with
-    it the link would be longer than LINK_CHARS. Also whether the link leaves out a run that
-    has trained (too long, or too many epochs to replay): then the weights' keys keep the
-    network shown, and the page says where the whole run is kept."""
-    query = urlencode(keys, safe=",:")
-    if "run" in keys and len(query) > LINK_CHARS:
-        query = urlencode({k: v for k, v in keys.items() if k != "run"}, safe=",:")
-    return query, bool("run=" not in query and state.end > state.run.timeline.epochs[0])
+    """The query for ``keys`` (``to_query(state)`` and the page's own), within LINK_CHARS:
+    pinned runs left out first (the last first), then the run. Also whether the link leaves
+    out the run, once trained, or a pinned run (too long, or too many epochs to replay):
+    then the weights' keys keep the network shown, and the page says where all is kept."""
+    keys = dict(keys)
+    pins = keys.pop("pins", "").split(",") if keys.get("pins") else []
+    while True:  # the pinned runs left out first, the last first; then the run
+        query = urlencode({**keys, **({"pins": ",".join(pins)} if pins else {})}, safe=",:")
+        if len(query) <= LINK_CHARS or not (pins or "run" in keys):
+            break
+        if pins:
+            pins.pop()
+        else:
+            del keys["run"]
+    trained = state.end > state.run.timeline.epochs[0]
+    return query, bool(("run" not in keys and trained) or len(pins) < len(state.pins))
 
 
 def watched(table: tuple[Setting, ...] = SETTINGS) -> list[str]:

@@ -34,7 +34,8 @@ def test_any_link_builds_a_working_page_and_names_what_it_refused(query):
     s = app.state
     assert np.isfinite(s.net.theta).all() and np.isfinite(s.loss())
     used = {row.key for row in SETTINGS if row.name in found}
-    used |= set(found.get("weights", {})) | {k for k in ("points", "epoch") if k in found}
+    used |= set(found.get("weights", {})) | {k for k in ("points", "epoch", "run", "pins")
+                                              if k in found}
     for key in query:
         named = any(notice.startswith(f"{key}=") for notice in notices)
         assert (key in used) != named or key in ("data",), (key, query[key], found, notices)

@@ -138,3 +138,60 @@ def test_undo_is_gone_once_something_else_is_said(app):
     assert s.undoable
     s.activation = "tanh"  # a change that clears the message
     assert not s.undoable and not app.controls._undo.visible
+
+
+def pinned_pair(app):
+    s = app.state
+    s.hidden = 2
+    s.advance(600)
+    s.pin()
+    s.hidden = 1
+    s.learning_rate = 0.3
+    s.advance(400)
+    s.pin()
+    s.unpin("run 1")  # labels need not start at 1 ...
+    s.hidden = 2
+    s.pin()  # ... and slots are reused
+    s.advance(50)
+    return s
+
+
+def same_pins(a, b) -> None:
+    assert [(p.label, p.start) for p in b.pins] == [(p.label, p.start) for p in a.pins]
+    for pa, pb in zip(a.pins, b.pins):
+        assert pb.run.history == pa.run.history and pb.run.end == pa.run.end
+        assert np.array_equal(pb.run.net.theta, pa.run.net.theta)
+
+
+def test_a_link_carries_the_pinned_runs(app):
+    from app import urlstate
+    s = pinned_pair(app)
+    found, notices = urlstate.parse_query(urlstate.to_query(s))
+    other = PlaygroundApp(loop=False)
+    urlstate.apply(other.state, found)
+    assert notices == []
+    same_pins(s, other.state)
+    assert set(other.runs._labels.data["run"]) == {"run 2", "run 3"}
+
+
+def test_a_file_carries_the_pinned_runs(app):
+    from app import export
+    s = pinned_pair(app)
+    other = PlaygroundApp(loop=False).state
+    export.apply_weights(other, export.parse_weights_json(export.weights_json(s)))
+    same_pins(s, other)
+
+
+def test_pinned_runs_leave_a_long_link_first_and_the_page_says_so(app):
+    from app import urlstate
+    s = app.state
+    for lr in np.random.default_rng(1).uniform(0.3, 0.6, 60):  # a run of many changes
+        s.learning_rate = float(lr)
+        s.advance(9)
+    for _ in range(MAX_PINS):
+        s.pin()
+    query, left_out = urlstate.fitted(urlstate.to_query(s), s)
+    assert len(query) <= urlstate.LINK_CHARS and left_out
+    assert "run=" in query  # the current run kept, pinned ones dropped
+    kept = urlstate.parse_query(dict(kv.split("=", 1) for kv in query.split("&")))[0]
+    assert len(kept.get("pins", [])) < MAX_PINS

@@ -131,7 +131,7 @@ class RunsView(View):
         title = ("Runs compared" if s.pins else
                  "Pin a run to compare it with the next ones: its loss curve and its fit stay "
                  "on the plots as ghosts")
-        return html_table(headers, cells, title=title)
+        return html_table(headers, cells, title=title, region="Runs compared")
 
     def __panel__(self):
         return pn.Column(
