@@ -48,9 +48,7 @@ class RunsView(View):
             line_dash="dashed"))
 
         self._pin = pn.widgets.Button(label="Pin this run", css_classes=["tn-pin"],
-                                      color="primary", variant="outline",
-                                      description="Keep this run to compare it with the next: "
-                                      "its loss curve and fit stay on the plots")
+                                      color="primary", variant="outline")
         self._pin.on_click(lambda _: self.state.pin())
         self._target = pn.widgets.Select.from_param(self.param.target, label="reaches loss",
                                                     width=110, css_classes=["tn-runs-target"])
