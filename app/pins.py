@@ -19,7 +19,7 @@ MAX_PINS = 4
 # a pin's colour on the plots, by slot: never the current run's blue
 GHOSTS = ["#555555", "#CC79A7", "#E69F00", "#009E73"]
 OPTIMIZER_NAMES = {v: k for k, v in OPTIMIZERS.items()}
-LABEL = re.compile(r"run \d{1,6}")  # "run 3": how the page labels the runs it pins
+LABEL = r"run \d{1,6}"  # "run 3": how the page labels the runs it pins
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Pin:
     def of(cls, session, pins: list["Pin"]) -> "Pin":
         """The session's current run, pinned beside ``pins``."""
         taken = {p.slot for p in pins}
-        number = max([int(p.label[4:]) for p in pins if LABEL.fullmatch(p.label)],
+        number = max([int(p.label[4:]) for p in pins if re.fullmatch(LABEL, p.label)],
                      default=0) + 1
         return cls(f"run {number}", min(set(range(MAX_PINS)) - taken), session.run.copy(),
                    start_of(session))

@@ -116,12 +116,15 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
         except recipe.RecipeError as err:
             notices.append(f"run={_show(query['run'], 24)} was ignored: {err}.")
     if "pins" in query:
-        pins = []
+        pins, refused = [], []
         for n, text in enumerate(query["pins"].split(",")[:MAX_PINS], 1):
             try:
                 pins.append(recipe.parse(recipe.from_text(text), recipe.LINK_EPOCHS))
             except recipe.RecipeError as err:
-                notices.append(f"pins={_show(text, 24)} was ignored: pinned run {n}: {err}.")
+                refused.append(f"pinned run {n}: {err}")
+        if refused:  # one notice for the key, naming each run it could not use
+            notices.append(f"pins={_show(query['pins'], 24)} was ignored in part: "
+                           f"{'; '.join(refused)}.")
         if pins:
             settings["pins"] = pins
     if "points" in query:
