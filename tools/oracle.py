@@ -92,7 +92,7 @@ SLIDERS_JS = f"(els) => els.map({SLIDER_JS.strip()})"
 
 def shown_in_chromium(page) -> dict:
     """What a Chromium page shows, in the terms of ``expected``."""
-    from tools.page import shadow_text  # Playwright's side: imported only where it is used
+    from tools.page import shadow_text, source_data  # Playwright's: imported where used
 
     weights = page.locator(".tn-weights .noUi-target").evaluate_all(SLIDERS_JS)
     for w in weights:
@@ -114,6 +114,8 @@ def shown_in_chromium(page) -> dict:
         "speed": log["speed"],
         "training": "Pause" in shadow_text(page, ".tn-train"),
         "timeline": (round(timeline["value"]), round(timeline["end"])),
+        "pinned": (source_data(page, "pinned_labels") or {}).get("run", []),
+        "undo": page.locator(".tn-undo").is_visible(),
     }
 
 
