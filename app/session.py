@@ -18,6 +18,7 @@ import param
 import tinynet
 from tinynet import Network, TrainResult
 
+from .moments import UNDONE
 from .run import Run
 from .settings import OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 
@@ -230,6 +231,7 @@ class Session(param.Parameterized):
             result = TrainResult(result.losses, True, f"training diverged {reason}", reason)
         if result.diverged:
             start = self.run.undo()
+            self.run.mark(UNDONE)  # a moment of the run (app/moments.py)
             with self.batch():
                 self.training = False
                 self.message = (f"{DIVERGED} {result.reason}. The weights are back at epoch "
