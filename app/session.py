@@ -56,6 +56,7 @@ class Session(param.Parameterized):
     del _row
 
     training = param.Boolean(False, doc="Whether the Train loop is running.")
+    replaying = param.Boolean(False, doc="Whether the run is being played back (app/film.py).")
     step = param.Event(doc="Take one optimizer step.")
     reset = param.Event(doc="Go back to the starting weights of the current width.")
     message = param.String("", doc="Why training stopped or a change was refused.")

@@ -5,7 +5,7 @@ Chromium. Tests compare the two after every action, so a page left showing old v
 
 The values compared: each weight slider (which weights the sliders are, their values and
 that each range holds its value), the loss and epoch readouts, the width buttons, the learning
-rate and speed sliders, and the Train button.
+rate and speed sliders, the Train button and the film's Play button.
 """
 import html
 import math
@@ -30,6 +30,7 @@ def expected(state) -> dict:
         "learning rate": round(math.log10(state.learning_rate), 6),
         "speed": round(math.log10(state.speed), 6),
         "training": state.training,
+        "replaying": state.replaying,
     }
     if not state.training:
         shown["values"] = [slider_number(v) for v in state.net.theta]
@@ -60,6 +61,7 @@ def shown_in_document(mirror, training: bool) -> dict:
         "learning rate": round(mirror.one("tn-learning-rate").value, 6),
         "speed": round(mirror.one("tn-speed").value, 6),
         "training": mirror.one("tn-train").active,
+        "replaying": mirror.one("tn-timeline-play").active,
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
@@ -109,6 +111,7 @@ def shown_in_chromium(page) -> dict:
         "learning rate": log["learning-rate"],
         "speed": log["speed"],
         "training": "Pause" in shadow_text(page, ".tn-train"),
+        "replaying": "Pause" in shadow_text(page, ".tn-timeline-play"),
         "timeline": (round(timeline["value"]), round(timeline["end"])),
     }
 
