@@ -66,6 +66,6 @@ class Film(param.Parameterized):
     def _go(self, epoch: int) -> None:
         self._own = True
         try:
-            self.state.go_to(epoch)
+            self.state.go_to(epoch, fit_first=False)
         finally:
             self._own = False

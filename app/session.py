@@ -62,7 +62,8 @@ class Session(param.Parameterized):
     message = param.String("", doc="Why training stopped or a change was refused.")
     version = param.Integer(0, doc="Bumped after every batch of changes to network or history.")
     progress = param.Integer(0, doc="Bumped after training steps that only the loss views show.")
-    moved = param.Integer(0, doc="Bumped when the learner moves a weight, in a batch of its own "
+    moved = param.Integer(0, doc="Bumped when the learner moves a weight or an epoch (the "
+                          "timeline, the film), in a batch of its own "
                           "just before ``version``: the views a dragging learner watches (the "
                           "fit and the loss readout) answer first, in a message of their own.")
 
@@ -201,12 +202,17 @@ class Session(param.Parameterized):
                 f"{self.end:,}) was dropped.")
 
     # -- the past --------------------------------------------------------------------------------
-    def go_to(self, epoch: int) -> None:
+    def go_to(self, epoch: int, fit_first: bool = True) -> None:
         """Show the current width's network as training had it at ``epoch`` (0 to ``end``),
         bit for bit: every view shows it. Training, a Step or a change made here goes on from
-        this epoch, and the run's later part is dropped then."""
+        this epoch, and the run's later part is dropped then. ``fit_first``: as for a dragged
+        weight, the fit and the readouts answer first, in a message of their own (a film's
+        frame goes out as one message)."""
         self.training = False
         self.run.show(int(epoch))
+        if fit_first:
+            with self.batch():
+                self.moved += 1
         self.notify()
 
     @param.depends("reset", watch=True)

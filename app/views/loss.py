@@ -161,6 +161,7 @@ class LossPlot(View):
         self._floor_for = None  # (width, data) the floor line was drawn for
         self._floor_at = None  # where it is drawn (None: not drawn)
         self._extent = (math.inf, -math.inf)  # the smallest and largest loss in the source
+        self._axis = None  # the losses the axis was last fitted to
         self._update()
 
     @param.depends("state.version", "state.progress", watch=True)
@@ -181,7 +182,9 @@ class LossPlot(View):
         lo, hi = self._extent
         if self._floor_at is not None:
             lo, hi = min(lo, self._floor_at), max(hi, self._floor_at)
-        fit_loss_axis(self._figure, lo, hi)
+        if (lo, hi) != self._axis:  # (a step on the timeline changes neither)
+            self._axis = (lo, hi)
+            fit_loss_axis(self._figure, lo, hi)
         marks, labels = s.run.marks
         if len(marks) != self._marks_shown:
             self._marks_shown = len(marks)

@@ -59,8 +59,10 @@ class TimelineView(View):
             return
         self._setting = True
         try:
-            self._slider.param.update(end=max(s.end, 1, self._slider.value))
-            self._slider.param.update(value=s.epoch, end=max(s.end, 1), disabled=s.end == 0)
+            end = max(s.end, 1)
+            if end != self._slider.end:  # first room for the value, then the value
+                self._slider.param.update(end=max(end, self._slider.value))
+            self._slider.param.update(value=s.epoch, end=end, disabled=s.end == 0)
         finally:
             self._setting = False
         self._now.location = s.epoch
