@@ -25,6 +25,7 @@ from .explain import NO_FLOOR
 FRAME_MS = 25  # at most 40 frames a second, as the Train loop; faster films skip epochs
 MOST = 6  # moments shown (the first ones of a run; a learner's run has a handful)
 MOMENT_COLOR = "#7A4FA0"
+WRAP = ".bk-btn {white-space: normal; text-align: left}"  # a moment's sentence wraps
 
 
 class FilmControls(View):
@@ -36,13 +37,13 @@ class FilmControls(View):
         self.film = Film(s)
         self._play = pn.widgets.Toggle.from_param(
             s.param.replaying, label="▶ Play training back", css_classes=["tn-timeline-play"],
-            width=190, color="primary", variant="outline")
+            width=160, color="primary", variant="outline")
         self._direction = pn.widgets.RadioButtonGroup(
             options={"forwards": False, "backwards": True}, value=False,
-            css_classes=["tn-film-direction"], color="primary", variant="outline", width=170)
+            css_classes=["tn-film-direction"], color="primary", variant="outline", width=150)
         self._direction.link(self.film, value="backwards")
         self._speed = pn.widgets.Select(
-            options={f"{v:,} epochs/s": v for v in SPEEDS}, value=self.film.speed, width=140,
+            options={f"{v:,} epochs/s": v for v in SPEEDS}, value=self.film.speed, width=125,
             css_classes=["tn-film-speed"])
         self._speed.link(self.film, value="speed")
         self._callback = quiet_periodic_callback(self._tick, FRAME_MS)
@@ -72,8 +73,8 @@ class FilmControls(View):
             self._callback.stop()
 
     def __panel__(self):
-        return pn.Row(self._play, self._direction, self._speed, css_classes=["tn-film"],
-                      margin=(0, 10))
+        return pn.FlexBox(self._play, self._direction, self._speed, flex_wrap="wrap",
+                          css_classes=["tn-film"], margin=(0, 10), sizing_mode="stretch_width")
 
 
 class Moments(View):
@@ -85,7 +86,7 @@ class Moments(View):
         super().__init__(**params)
         self._buttons = [pn.widgets.Button(label="", visible=False, css_classes=["tn-moment"],
                                            color="light", sizing_mode="stretch_width",
-                                           margin=(2, 10))
+                                           margin=(2, 10), stylesheets=[WRAP])
                          for _ in range(MOST)]
         for k, button in enumerate(self._buttons):
             button.on_click(lambda event, k=k: self._go(k))
@@ -115,7 +116,7 @@ class Moments(View):
         self.moments = self.moments[:MOST]
         for k, button in enumerate(self._buttons):
             if k < len(self.moments):
-                button.param.update(label=self.moments[k].text, visible=True)
+                button.param.update(label="◆ " + self.moments[k].text, visible=True)
             else:
                 button.visible = False
         epochs, losses = (np.asarray(v, dtype=float) for v in run.history)
