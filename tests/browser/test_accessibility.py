@@ -335,16 +335,16 @@ def test_a_lesson_opened_by_keyboard_has_the_focus_on_its_heading(playground):
 
 
 def test_plots_are_not_tab_stops(playground):
-    """Tab goes from the cards to the next control (the timeline under the loss plot, then
-    the challenge), not through the plots' canvases and tool buttons, which offer nothing by
-    keyboard (their content is text on the page)."""
+    """Tab goes from the cards to the next control (the timeline under the loss plot, the
+    film's controls, then the challenge), not through the plots' canvases and tool buttons,
+    which offer nothing by keyboard (their content is text on the page)."""
     page = playground.open("/")
     wait_ready(playground)
     page.locator(".tn-export-card button.card-header").focus()
-    page.keyboard.press("Tab")
-    assert "tn-timeline" in focus(page)["host"], focus(page)
-    page.keyboard.press("Tab")
-    assert "tn-challenge-start" in focus(page)["host"], focus(page)
+    for host in ("tn-timeline", "tn-timeline-play", "tn-film-direction", "tn-film-direction",
+                 "tn-film-speed", "tn-challenge-start"):
+        page.keyboard.press("Tab")
+        assert host in focus(page)["host"], focus(page)
     reached = []
     page.locator("body").focus()
     for _ in range(40):
