@@ -136,3 +136,34 @@ def article_two_after(epochs: int) -> tinynet.Network:
     net = tinynet.Network([0.5, 0.6], [-0.1, -0.1], [0.3, 0.3], 0.2)
     tinynet.Trainer(net, X, Y, tinynet.GradientDescent(0.5)).run(epochs)
     return net
+
+
+COUNT_REPLACES_JS = """
+() => {
+  window.__replaced = 0;
+  const replace = history.replaceState.bind(history);
+  history.replaceState = (...args) => { window.__replaced += 1; return replace(...args); };
+}
+"""
+
+
+def test_a_film_rewrites_the_address_once_a_second_and_ends_on_its_last_epoch(playground):
+    page = playground.open("/?hidden=2&speed=10000")
+    playground.click(".tn-train")
+    playground.wait(lambda: playground.epoch() > 3000, what="training")
+    playground.click(".tn-train")
+    playground.wait(lambda: "Train" in playground.text(".tn-train"), what="paused")
+    end = playground.epoch()
+    page.locator(".tn-film-speed select").select_option(label="10,000 epochs/s")
+    page.evaluate(COUNT_REPLACES_JS)
+    started = page.evaluate("performance.now()")
+    playground.click(".tn-timeline-play")  # at the end: from the start again
+    playground.wait(lambda: "Pause" in film_label(playground), what="playing")
+    playground.wait(lambda: "Play training back" in film_label(playground), timeout=30,
+                    what="the film's end")
+    seconds = (page.evaluate("performance.now()") - started) / 1000
+    assert playground.epoch() == end
+    # a frame's address each frame would be ~40 a second (Chromium throttles that, too)
+    playground.wait(lambda: f"epoch={end}" in page.url or "epoch=" not in page.url,
+                    what="the address at the film's last epoch")
+    assert page.evaluate("window.__replaced") <= seconds + 3
