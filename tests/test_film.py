@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from app.main import PlaygroundApp
+from app.views import film as film_view
 from app.views import loss
 from tools.mirror import Mirror
 
@@ -85,3 +86,25 @@ def test_a_scrub_sends_the_fit_first_and_a_film_frame_one_message(served, monkey
     seen.clear()
     app.timeline.film.film.tick(0.1)
     assert s.moved == moved and {v for _, v in seen} == {s.version}  # one batch
+
+
+def test_moments_are_found_again_only_when_the_history_changes(served, monkeypatch):
+    _, app = served
+    s = app.state
+    found = []
+    real = film_view.of_run
+    monkeypatch.setattr(film_view, "of_run", lambda *a: found.append(1) or real(*a))
+    s.go_to(100)  # a step on the timeline: the same run
+    s.replaying = True
+    app.timeline.film.film.tick(0.5)
+    assert found == []
+    app.timeline.moments._throttle._last = 0.0  # a second since the moments were found
+    s.training = True  # (goes on from epoch 150: the later part is dropped, a new history)
+    for _ in range(5):  # light ticks of the Train loop, within a second
+        s.advance(20)
+        s.notify(light=True)
+    assert len(found) == 1
+    s.training = False  # paused: found for the history as it ends
+    assert len(found) == 2
+    buttons = [b for b in app.timeline.moments._buttons if b.visible]
+    assert len(buttons) == len(app.timeline.moments.moments)
