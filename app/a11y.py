@@ -53,10 +53,11 @@ SHORTCUTS = {
 HEAD_CSS = (".notyf, .notyf__toast, .notyf__message { font-family: system-ui, -apple-system, "
             "'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }")
 
-# host class -> the accessible name of its input (inputs that show no label of their own)
+# host class -> the accessible name of its input or select (ones that show no label of their own)
 INPUT_NAMES = {
     "tn-upload": "Load data points from a CSV file",
     "tn-import": "Load weights from a JSON file",
+    "tn-film-speed": "Playback speed (epochs per second)",
 }
 
 # host class of a folding card -> the accessible name of its header button
@@ -156,7 +157,7 @@ function landmarks(root) {
   const host = root.host;
   if (!host) return;
   for (const [cls, name] of Object.entries(INPUT_NAMES)) {
-    const input = host.classList.contains(cls) && root.querySelector('input');
+    const input = host.classList.contains(cls) && root.querySelector('input, select');
     if (input && !input.getAttribute('aria-label')) input.setAttribute('aria-label', name);
   }
   for (const [cls, [role, name]] of Object.entries(REGIONS)) {

@@ -303,7 +303,7 @@ def _sync_url(state: Session, address: Address, page: PlaygroundApp | None = Non
 
     def write(*_):
         now = time.monotonic()
-        if state.training and now - last[0] < URL_EVERY_S:
+        if (state.training or state.replaying) and now - last[0] < URL_EVERY_S:
             return
         last[0] = now
         keys = urlstate.to_query(state)
@@ -321,7 +321,7 @@ def _sync_url(state: Session, address: Address, page: PlaygroundApp | None = Non
     def follow_graph(*_):
         graph.view.param.watch(write, ["why", "point"])
 
-    state.param.watch(write, urlstate.watched())
+    state.param.watch(write, [*urlstate.watched(), "replaying"])  # a film's end: its epoch
     if page is not None:
         page.param.watch(write, "page_keys")
         if graph.built:

@@ -18,6 +18,7 @@ import param
 import tinynet
 from tinynet import Network, TrainResult
 
+from .moments import UNDONE
 from .pins import MAX_PINS, Pin, restored
 from .run import Run
 from .settings import OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
@@ -56,6 +57,7 @@ class Session(param.Parameterized):
     del _row
 
     training = param.Boolean(False, doc="Whether the Train loop is running.")
+    replaying = param.Boolean(False, doc="Whether the run is being played back (app/film.py).")
     step = param.Event(doc="Take one optimizer step.")
     reset = param.Event(doc="Go back to the starting weights of the current width.")
     message = param.String("", doc="Why training stopped or a change was refused.")
@@ -64,7 +66,8 @@ class Session(param.Parameterized):
     pinned = param.Integer(0, doc="Bumped when a run is pinned, unpinned or brought back.")
     undo = param.Event(doc="Bring back the run a branch or a bring-back set aside.")
     undoable = param.String("", doc="What Undo brings back ('' while nothing).")
-    moved = param.Integer(0, doc="Bumped when the learner moves a weight, in a batch of its own "
+    moved = param.Integer(0, doc="Bumped when the learner moves a weight or an epoch (the "
+                          "timeline, the film), in a batch of its own "
                           "just before ``version``: the views a dragging learner watches (the "
                           "fit and the loss readout) answer first, in a message of their own.")
 
@@ -283,12 +286,17 @@ class Session(param.Parameterized):
             self.adopt(run)
 
     # -- the past --------------------------------------------------------------------------------
-    def go_to(self, epoch: int) -> None:
+    def go_to(self, epoch: int, fit_first: bool = True) -> None:
         """Show the current width's network as training had it at ``epoch`` (0 to ``end``),
         bit for bit: every view shows it. Training, a Step or a change made here goes on from
-        this epoch, and the run's later part is dropped then."""
+        this epoch, and the run's later part is dropped then. ``fit_first``: as for a dragged
+        weight, the fit and the readouts answer first, in a message of their own (a film's
+        frame goes out as one message)."""
         self.training = False
         self.run.show(int(epoch))
+        if fit_first:
+            with self.batch():
+                self.moved += 1
         self.notify()
 
     @param.depends("reset", watch=True)
@@ -314,6 +322,7 @@ class Session(param.Parameterized):
             result = TrainResult(result.losses, True, f"training diverged {reason}", reason)
         if result.diverged:
             start = self.run.undo()
+            self.run.mark(UNDONE)  # a moment of the run (app/moments.py)
             with self.batch():
                 self.training = False
                 self.message = (f"{DIVERGED} {result.reason}. The weights are back at epoch "

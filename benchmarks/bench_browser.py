@@ -16,6 +16,10 @@ also the bare Bokeh app of tools/floor.py (one Slider, one line, no Panel), the 
 (a2) timeline step -> plot latency: ArrowRight on the focused timeline slider (every view goes
     one epoch on in a past run, replayed from the timeline) to the next ``fit_curve`` change,
     in rounds alternating with the bare Bokeh slider.
+(a3) replay at top speed: a two-neuron run played back at 10,000 epochs/s (the film under the
+    timeline); frames (changes of the epoch readout) reaching the page per second (>= 30).
+    ``--only timeline`` runs (a2) and (a3) alone (against the bare Bokeh app only), ``--only
+    replay`` (a3) alone.
 (b) Train at top speed (speed=10000 from the URL): ``loss_history`` updates (stream or
     replace) reaching the page per second over ~5 s, and epochs per second from the readout,
     on each server.
@@ -45,6 +49,7 @@ from tools.net import free_port, wait_for_http  # noqa: E402
 from tools.page import DEEP_TEXT_JS, reach  # noqa: E402
 
 TARGETS = {"p50_ms": 20.0, "p95_ms": 35.0, "updates_per_s": 30.0, "frame_ms": 1000 / 60,
+           "replay_frames_per_s": 30.0,
            "race_updates_per_s": 20.0}  # with the race running too: not below 20 (issue #14)
 
 # Record keydowns (capturing, so before the slider handles them) and fit_curve changes.
@@ -310,13 +315,124 @@ def server_log_summary(name, log):
           f"tracebacks ({noise} WebSocketClosedError)")
 
 
+# every change of the epoch readout (one per frame of a replay: the fit stops changing once
+# training has converged)
+WATCH_EPOCH_JS = """
+() => {
+  const rec = window.__bench = {changes: []};
+  const doc = Bokeh.documents[0];
+  const readout = [...doc._all_models.values()].find(
+    (m) => (m.css_classes || []).includes('tn-epoch'));
+  readout.properties.text.change.connect(() => rec.changes.push(performance.now()));
+}
+"""
+
+
+def replay_rate(page, base, train_seconds):
+    """(epoch readout changes per second, epochs per second) while a two-neuron run trained
+    ``train_seconds`` at top speed is played back from its start at 10,000 epochs/s."""
+    page.goto(base + "/?hidden=2&speed=10000")
+    wait_for_content(page)
+    page.locator(".tn-train button").click()
+    page.wait_for_timeout(train_seconds * 1000)
+    page.locator(".tn-train button").click()
+    page.wait_for_timeout(500)
+    page.locator(".tn-timeline .noUi-handle").focus()
+    page.keyboard.press("Home")
+    page.wait_for_timeout(500)
+    page.locator(".tn-film-speed select").select_option(label="10,000 epochs/s")
+    page.wait_for_timeout(300)
+    page.evaluate(WATCH_EPOCH_JS)
+    shown = '.tn-epoch .tn-value'
+    first = int(page.locator(shown).first.inner_text().replace(",", ""))
+    page.locator(".tn-timeline-play button").click()
+    started = time.monotonic()
+    page.wait_for_timeout(300)
+    while "Pause" in page.locator(".tn-timeline-play").first.evaluate(DEEP_TEXT_JS):
+        page.wait_for_timeout(100)
+        if time.monotonic() - started > 60:
+            break
+    changes = page.evaluate("() => window.__bench.changes")
+    seconds = (changes[-1] - changes[0]) / 1000 if len(changes) > 1 else float("nan")
+    last = int(page.locator(shown).first.inner_text().replace(",", ""))
+    return (len(changes) - 1) / seconds, (last - first) / seconds
+
+
+def timeline_figures(page, base, bare_base, args):
+    """(a2) a timeline step against the bare Bokeh slider, and (a3) replay at top speed
+    (only (a3) with ``--only replay``)."""
+    if args.only == "replay":
+        return replay_figure(page, base)
+    scrub, floor = [], []
+    for r in range(5):  # the timeline and the bare Bokeh slider, alternating
+        for kind in ("scrub", "floor") if r % 2 == 0 else ("floor", "scrub"):
+            if kind == "scrub":
+                scrub += scrub_latency(page, base, args.steps // 5, args.gap_ms)
+            else:
+                floor += slider_latency(page, bare_base, args.steps // 5,
+                                        args.gap_ms, playground=False)
+    s_got, f_got = [v for v in scrub if v is not None], [v for v in floor if v is not None]
+    s50, s95 = percentile(s_got, 50), percentile(s_got, 95)
+    f50, f95 = percentile(f_got, 50), percentile(f_got, 95)
+    print(f"\n(a2) timeline step -> fit_curve latency (every view back one epoch), "
+          f"{args.steps} presses, interleaved with the bare Bokeh slider (ms)")
+    print(f"    timeline: answered {len(s_got)}/{len(scrub)}, p50 {s50:.1f}, p95 {s95:.1f}"
+          f"   bare Bokeh: p50 {f50:.1f}, p95 {f95:.1f}")
+    print(f"    timeline / bare Bokeh: p50 {s50 / f50:.2f}x (target <= 1.5x), "
+          f"p95 {s95 / f95:.2f}x (target <= 2x)")
+    replay_figure(page, base)
+
+
+def replay_figure(page, base):
+    rate, epochs = replay_rate(page, base, 3.0)
+    target = TARGETS["replay_frames_per_s"]
+    print(f"\n(a3) replay at 10,000 epochs/s of a two-neuron run trained 3 s: frames "
+          f"(epoch readout changes) {rate:5.1f}/s (target >= {target:g})  "
+          f"{verdict(rate >= target)}; "
+          f"{epochs:,.0f} epochs/s")
+
+
+def launch(pw, home):
+    """Headless Chromium (found as in tests/conftest.py), writing nothing outside ``home``."""
+    chromium = find_chromium()
+    env = {**os.environ, "XDG_CONFIG_HOME": f"{home}/config", "XDG_CACHE_HOME": f"{home}/cache"}
+    launch = {"args": CHROMIUM_ARGS, "env": env}
+    if chromium is not None:
+        launch["executable_path"] = str(chromium)
+    return pw.chromium.launch(**launch)
+
+
+def only_timeline(args):
+    """(a2) and (a3) alone: the playground as served and the bare Bokeh app."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w+", prefix="bench-patched-", suffix=".log", delete=False)
+    server = start_server(port, False, log)
+    floor = floor_server(FLOOR["bare Bokeh"]).start()
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/", timeout=60)
+        with sync_playwright() as pw, tempfile.TemporaryDirectory() as home:
+            browser = launch(pw, home)
+            timeline_figures(browser.new_page(), f"http://127.0.0.1:{port}", floor.url, args)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        floor.stop()
+        server_log_summary("patched", log)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50, help="slider key presses (default 50)")
     parser.add_argument("--gap-ms", type=int, default=200, help="time between presses")
     parser.add_argument("--train-seconds", type=float, default=5.0)
     parser.add_argument("--landscape-repeats", type=int, default=20)
+    parser.add_argument("--only", choices=["timeline", "replay"],
+                        help="timeline: only (a2) and (a3), against the bare Bokeh app; "
+                        "replay: only (a3)")
     args = parser.parse_args(argv)
+    if args.only:
+        return only_timeline(args)
 
     # (c) first, in this process while no server or browser competes for the CPU; shown last
     landscape = {hidden: landscape_times(hidden, args.landscape_repeats) for hidden in (1, 2)}
@@ -369,23 +485,7 @@ def main(argv=None):
             print(f"    patched / bare Bokeh: p50 {p50['patched'] / p50[bare]:.2f}x (target <= "
                   f"1.5x), p95 {p95['patched'] / p95[bare]:.2f}x (target <= 2x)")
 
-            scrub, floor = [], []
-            for r in range(5):  # the timeline and the bare Bokeh slider, alternating
-                for kind in ("scrub", "floor") if r % 2 == 0 else ("floor", "scrub"):
-                    if kind == "scrub":
-                        scrub += scrub_latency(page, base, args.steps // 5, args.gap_ms)
-                    else:
-                        floor += slider_latency(page, slider_bases[bare], args.steps // 5,
-                                                args.gap_ms, playground=False)
-            s_got, f_got = [v for v in scrub if v is not None], [v for v in floor if v is not None]
-            s50, s95 = percentile(s_got, 50), percentile(s_got, 95)
-            f50, f95 = percentile(f_got, 50), percentile(f_got, 95)
-            print(f"\n(a2) timeline step -> fit_curve latency (every view back one epoch), "
-                  f"{args.steps} presses, interleaved with the bare Bokeh slider (ms)")
-            print(f"    timeline: answered {len(s_got)}/{len(scrub)}, p50 {s50:.1f}, p95 {s95:.1f}"
-                  f"   bare Bokeh: p50 {f50:.1f}, p95 {f95:.1f}")
-            print(f"    timeline / bare Bokeh: p50 {s50 / f50:.2f}x (target <= 1.5x), "
-                  f"p95 {s95 / f95:.2f}x (target <= 2x)")
+            timeline_figures(page, base, slider_bases[bare], args)
 
             rates = {}
             for name in names:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 import tinynet
+from app.film import SPEEDS
 from app.lessons import LESSONS
 from app.main import PlaygroundApp
 from app.session import slot_names
@@ -141,6 +142,19 @@ class Learner(RuleBasedStateMachine):
     def undo(self):
         self.app.controls._undo.param.trigger("value")  # a press of the Undo button
 
+    @rule(backwards=st.booleans(), speed=st.sampled_from(SPEEDS))
+    def play_or_pause_the_film(self, backwards, speed):
+        film = self.app.timeline.film
+        film._direction.value = backwards
+        film._speed.value = speed
+        film._play.value = not film._play.value
+
+    @precondition(lambda self: self.s.replaying)
+    @rule(seconds=st.floats(0.001, 0.5))
+    def a_frame_of_the_film(self, seconds):
+        """What a tick of the film's callback does (app/views/film.py)."""
+        self.app.timeline.film.film.tick(seconds)
+
     @precondition(lambda self: self.s.training)
     @rule(epochs=st.sampled_from([1, 5, 40, 400]), light=st.booleans())
     def tick(self, epochs, light):
@@ -171,6 +185,12 @@ class Learner(RuleBasedStateMachine):
         near = {format_loss(loss * (1 + d)) for d in (-1e-12, 0.0, 1e-12)}
         shown_loss = VALUE.findall(self.app.readouts._loss.object)
         assert len(shown_loss) == 1 and shown_loss[0] in near, (shown_loss, loss)
+
+    @invariant()
+    def a_film_plays_a_run_that_is_not_training(self):
+        assert not (self.s.replaying and self.s.training)
+        if self.s.replaying:
+            assert 0 < self.s.end and 0 <= self.s.epoch <= self.s.end
 
     @invariant()
     def the_page_shows_what_the_session_holds(self):

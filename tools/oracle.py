@@ -5,7 +5,7 @@ Chromium. Tests compare the two after every action, so a page left showing old v
 
 The values compared: each weight slider (which weights the sliders are, their values and
 that each range holds its value), the loss and epoch readouts, the width buttons, the learning
-rate and speed sliders, and the Train button.
+rate and speed sliders, the Train button and the film's Play button.
 """
 import html
 import math
@@ -32,6 +32,7 @@ def expected(state) -> dict:
         "training": state.training,
         "pinned": [p.label for p in state.pins],  # their ghost curves' labels on the loss plot
         "undo": bool(state.undoable),
+        "replaying": state.replaying,
     }
     if not state.training:
         shown["values"] = [slider_number(v) for v in state.net.theta]
@@ -64,6 +65,7 @@ def shown_in_document(mirror, training: bool) -> dict:
         "training": mirror.one("tn-train").active,
         "pinned": list(mirror.client.get_model_by_name("pinned_labels").data["run"]),
         "undo": mirror.one("tn-undo").visible,
+        "replaying": mirror.one("tn-timeline-play").active,
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
@@ -113,6 +115,7 @@ def shown_in_chromium(page) -> dict:
         "learning rate": log["learning-rate"],
         "speed": log["speed"],
         "training": "Pause" in shadow_text(page, ".tn-train"),
+        "replaying": "Pause" in shadow_text(page, ".tn-timeline-play"),
         "timeline": (round(timeline["value"]), round(timeline["end"])),
         "pinned": (source_data(page, "pinned_labels") or {}).get("run", []),
         "undo": page.locator(".tn-undo").is_visible(),

@@ -162,6 +162,7 @@ class LossPlot(View):
         self._floor_at = None  # where it is drawn (None: not drawn)
         self._extent = (math.inf, -math.inf)  # the smallest and largest loss in the source
         self._also = (math.inf, -math.inf)  # losses other curves on the plot reach (pinned)
+        self._axis = None  # the losses the axis was last fitted to
         self._update()
 
     def include(self, extent: tuple[float, float]) -> None:
@@ -187,7 +188,9 @@ class LossPlot(View):
         lo, hi = min(self._extent[0], self._also[0]), max(self._extent[1], self._also[1])
         if self._floor_at is not None:
             lo, hi = min(lo, self._floor_at), max(hi, self._floor_at)
-        fit_loss_axis(self._figure, lo, hi)
+        if (lo, hi) != self._axis:  # (a step on the timeline changes neither)
+            self._axis = (lo, hi)
+            fit_loss_axis(self._figure, lo, hi)
         marks, labels = s.run.marks
         if len(marks) != self._marks_shown:
             self._marks_shown = len(marks)

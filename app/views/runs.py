@@ -102,13 +102,16 @@ class RunsView(View):
     def _follow(self, force: bool = False):
         """The current run's row and the ghost fits at the epoch shown."""
         s = self.state
-        if not (force or self._throttle.due(s.training)):
+        if not (force or self._throttle.due(s.training or s.replaying)):
             return
-        grid = x_grid(s.x)
-        self._fits.data = {"xs": [grid] * len(s.pins),
-                           "ys": [in_frame(ghost_fit(p, s.epoch, grid)) for p in s.pins],
-                           "color": [p.color for p in s.pins]}
-        self._table.object = self._table_html()
+        if s.pins or self._fits.data["xs"]:
+            grid = x_grid(s.x)
+            self._fits.data = {"xs": [grid] * len(s.pins),
+                               "ys": [in_frame(ghost_fit(p, s.epoch, grid)) for p in s.pins],
+                               "color": [p.color for p in s.pins]}
+        table = self._table_html()
+        if table != self._table.object:  # (a step on the timeline or a film's frame: the same)
+            self._table.object = table
 
     def _table_html(self) -> str:
         s = self.state

@@ -1,6 +1,8 @@
 """The run's timeline under the loss plot: a slider over the epochs trained so far, and a click
 on the loss curve, take every view back to that epoch (Session.go_to: the network training
-had there, bit for bit); a line on the loss plot marks the epoch shown."""
+had there, bit for bit); a line on the loss plot marks the epoch shown. Under the slider, the
+film's controls and the run's moments (app/views/film.py)."""
+import panel as pn
 import param
 from bokeh.events import Tap
 from bokeh.models import Span
@@ -8,6 +10,7 @@ from bokeh.models import Span
 from ..patches import FloatSlider
 from ..throttle import Throttle
 from .base import View
+from .film import FilmControls, Moments
 
 FOLLOW_HZ = 4  # while training, the slider's end and value follow the run this often
 
@@ -33,6 +36,8 @@ class TimelineView(View):
         self.figure.on_event(Tap, self._on_tap)
         self._throttle = Throttle(hz=FOLLOW_HZ)
         self._setting = False
+        self.film = FilmControls(state=self.state)
+        self.moments = Moments(state=self.state, figure=self.figure)
         self._follow()
 
     def _on_slide(self, event):
@@ -54,12 +59,15 @@ class TimelineView(View):
             return
         self._setting = True
         try:
-            self._slider.param.update(end=max(s.end, 1, self._slider.value))
-            self._slider.param.update(value=s.epoch, end=max(s.end, 1), disabled=s.end == 0)
+            end = max(s.end, 1)
+            if end != self._slider.end:  # first room for the value, then the value
+                self._slider.param.update(end=max(end, self._slider.value))
+            self._slider.param.update(value=s.epoch, end=end, disabled=s.end == 0)
         finally:
             self._setting = False
         self._now.location = s.epoch
         self._now.visible = s.epoch < s.end
 
     def __panel__(self):
-        return self._slider
+        return pn.Column(self._slider, self.film, self.moments, margin=0,
+                         sizing_mode="stretch_width")

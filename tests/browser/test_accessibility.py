@@ -336,15 +336,16 @@ def test_a_lesson_opened_by_keyboard_has_the_focus_on_its_heading(playground):
 
 def test_plots_are_not_tab_stops(playground):
     """Tab goes from the cards to the next control (the timeline under the loss plot, the
-    pin button, the runs table's loss to reach and the table itself, then the challenge), not
-    through the plots' canvases and tool buttons, which offer nothing by keyboard (their
-    content is text on the page)."""
+    film's controls, the pin button, the runs table's loss to reach and the table itself, then
+    the challenge), not through the plots' canvases and tool buttons, which offer nothing by
+    keyboard (their content is text on the page)."""
     page = playground.open("/")
     wait_ready(playground)
     page.locator(".tn-export-card button.card-header").focus()
-    for part in ("tn-timeline", "tn-pin", "tn-runs-target", "tn-runs", "tn-challenge-start"):
+    for host in ("tn-timeline", "tn-timeline-play", "tn-film-direction", "tn-film-direction",
+                 "tn-film-speed", "tn-pin", "tn-runs-target", "tn-runs", "tn-challenge-start"):
         page.keyboard.press("Tab")
-        assert part in focus(page)["host"], (part, focus(page))
+        assert host in focus(page)["host"], (host, focus(page))
     reached = []
     page.locator("body").focus()
     for _ in range(40):
