@@ -216,7 +216,8 @@ def test_link_values_are_never_evaluated(monkeypatch, tmp_path):
 
 
 def test_no_eval_exec_or_pickle_in_the_code():
-    """The app and tinynet never evaluate text: no eval/exec/compile, no pickle/marshal/yaml."""
+    """The app and tinynet never evaluate text: no eval/exec/compile, no pickle/marshal/yaml
+    (``re.compile`` builds a regular expression, not code)."""
     evaluators = {"eval", "exec", "compile", "__import__"}
     loaders = {"pickle", "marshal", "shelve", "yaml", "dill", "builtins"}
     found = []
@@ -228,7 +229,7 @@ def test_no_eval_exec_or_pickle_in_the_code():
                 if isinstance(f, ast.Name) and f.id in evaluators:
                     found.append(f"{where} {f.id}()")
                 elif isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and (
-                        f.value.id in loaders or f.attr in evaluators):
+                        f.value.id in loaders or f.attr in evaluators and f.value.id != "re"):
                     found.append(f"{where} {f.value.id}.{f.attr}()")
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
                 modules = {a.name.split(".")[0] for a in node.names}
