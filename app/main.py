@@ -242,10 +242,6 @@ class PlaygroundApp(pn.viewable.Viewer):
     def race_view(self) -> RaceView:
         return self.lazy["race"].open()
 
-    @property
-    def lottery_view(self) -> LotteryView:
-        return self.lazy["lottery"].open()
-
     def show(self, names) -> None:
         """Show only these parts of the page (all of them if ``names`` is None), building those
         named; the readouts come with the loss plot, the Train controls always."""

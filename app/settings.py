@@ -14,7 +14,6 @@ import param
 import tinynet
 
 WIDTHS = [1, 2, 3, 4]
-MAX_HIDDEN = max(WIDTHS)
 LEARNING_RATE_BOUNDS = (1e-3, 10.0)  # the slider's, the link's and the README's: one place
 # A log slider's key press, in decades: an arrow multiplies by 10**0.1 (1.26: the steps read 1,
 # 1.3, 1.6, 2, 2.5, 3.2, 4, 5, 6.3, 7.9), Page Up/Down by 10**0.5 (noUiSlider's page is five
@@ -64,10 +63,6 @@ class Setting:
     optimizer: str = ""  # an optimizer setting: the optimizer that takes it ...
     argument: str = ""  # ... under this argument name
     not_in_links: tuple = ()  # choices a link may not ask for
-
-    @property
-    def is_number(self) -> bool:
-        return self.choices is None
 
     def parameter(self) -> param.Parameter:
         """The typed, bounded param.Parameter the session holds this setting in."""

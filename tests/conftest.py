@@ -1,4 +1,5 @@
-"""Shared fixtures: a headless Chromium for pytest-playwright, one served app, page helpers.
+"""Shared fixtures: the app without a browser, a headless Chromium for pytest-playwright, one
+served app, page helpers.
 
 Browser tests are marked ``@pytest.mark.browser`` and never skip: if no Chromium can be found or
 installed, the session fails loudly. The Chromium (Debian's, installed with apt when missing and
@@ -10,9 +11,37 @@ from pathlib import Path
 
 import pytest
 
+from app.session import slot_names
 from tools.chromium import find_chromium, launch_options
 from tools.page import reach, shadow_text, source_data, weights
 from tools.server import in_process
+
+
+# -- the app without a browser ------------------------------------------------------------------
+@pytest.fixture
+def app():
+    """A fresh page's app with no Train loop: tests tick the session themselves."""
+    from app.main import PlaygroundApp  # panel is imported only by the tests that need it
+
+    return PlaygroundApp(loop=False)
+
+
+def source(view, name: str):
+    """The ColumnDataSource called ``name`` in the figures a view lays out."""
+    import panel as pn
+
+    for pane in view.__panel__().select(pn.pane.Bokeh):
+        found = pane.object.select_one({"name": name})
+        if found is not None:
+            return found
+    raise LookupError(f"{type(view).__name__} draws no source named {name!r}")
+
+
+def tick(s, epochs: int):
+    """What a full tick of the Train loop does: train, then tell the views."""
+    result = s.advance(epochs)
+    s.notify()
+    return result
 
 
 # -- a Chromium ----------------------------------------------------------------------------------
@@ -105,6 +134,12 @@ class Playground:
     def weights(self) -> dict[str, float]:
         """The exact weights the page holds, by slot (tools/page.py)."""
         return weights(self.page)
+
+    def theta(self, hidden: int) -> list:
+        """The exact weights the page shows at width ``hidden``, in theta's order (None for a
+        slot with no slider shown)."""
+        shown = self.weights()
+        return [shown.get(slot) for slot in slot_names(hidden)]
 
     def source(self, name: str) -> dict | None:
         return source_data(self.page, name)

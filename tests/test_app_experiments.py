@@ -1,29 +1,14 @@
 """Experiments without a browser: optimizers, inits, activations, data, CSV, the challenge."""
 import numpy as np
-import panel as pn
 import pytest
 
 import tinynet
 from app import urlstate
 from app.dataio import MAX_BYTES, parse_csv
-from app.main import PlaygroundApp
 from app.views.challenge import GOAL
+from tests.conftest import source
 
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
-
-
-@pytest.fixture
-def app():
-    return PlaygroundApp(loop=False)
-
-
-def source(view, name):
-    """The ColumnDataSource called ``name`` in the figures a view lays out."""
-    for pane in view.__panel__().select(pn.pane.Bokeh):
-        found = pane.object.select_one({"name": name})
-        if found is not None:
-            return found
-    raise LookupError(f"{type(view).__name__} draws no source named {name!r}")
 
 
 @pytest.mark.parametrize("optimizer,settings,cls", [

@@ -2,36 +2,14 @@
 import math
 
 import numpy as np
-import panel as pn
 import pytest
 
 import tinynet
-from app.main import PlaygroundApp
 from app.run import HISTORY_CAP
 from app.session import Session, slot_names
+from tests.conftest import source, tick
 
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
-
-
-@pytest.fixture
-def app():
-    return PlaygroundApp(loop=False)
-
-
-def source(view, name):
-    """The ColumnDataSource called ``name`` in the figures a view lays out."""
-    for pane in view.__panel__().select(pn.pane.Bokeh):
-        found = pane.object.select_one({"name": name})
-        if found is not None:
-            return found
-    raise LookupError(f"{type(view).__name__} draws no source named {name!r}")
-
-
-def tick(s, epochs):
-    """What a full tick of the Train loop does: train, then tell the views."""
-    result = s.advance(epochs)
-    s.notify()
-    return result
 
 
 def loss_text(app):

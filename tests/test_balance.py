@@ -12,6 +12,7 @@ from tornado.ioloop import IOLoop
 
 from app import balance
 from app.balance import STALE_S, Gate, Seat, Table, request_kind
+from tests.conftest import wait_until
 
 WEBSOCKET = (b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
              b"Sec-WebSocket-Version: 13\r\n\r\n")
@@ -81,13 +82,6 @@ class Worker:
         self.call(self.gate.stop)
         self.loop.add_callback(self.loop.stop)
         self.thread.join(5)
-
-
-def wait_until(condition, seconds=5.0):
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.005)
 
 
 @pytest.fixture

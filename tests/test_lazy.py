@@ -8,19 +8,10 @@ from bokeh.document import Document
 
 import tinynet
 from app.main import PlaygroundApp
+from tests.conftest import source
 
 LAZY = ("tables", "graph", "diagram", "landscape", "race", "lottery")
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
-
-
-def source(view, name):
-    import panel as pn
-
-    for pane in view.__panel__().select(pn.pane.Bokeh):
-        found = pane.object.select_one({"name": name})
-        if found is not None:
-            return found
-    raise LookupError(name)
 
 
 def models(app) -> int:

@@ -15,11 +15,6 @@ from app.session import Session, slot_label, slot_names
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
 
 
-@pytest.fixture
-def app():
-    return PlaygroundApp(loop=False)
-
-
 def train(app, epochs):
     app.state.advance(epochs)
     app.state.notify()

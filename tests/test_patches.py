@@ -21,6 +21,7 @@ import panel as pn
 import pytest
 
 from app import patches
+from tools.net import wait_for_port
 from tools.server import cli_server
 from tools.threads import run_on_own_thread
 
@@ -410,21 +411,6 @@ def young_collections_while_allocating(count: int) -> int:
     return len(runs)
 
 
-def listening(port: int, seconds: float = 60) -> None:
-    """Wait until something accepts connections on 127.0.0.1:``port``."""
-    import socket
-    import time
-
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing listens on port {port}"
-            time.sleep(0.1)
-
-
 def contract_gc():
     """The collector honours the raised threshold (no young collection in 20,000 new
     objects; ~28 at Python's 700), and a served session's page is frozen once loaded (Panel's
@@ -450,7 +436,7 @@ def contract_gc():
     port = free_port()
     server = serve(port=port, address="127.0.0.1", show=False, threaded=True)
     try:
-        listening(port)  # (no page asked for: it would build a session)
+        wait_for_port(port)  # (no page asked for: it would build a session)
         gc.unfreeze()
         session = Session(f"http://127.0.0.1:{port}")
 
@@ -935,7 +921,7 @@ def contract_page_handler():
     server = serve(port=port, address="127.0.0.1", show=False, threaded=True, max_sessions=1)
     url = f"http://127.0.0.1:{port}/"
     try:
-        listening(port)
+        wait_for_port(port)
         assert status(url) == (200, None)  # the first arrival
         busy = (503, str(capacity.RETRY_AFTER_S))
         require(status(url) == busy, "bokeh.server.urls.per_app_patterns",

@@ -18,11 +18,6 @@ def article_run(hidden: int, lr: float, epochs: int) -> tinynet.Network:
     return net
 
 
-@pytest.fixture
-def app():
-    return PlaygroundApp(loop=False)
-
-
 def test_two_pinned_runs_are_drawn_and_compared(app):
     s = app.state
     s.hidden = 2

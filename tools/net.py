@@ -1,4 +1,5 @@
-"""Loopback networking for a served playground: a free port, and waiting until a URL answers."""
+"""Loopback networking for a served playground: a free port, and waiting until a port opens or a
+URL answers."""
 import socket
 import time
 import urllib.request
@@ -9,6 +10,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 60.0, process=None) -> None:
+    """Block until something accepts connections on 127.0.0.1:``port`` (asks for no page, so
+    builds no session); fail at once if ``process`` (a ``Popen``) has exited meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        assert process is None or process.poll() is None, \
+            f"the server exited with {process.returncode}"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline, f"port {port} did not open in {timeout} s"
+            time.sleep(0.1)
 
 
 def wait_for_http(url: str, timeout: float = 30.0, each: float = 15.0) -> None:

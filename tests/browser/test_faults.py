@@ -19,25 +19,6 @@ X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
 SHOWN = 5e-7  # the loss readout shows 6 decimals
 SPEED = 200  # epochs per second asked for by the link
 
-# The exact weights (the sliders' Bokeh models; the noUiSlider handle snaps to the 0.01 step).
-SLIDER_MODELS_JS = """
-(hidden) => {
-  const names = [];
-  for (const p of ['w1', 'b1', 'w2']) for (let j = 1; j <= hidden; j++) names.push(`${p}_${j}`);
-  names.push('b2');
-  const models = [...Bokeh.documents[0].all_models];
-  return names.map((slot) => {
-    const m = models.find((m) => m.css_classes && m.css_classes.includes(`tn-weight-${slot}`));
-    return m ? m.value : null;
-  });
-}
-"""
-
-
-def weights(playground, hidden):
-    return playground.page.evaluate(SLIDER_MODELS_JS, hidden)
-
-
 def hidden_shown(playground):
     return (playground.page.locator(".tn-weights .noUi-target").count() - 1) // 3
 
@@ -67,7 +48,7 @@ def settle(playground):
 def assert_consistent(playground):
     """The readout's loss is tinynet's loss at the weights the sliders hold."""
     h = hidden_shown(playground)
-    theta = weights(playground, h)
+    theta = playground.theta(h)
     assert all(v is not None and math.isfinite(v) for v in theta), theta
     net = tinynet.Network.from_theta(theta)
     assert playground.loss() == pytest.approx(net.loss(X, Y), abs=SHOWN)
@@ -168,7 +149,7 @@ def test_restart_then_reload_restores_the_state_from_the_url(browser, app_proces
     for _ in range(3):
         tab.click(".tn-step")
     tab.wait(lambda: tab.epoch() == 3, what="epoch 3")
-    before = weights(tab, 2)
+    before = tab.theta(2)
     tab.wait(lambda: "w1=" + repr(before[0]) in page.url, what="the URL to hold the weights")
     loss = tab.loss()
 
@@ -179,7 +160,7 @@ def test_restart_then_reload_restores_the_state_from_the_url(browser, app_proces
     page.reload()
     tab.wait(lambda: "mean loss" in tab.text(".tn-loss"), timeout=15, what="the page again")
     assert hidden_shown(tab) == 2
-    assert weights(tab, 2) == before
+    assert tab.theta(2) == before
     assert tab.loss() == pytest.approx(loss, abs=SHOWN)
     assert "learning rate: 0.30" in tab.text(".tn-learning-rate")
     assert tab.outside == []

@@ -2,10 +2,8 @@
 person does, in headless Chromium (the core flow of test_playground.py and a link with weights,
 run again against a server of its own started with the switch)."""
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from tests.browser.test_playground import (  # noqa: F401
     test_w1_slider_moved_with_the_keyboard,
     test_width_two_then_back_to_one,
 )
-from tools.net import free_port
+from tools.net import free_port, wait_for_port
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,15 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def wait_for_page(server: subprocess.Popen, port: int, timeout: float = 60.0) -> None:
     """Wait for the port to open, then for one page (building a session can take seconds on a
     loaded machine: one slow answer, not repeated short tries that each start a new one)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        assert server.poll() is None, f"the stock server exited with {server.returncode}"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, f"port {port} did not open in {timeout} s"
-            time.sleep(0.1)
+    wait_for_port(port, timeout, server)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=timeout) as response:
         assert response.status == 200
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tinynet
+from app.session import slot_names
 from app.views.base import NEGATIVE, POSITIVE
 
 pytestmark = pytest.mark.browser
@@ -15,40 +16,17 @@ SHOWN = 5e-7  # the loss readout shows 6 decimals
 LEARNING_RATE = 0.5  # the page's default, and the race's
 
 
-def slots(hidden):
-    """The weight slots shown at a width, in theta's order (as app/session.py names them)."""
-    return [f"{p}_{j}" for p in ("w1", "b1", "w2") for j in range(1, hidden + 1)] + ["b2"]
-
-
 # -- reading the views ---------------------------------------------------------------------------
-# The weight sliders' Bokeh models, by slot. Their `value` is the exact weight; the noUiSlider
-# handle (conftest's slider_values) snaps it to the 0.01 step once training has moved it.
-SLIDER_MODELS_JS = """
-(names) => {
-  const models = [...Bokeh.documents[0].all_models];
-  return names.map((slot) => {
-    const m = models.find((m) => m.css_classes && m.css_classes.includes(`tn-weight-${slot}`));
-    return m ? m.value : null;
-  });
-}
-"""
-
-
-def weights(playground, hidden):
-    """The exact values of the weight sliders at a width, in theta's order."""
-    return playground.page.evaluate(SLIDER_MODELS_JS, slots(hidden))
-
-
 def nudges(playground, hidden):
     """(push, ghost) from each slider's nudge: the data-push and data-ghost the page carries."""
     return np.array([playground.page.locator(f".tn-nudge-{slot} .tn-push").first.evaluate(
-        "(e) => [Number(e.dataset.push), Number(e.dataset.ghost)]") for slot in slots(hidden)])
+        "(e) => [Number(e.dataset.push), Number(e.dataset.ghost)]") for slot in slot_names(hidden)])
 
 
 def ghost_ticks(playground, hidden):
     """(the --ghost percentage on each slider's host, the slider's min, max)."""
     out = []
-    for slot in slots(hidden):
+    for slot in slot_names(hidden):
         host = playground.page.locator(f".tn-weight-{slot}").first
         pct = host.evaluate("(e) => getComputedStyle(e).getPropertyValue('--ghost')")
         lo, hi = host.locator(".noUi-target").evaluate(
@@ -105,7 +83,7 @@ def assert_views_agree(playground, hidden):
     def agreed():
         if page.locator(".tn-weights .noUi-target").count() != 3 * hidden + 1:
             return None
-        values, handles = weights(playground, hidden), playground.slider_values()
+        values, handles = playground.theta(hidden), playground.slider_values()
         if not np.allclose(values, handles, rtol=0, atol=0.005 + 1e-9):
             return None  # a handle is more than half a step from its slider's value
         net = tinynet.Network.from_theta(values)
@@ -128,7 +106,7 @@ def assert_views_agree(playground, hidden):
 def sliders_at(playground, net, where):
     """Wait until the sliders hold ``net``'s weights (handles within half a 0.01 step)."""
     theta = net.theta.tolist()
-    playground.wait(lambda: weights(playground, net.hidden) == pytest.approx(theta),
+    playground.wait(lambda: playground.theta(net.hidden) == pytest.approx(theta),
                     what=f"the sliders at {where}: {theta}")
     np.testing.assert_allclose(playground.slider_values(), theta, rtol=0, atol=0.005 + 1e-9)
 
