@@ -25,7 +25,7 @@ class TimelineView(View):
         # the playground's slider (app/patches.py: answered without Panel's 50 ms wait), in
         # whole epochs
         self._slider = FloatSlider(
-            name="epoch shown (go back in training)", start=0, end=1, value=0, step=1,
+            label="epoch shown (go back in training)", start=0, end=1, value=0, step=1,
             format="0",
             sizing_mode="stretch_width", css_classes=["tn-timeline"], margin=(0, 15),
             tooltips=False)
