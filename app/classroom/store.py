@@ -100,7 +100,7 @@ class SqliteStore:
     def __init__(self, folder: str | None = None, learner_ttl: float = LEARNER_TTL_S):
         self.learner_ttl = learner_ttl
         shm = "/dev/shm" if os.path.isdir("/dev/shm") else None
-        self._own = folder is None
+        self._owner = os.getpid() if folder is None else None  # the process that removes it
         self.folder = folder or tempfile.mkdtemp(prefix="tinynet-class-", dir=shm)  # mode 0700
         self.path = os.path.join(self.folder, "class.sqlite")
         self._connection, self._pid = None, None
@@ -162,7 +162,7 @@ class SqliteStore:
         if self._connection is not None and self._pid == os.getpid():
             self._connection.close()
         self._connection = None
-        if self._own:
+        if self._owner == os.getpid():  # not a forked worker: its siblings still use it
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
