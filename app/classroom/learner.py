@@ -75,7 +75,7 @@ class ClassMember(pn.viewable.Viewer):
             pn.state.on_session_destroyed(self._leave)
 
     @property
-    def name(self) -> str:
+    def nickname(self) -> str:
         return clean_text(self.name_input.value, NAME_CHARS) or self.anonymous
 
     def tick(self) -> None:
@@ -88,7 +88,7 @@ class ClassMember(pn.viewable.Viewer):
                     if command.reaches(self.id):
                         self.obey(command)
             if self._ticks % PUBLISH_EVERY == 0:
-                self.store.publish(summarize(self.app, self.id, self.name))
+                self.store.publish(summarize(self.app, self.id, self.nickname))
             self._failing = False
         except Exception:
             if not self._failing:

@@ -20,7 +20,7 @@ from ..patches import quiet_periodic_callback
 from ..text import number
 from .store import Command, Summary
 
-PERIOD_MS = 1000  # the page's rows and summary are at most this old (plus a learner's second)
+PERIOD_MS = 500  # the rows and summary are at most this old, plus the second a learner waits
 BUMP = 1e-3  # "found the bump": two neurons whose loss is below this (the floor of one is 1/12)
 LOG_LO, LOG_HI = -6, 0  # the histogram's log10(loss) axis; losses outside land in its ends
 FORBIDDEN = ("<h1>403: not allowed</h1><p>The teacher's page needs the address printed when "
