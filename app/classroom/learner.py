@@ -62,16 +62,16 @@ class ClassMember(pn.viewable.Viewer):
         self._ticks = 0
         self._failing = False  # the store did not answer: logged once, until it does again
         self.name_input = pn.widgets.TextInput(
-            name="Your name in the class", value=clean_text(name, NAME_CHARS),
+            label="Your name in the class", value=clean_text(name, NAME_CHARS),
             placeholder=self.anonymous, max_length=NAME_CHARS, width=220,
             css_classes=["tn-class-name"])
-        self.follow = pn.widgets.Checkbox(name="follow the teacher", value=True,
+        self.follow = pn.widgets.Checkbox(label="follow the teacher", value=True,
                                           css_classes=["tn-follow"], margin=(24, 10, 0, 10))
         self.banner = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
                                    css_classes=["tn-class-banner"])
         self._callback = quiet_periodic_callback(self.tick, PERIOD_MS)
-        self._callback.start()
-        if pn.state.curdoc is not None:
+        if pn.state.curdoc is not None:  # served; elsewhere (tests) ``tick`` is called by hand
+            self._callback.start()
             pn.state.on_session_destroyed(self._leave)
 
     @property
@@ -88,13 +88,16 @@ class ClassMember(pn.viewable.Viewer):
                     if command.reaches(self.id):
                         self.obey(command)
             if self._ticks % PUBLISH_EVERY == 0:
-                self.store.publish(summarize(self.app, self.id, self.nickname))
+                self.publish()
             self._failing = False
         except Exception:
             if not self._failing:
                 log.exception("the class store did not answer")
             self._failing = True
         self._ticks += 1
+
+    def publish(self) -> None:
+        self.store.publish(summarize(self.app, self.id, self.nickname))
 
     def obey(self, command: Command) -> None:
         """Show a banner whatever ``follow`` says; move (lesson, pause) only when following."""

@@ -123,17 +123,17 @@ class TeacherPage(pn.viewable.Viewer):
         self.summary = pn.pane.HTML("", css_classes=["tn-class-summary"],
                                     sizing_mode="stretch_width")
         self.rows = pn.pane.HTML("", css_classes=["tn-class-rows"], sizing_mode="stretch_width")
-        self.to = pn.widgets.MultiChoice(name="Send to (nobody chosen: everyone)", options={},
+        self.to = pn.widgets.MultiChoice(label="Send to (nobody chosen: everyone)", options={},
                                          width=320, css_classes=["tn-teacher-to"])
         self.lesson = pn.widgets.Select(
-            name="Lesson", options={f"{i}. {lesson.title}": i
+            label="Lesson", options={f"{i}. {lesson.title}": i
                                     for i, lesson in enumerate(LESSONS, 1)},
             width=280, css_classes=["tn-teacher-lesson"])
         self.send_lesson = pn.widgets.Button(name="Send this lesson", button_type="primary",
                                              css_classes=["tn-teacher-send-lesson"], width=160)
         self.pause = pn.widgets.Button(name="Pause everyone", button_type="warning",
                                        css_classes=["tn-teacher-pause"], width=160)
-        self.message = pn.widgets.TextInput(name="Message", placeholder="Look at the board",
+        self.message = pn.widgets.TextInput(label="Message", placeholder="Look at the board",
                                             max_length=200, width=320,
                                             css_classes=["tn-teacher-message"])
         self.send_message = pn.widgets.Button(name="Show the message",
@@ -143,8 +143,8 @@ class TeacherPage(pn.viewable.Viewer):
         self.send_message.on_click(lambda _: self.send("banner", self.message.value))
         self.refresh()
         self._callback = quiet_periodic_callback(self.refresh, PERIOD_MS)
-        self._callback.start()
-        if pn.state.curdoc is not None:
+        if pn.state.curdoc is not None:  # served; elsewhere (tests) ``refresh`` is called
+            self._callback.start()
             pn.state.on_session_destroyed(lambda context: self._callback.stop())
 
     def send(self, kind: str, value=None) -> None:
