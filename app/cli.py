@@ -58,6 +58,7 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     import panel as pn
     from bokeh.settings import settings
 
+    from . import classroom
     from .capacity import log_sessions, session_cap_settings
     from .main import create_app
 
@@ -79,8 +80,14 @@ def serve(port=5006, address="127.0.0.1", show=True, threaded=False, origins=(),
     def page():
         return create_app(build_on_connect=on_connect)
 
+    routes = {"/": page}
+    if classroom.current() is not None:  # --class: the teacher's page, behind its key
+        from .classroom.teacher import authorize, teacher_page
+
+        pn.config.authorize_callback = authorize(classroom.current())
+        routes["/teacher"] = teacher_page
     server = pn.serve(
-        {"/": page}, port=port, address=address, show=show, threaded=threaded,
+        routes, port=port, address=address, show=show, threaded=threaded,
         title="tinynet playground", websocket_origin=allowed,
         verbose=False,  # Panel's "Launching server at": main() says where, once for all workers
         location=False,  # the page's address is app/address.py's; Panel's would be a 2nd model
@@ -230,6 +237,12 @@ def main(argv=None):
     parser.add_argument("--max-sessions", type=int, default=MAX_SESSIONS, metavar="N",
                         help="open sessions per process before a new arrival gets a 'busy, "
                              f"try again in a moment' page (default {MAX_SESSIONS}; 0 = no cap)")
+    parser.add_argument("--class", dest="klass", action="store_true",
+                        help="class mode: learners' pages report to a teacher's page, whose "
+                             "address (with its secret key) is printed at start")
+    parser.add_argument("--class-store", metavar="redis://HOST:PORT/DB",
+                        help="with --class: keep the class in this Redis (servers on several "
+                             "machines); default: a private file the processes here share")
     parser.add_argument("--build-on-connect", action="store_true",
                         help="build each page in the server its websocket reaches: for servers "
                              "behind a balancer without sticky sessions (deploy/nginx.conf)")
@@ -243,6 +256,10 @@ def main(argv=None):
     logging.getLogger("tinynet").setLevel(logging.INFO)  # a line per session; others: warnings
     quiet_closed_tab_warnings()
     print(f"tinynet playground at {url}", flush=True)
+    if args.klass:
+        _start_class(args)
+    elif args.class_store:
+        parser.error("--class-store needs --class")
     from .patches import STOCK, UNCHECKED
     if UNCHECKED:  # before forking: one line, whatever --num-procs
         logging.getLogger("tinynet").warning(
@@ -282,6 +299,37 @@ def main(argv=None):
             return 0
     run(serve(show=False, worker=Seat(table, seat, sockets), **options))
     return 0
+
+
+def _start_class(args) -> None:
+    """--class: open the class store (before --num-procs forks: the workers share it), make
+    the teacher's key, and print the teacher's address."""
+    import atexit
+    import secrets
+
+    from . import classroom
+    from .classroom.store import open_store
+
+    host = learners_host(args.address)
+    learners = f"http://{host}:{args.port}/"
+    mode = classroom.start(open_store(args.class_store), secrets.token_urlsafe(24), learners)
+    atexit.register(classroom.stop)  # the class ends with the server (its file removed)
+    print(f"teacher: http://{host}:{args.port}/teacher?key={mode.key}", flush=True)
+
+
+def learners_host(address: str) -> str:
+    """The address learners type: ``address``, or for 0.0.0.0 / :: this machine's address on
+    the network its default route leaves by (no packet is sent)."""
+    import socket
+
+    if address not in ("0.0.0.0", "::", ""):
+        return address
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            return socket.gethostname()
 
 
 def _wait_for_workers() -> int | None:

@@ -13,6 +13,7 @@ import param
 from app import (
     a11y,
     capacity,
+    classroom,
     patches,
     urlstate,  # absolute: `panel serve app/main.py` runs this file as a script
 )
@@ -189,6 +190,10 @@ class PlaygroundApp(pn.viewable.Viewer):
             *([self.loop] if self.loop is not None else []),  # its hidden acknowledgement widgets
             sizing_mode="stretch_width", css_classes=["tn-page"],
         )
+
+    def add_top(self, part) -> None:
+        """Put a part at the top of the page, under the header (class mode's name and banner)."""
+        self._layout.insert(1, part)
 
     def add_hidden(self, part) -> None:
         """Put a part that shows nothing (e.g. the page's address) on the page."""
@@ -397,6 +402,9 @@ def _playground(served: bool):
             notices = _sync_url(app.state, address, app)
             notices += _open_page_keys(app, pn.state.session_args or {})
             app.controls.notice = " ".join(notices)
+            if classroom.current() is not None:  # --class: this learner joins the class
+                from app.classroom.learner import join
+                join(app, classroom.current(), pn.state.session_args or {})
             log.info("session %s built", pn.state.curdoc.session_context.id)
         return app.__panel__()
     except Exception:

@@ -1,0 +1,135 @@
+"""What a learner's session adds in class mode: it publishes a summary of itself about once a
+second and follows the teacher's commands, with a nickname field, a "follow the teacher"
+switch and a banner for the teacher's messages.
+
+The summary is what the server computed from the session (width, epoch, loss, lesson, ...);
+the page sends nothing for the class but the nickname (tidied here, escaped wherever shown)
+and the follow switch. A closed tab stops its callback and leaves the class at once.
+"""
+import html
+import logging
+import math
+import secrets
+import time
+
+import numpy as np
+import panel as pn
+
+from ..lessons import LESSONS
+from ..patches import quiet_periodic_callback
+from .store import NAME_CHARS, SPARK_POINTS, Command, Summary, clean_text
+
+PERIOD_MS = 500  # how often a learner looks for the teacher's commands
+PUBLISH_EVERY = 2  # ... and publishes its summary every this many looks (once a second)
+log = logging.getLogger("tinynet")
+
+
+def spark(losses, points: int = SPARK_POINTS) -> list[float]:
+    """Up to ``points`` losses spread evenly over a history (the first and the last kept)."""
+    losses = list(losses)
+    if len(losses) <= points:
+        return [float(v) for v in losses]
+    picks = np.linspace(0, len(losses) - 1, points).round().astype(int)
+    return [float(losses[i]) for i in picks]
+
+
+def challenge_text(challenge) -> str:
+    if challenge.active:
+        return "trying"
+    return {"won": "won", "disqualified": "stopped"}.get(challenge.outcome, "")
+
+
+def summarize(app, learner: str, name: str) -> Summary:
+    """The summary of ``app`` (a PlaygroundApp) the class sees, from its session alone."""
+    s = app.state
+    loss = s.loss()
+    return Summary(id=learner, name=name, width=s.hidden, epoch=s.epoch,
+                   loss=loss if math.isfinite(loss) else float("inf"),
+                   spark=spark(s.history[1]), lesson=app.lessons.number,
+                   done=bool(app.lessons.met), challenge=challenge_text(app.challenge),
+                   training=bool(s.training), seen=time.time())
+
+
+class ClassMember(pn.viewable.Viewer):
+    """One learner in the class: publishes ``app``'s summary and follows the teacher."""
+
+    def __init__(self, app, mode, name: str = ""):
+        super().__init__()
+        self.app, self.store = app, mode.store
+        self.id = secrets.token_hex(8)
+        self.anonymous = f"learner {self.store.next_number()}"
+        self._seen = self.store.last_seq()  # commands sent before joining are not for us
+        self._ticks = 0
+        self._failing = False  # the store did not answer: logged once, until it does again
+        self.name_input = pn.widgets.TextInput(
+            label="Your name in the class", value=clean_text(name, NAME_CHARS),
+            placeholder=self.anonymous, max_length=NAME_CHARS, width=220,
+            css_classes=["tn-class-name"])
+        self.follow = pn.widgets.Checkbox(label="follow the teacher", value=True,
+                                          css_classes=["tn-follow"], margin=(24, 10, 0, 10))
+        self.banner = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
+                                   css_classes=["tn-class-banner"])
+        self._callback = quiet_periodic_callback(self.tick, PERIOD_MS)
+        if pn.state.curdoc is not None:  # served; elsewhere (tests) ``tick`` is called by hand
+            self._callback.start()
+            pn.state.on_session_destroyed(self._leave)
+
+    @property
+    def nickname(self) -> str:
+        return clean_text(self.name_input.value, NAME_CHARS) or self.anonymous
+
+    def tick(self) -> None:
+        """Follow the commands that came, then (every PUBLISH_EVERY ticks) publish. A store
+        that does not answer (Redis gone) costs the learner nothing but the class."""
+        try:
+            with pn.io.hold():
+                for command in self.store.commands_after(self._seen):
+                    self._seen = command.seq
+                    if command.reaches(self.id):
+                        self.obey(command)
+            if self._ticks % PUBLISH_EVERY == 0:
+                self.publish()
+            self._failing = False
+        except Exception:
+            if not self._failing:
+                log.exception("the class store did not answer")
+            self._failing = True
+        self._ticks += 1
+
+    def publish(self) -> None:
+        self.store.publish(summarize(self.app, self.id, self.nickname))
+
+    def obey(self, command: Command) -> None:
+        """Show a banner whatever ``follow`` says; move (lesson, pause) only when following."""
+        if command.kind == "banner":
+            self.banner.object = (f'<div role="status"><b>From the teacher:</b> '
+                                  f"{html.escape(command.value)}</div>")
+            self.banner.visible = bool(command.value)
+        elif not self.follow.value:
+            return
+        elif command.kind == "lesson" and 1 <= command.value <= len(LESSONS):
+            self.app.state.training = False
+            self.app.lessons.number = command.value
+        elif command.kind == "pause":
+            if self.app.loop is not None:
+                self.app.loop.stop()
+            else:
+                self.app.state.training = False
+
+    def _leave(self, context=None) -> None:
+        if self._callback.running:
+            self._callback.stop()
+        self.store.leave(self.id)
+
+    def __panel__(self):
+        return pn.Column(pn.Row(self.name_input, self.follow, css_classes=["tn-wrap"]),
+                         self.banner, sizing_mode="stretch_width", css_classes=["tn-class"])
+
+
+def join(app, mode, args: dict) -> ClassMember:
+    """Put ``app`` (a served PlaygroundApp) in the class, named by the link's ``?name=``."""
+    name = args.get("name", [b""])[-1]
+    member = ClassMember(app, mode, name.decode("utf-8", "replace")
+                         if isinstance(name, bytes) else str(name))
+    app.add_top(member)
+    return member

@@ -1,0 +1,139 @@
+"""Class mode without a server: a learner's summary is what its session computed, commands move
+a learner only while it follows, and the teacher's page shows names as text."""
+from dataclasses import replace
+
+import pytest
+
+from app.classroom import ClassMode
+from app.classroom.learner import ClassMember, spark, summarize
+from app.classroom.store import NAME_CHARS, Command, SqliteStore
+from app.classroom.teacher import (
+    BUMP,
+    TeacherPage,
+    authorize,
+    histogram,
+    row_html,
+    summary_html,
+)
+from app.main import PlaygroundApp
+
+XSS = '<script>alert("x")</script>'
+
+
+@pytest.fixture
+def mode():
+    store = SqliteStore()
+    yield ClassMode(store, "k" * 32, "http://127.0.0.1:5006/")
+    store.close()
+
+
+@pytest.fixture
+def member(mode):
+    return ClassMember(PlaygroundApp(loop=False), mode, name="Ada")
+
+
+def published(mode, member):
+    member.publish()
+    (summary,) = [s for s in mode.store.learners() if s.id == member.id]
+    return summary
+
+
+def test_the_summary_is_what_the_session_computed(mode, member):
+    s = member.app.state
+    s.hidden = 2
+    s.advance(300)
+    summary = published(mode, member)
+    assert (summary.name, summary.width, summary.epoch) == ("Ada", 2, 300)
+    assert summary.loss == s.loss()
+    assert summary.spark[-1] == s.history[1][-1] and len(summary.spark) <= 30
+    assert (summary.lesson, summary.done, summary.training) == (0, False, False)
+
+
+def test_spark_keeps_the_ends():
+    assert spark(range(100), 30)[0] == 0 and spark(range(100), 30)[-1] == 99
+    assert len(spark(range(100), 30)) == 30 and spark([1, 2], 30) == [1.0, 2.0]
+
+
+def test_a_forged_nickname_is_tidied_and_shown_as_text(mode, member):
+    member.name_input.value = (XSS + "\x00\x1b[31m") * 10  # what a forged message could set
+    summary = published(mode, member)
+    assert len(summary.name) <= NAME_CHARS and "\x00" not in summary.name
+    row = row_html(summary)
+    assert "<script" not in row and "&lt;script&gt;" in row
+    member.name_input.value = "   "
+    assert published(mode, member).name.startswith("learner ")  # anonymous by default
+
+
+def test_followers_go_to_the_lesson_others_stay(mode, member):
+    other = ClassMember(PlaygroundApp(loop=False), mode)
+    other.follow.value = False
+    mode.store.send(Command("lesson", 3))
+    member.tick(), other.tick()
+    assert member.app.lessons.number == 3 and other.app.lessons.number == 0
+    assert published(mode, member).lesson == 3
+
+
+def test_commands_go_only_where_they_are_sent(mode, member):
+    other = ClassMember(PlaygroundApp(loop=False), mode)
+    mode.store.send(Command("lesson", 2, to=[other.id]))
+    mode.store.send(Command("lesson", 99))  # no such lesson: ignored
+    member.tick(), other.tick()
+    assert member.app.lessons.number == 0 and other.app.lessons.number == 2
+
+
+def test_pause_stops_training_and_a_banner_shows_as_text(mode, member):
+    member.app.state.training = True
+    member.follow.value = False
+    mode.store.send(Command("banner", XSS))
+    member.tick()
+    assert member.banner.visible and "&lt;script&gt;" in member.banner.object
+    assert "<script" not in member.banner.object
+    assert member.app.state.training  # not following: pause is not for it
+    member.follow.value = True
+    mode.store.send(Command("pause"))
+    member.tick()
+    assert not member.app.state.training
+
+
+def test_commands_sent_before_joining_are_not_replayed(mode):
+    mode.store.send(Command("lesson", 4))
+    late = ClassMember(PlaygroundApp(loop=False), mode)
+    late.tick()
+    assert late.app.lessons.number == 0
+
+
+def test_histogram_on_a_log_axis():
+    """One bin a decade from 1e-6 to 1: below and above land in the ends, 0 in the first."""
+    counts = histogram([0.0, 1e-7, 1e-5, 1 / 12, 1 / 12, 5.0], bins=6)
+    assert counts == [2, 1, 0, 0, 2, 1]
+
+
+def test_the_summary_counts_the_bump(mode):
+    app = PlaygroundApp(loop=False)
+
+    def learner(i, width, loss):
+        app.state.hidden = width
+        return replace(summarize(app, str(i), f"l{i}"), loss=loss)
+
+    learners = [learner(1, 2, BUMP / 2), learner(2, 2, 0.05), learner(3, 1, 1 / 12)]
+    text = summary_html(learners)
+    assert "1 of 2</b> with two neurons found the bump" in text and "<b>3</b> learners" in text
+
+
+def test_the_teacher_page_lists_and_sends(mode, member):
+    teacher = TeacherPage(mode)
+    member.publish()
+    teacher.refresh()
+    assert 'class="tn-class-row"' in teacher.rows.object and "Ada" in teacher.rows.object
+    assert teacher.to.options == {"Ada": member.id}
+    teacher.to.value = [member.id]
+    teacher.lesson.value = 3
+    teacher.send_lesson.clicks += 1
+    member.tick()
+    assert member.app.lessons.number == 3
+
+
+def test_only_the_teacher_page_needs_the_key(mode):
+    allowed = authorize(mode)
+    assert allowed(None, "/") and allowed(None, "/static/x.js")
+    assert not allowed(None, "/teacher")  # no session, so no key
