@@ -52,6 +52,7 @@ class Trainer:
     def __init__(self, net: Network, x, y, optimizer: Optimizer | None = None, frozen=(),
                  stop_epoch: int | None = None, stop_loss: float | None = None):
         x, y = validate(x, y)
+        net.objective.check(y)
         self.net = net
         self.x, self.y = x, y
         self.optimizer = optimizer if optimizer is not None else GradientDescent(0.5)
