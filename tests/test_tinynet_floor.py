@@ -52,3 +52,61 @@ def test_one_trained_neuron_stays_above_the_floor(seed):
     trainer = tn.Trainer(net, x, y, tn.make_optimizer("adam", learning_rate=0.05))
     trainer.run(1000)
     assert trainer.loss >= tn.monotonic_floor(x, y) - 1e-12
+
+
+# -- the floor under cross-entropy ----------------------------------------------------------------
+def cross_entropy(p, y):
+    """Mean binary cross-entropy of values p against y, with 0 log 0 = 0."""
+    return float(np.mean(tn.cross_entropy.at_output(np.asarray(p, float), y)))
+
+
+def test_the_articles_cross_entropy_floor():
+    """The best rising fit of 0, 1, 1, 0 is 0, 2/3, 2/3, 2/3 (falling: its mirror): one point is
+    fit exactly and three carry the entropy of 2/3, so the floor is (2 log 3/2 + log 3) / 4."""
+    floor = tn.monotonic_floor(tn.ARTICLE_X, tn.ARTICLE_Y, "cross_entropy")
+    assert floor == pytest.approx((2 * np.log(1.5) + np.log(3)) / 4, rel=1e-15)
+    assert round(floor, 4) == 0.4774
+
+
+targets = st.lists(st.one_of(st.sampled_from([0.0, 1.0]), st.floats(0, 1)), min_size=1,
+                   max_size=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(targets, st.data())
+def test_no_monotonic_curve_beats_the_cross_entropy_floor(y, data):
+    """Search: random rising and falling value sequences in (0, 1) never beat the floor, and the
+    pooled fit (the isotonic regression) itself reaches it, so the floor is the infimum."""
+    y = np.array(y)
+    x = np.arange(y.size, dtype=float)
+    floor = tn.monotonic_floor(x, y, "cross_entropy")
+    p = np.sort(data.draw(st.lists(st.floats(1e-9, 1 - 1e-9), min_size=y.size,
+                                   max_size=y.size)))
+    for f in (p, p[::-1]):
+        assert floor <= cross_entropy(f, y) + 1e-12
+    from tinynet.reproduce import best_monotonic_fit
+
+    assert cross_entropy(best_monotonic_fit(y, "cross_entropy"), y) == pytest.approx(floor)
+
+
+def test_a_brute_force_grid_agrees_with_the_cross_entropy_floor():
+    """Every rising or falling sequence on a fine grid, for a few small data sets: the best of
+    them is the floor, up to the grid's spacing."""
+    import itertools
+
+    grid = np.linspace(0.0, 1.0, 31)
+    for y in ([0, 1, 1, 0], [1, 0, 1], [0.2, 0.9, 0.1], [0.5, 0.0, 1.0, 0.25]):
+        y = np.array(y, dtype=float)
+        floor = tn.monotonic_floor(np.arange(y.size), y, "cross_entropy")
+        best = min(min(cross_entropy(c, y), cross_entropy(c[::-1], y))
+                   for c in map(np.array, itertools.combinations_with_replacement(grid, y.size)))
+        assert floor <= best < floor + 2e-3
+
+
+def test_one_trained_neuron_nears_the_cross_entropy_floor_and_never_passes_it():
+    net = tn.Network(**tn.ARTICLE, loss="cross_entropy")
+    trainer = tn.Trainer(net, tn.ARTICLE_X, tn.ARTICLE_Y, tn.make_optimizer("adam"))
+    losses = trainer.run(30_000).losses
+    floor = tn.monotonic_floor(tn.ARTICLE_X, tn.ARTICLE_Y, "cross_entropy")
+    assert losses.min() >= floor
+    assert losses[-1] < floor + 1e-3

@@ -17,6 +17,7 @@ from .data import (
                    validate,
 )
 from .init import ARTICLE, BUMP, SCHEMES, default_scheme, starting_network, starting_theta
+from .losses import LOSSES, Loss, cross_entropy, get_loss, squared
 from .network import Forward, Network, parameter_names
 from .optimizers import OPTIMIZERS, Adam, GradientDescent, Momentum, Optimizer, make_optimizer
 from .sweeps import SweepResult, batch_losses, landscape, train_many
@@ -30,6 +31,7 @@ __all__ = [
     "ARTICLE_X", "ARTICLE_Y", "MAX_POINTS", "PRESETS", "DataError", "monotonic_floor",
     "preset", "validate",
     "ARTICLE", "BUMP", "SCHEMES", "default_scheme", "starting_network", "starting_theta",
+    "LOSSES", "Loss", "cross_entropy", "get_loss", "squared",
     "Forward", "Network", "parameter_names",
     "OPTIMIZERS", "Adam", "GradientDescent", "Momentum", "Optimizer", "make_optimizer",
     "SweepResult", "batch_losses", "landscape", "train_many",

@@ -77,14 +77,26 @@ def _rising_fit(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.repeat(means, sizes)
 
 
-def monotonic_floor(x, y) -> float:
-    """The lowest mean loss 0.5 * mean((f(x) - y)^2) of any function f that only rises or only
-    falls with x: a floor no 1 -> 1 -> 1 network with a monotonic activation gets below."""
+def monotonic_floor(x, y, loss="squared") -> float:
+    """The lowest mean loss of any function f that only rises or only falls with x: a floor no
+    1 -> 1 -> 1 network with a monotonic activation gets below (its output, linear or a sigmoid
+    of a monotonic neuron, is monotonic too).
+
+    For squared error, 0.5 * mean((f(x) - y)^2), the best f is the isotonic regression of y
+    (pool adjacent violators). For cross-entropy it is the same fit: isotonic regression
+    minimises every Bregman divergence at once, and cross-entropy against y in [0, 1] is one
+    (the Kullback-Leibler divergence, up to a term in y alone). Its values may be 0 or 1, which
+    a sigmoid only approaches: the floor is then a limit that training creeps toward.
+    """
+    from .losses import get_loss  # losses imports this module's DataError
+
+    objective = get_loss(loss)
     x, y = validate(x, y)
+    objective.check(y)
     xs, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
     y_at = np.bincount(inverse, weights=y) / counts  # a function has one value per x
     best = np.inf
     for sign in (1.0, -1.0):  # rising, then falling
         f = sign * _rising_fit(sign * y_at, counts.astype(float))
-        best = min(best, 0.5 * float(np.mean((f[inverse] - y) ** 2)))
+        best = min(best, float(np.mean(objective.at_output(f[inverse], y))))
     return best

@@ -2,13 +2,15 @@
 
 Every number here comes from the library (Network, Trainer, starting_network); nothing is
 typed in from the article. The tables are the article's, with its arithmetic slips corrected.
+``--loss cross_entropy`` and ``--decay LAMBDA`` recompute them all for another loss.
 """
 import json
 
 import numpy as np
 
 from .data import ARTICLE_X, ARTICLE_Y
-from .init import starting_network
+from .init import starting_theta
+from .losses import get_loss
 from .network import Network
 from .optimizers import GradientDescent
 from .train import Trainer
@@ -18,31 +20,42 @@ EPOCHS = 5000
 LOG_EVERY = 500
 
 
-def best_monotonic_fit(y) -> np.ndarray:
-    """The non-decreasing or non-increasing sequence closest to y in squared error.
+def _rising(values) -> np.ndarray:
+    """Pool adjacent violators: walk left to right, and whenever a value falls below the block
+    before it, merge the two blocks into their mean."""
+    blocks = []  # [mean, count] per pooled block
+    for v in values:
+        blocks.append([float(v), 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            (m1, c1), (m2, c2) = blocks.pop(-2), blocks.pop()
+            blocks.append([(m1 * c1 + m2 * c2) / (c1 + c2), c1 + c2])
+    return np.concatenate([np.full(c, m) for m, c in blocks])
 
-    Pool adjacent violators: walk left to right, and whenever a value falls below the block
-    before it, merge the two blocks into their mean. Done for y and for -y (a falling fit).
-    """
-    def rising(values):
-        blocks = []  # [mean, count] per pooled block
-        for v in values:
-            blocks.append([float(v), 1])
-            while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
-                (m1, c1), (m2, c2) = blocks.pop(-2), blocks.pop()
-                blocks.append([(m1 * c1 + m2 * c2) / (c1 + c2), c1 + c2])
-        return np.concatenate([np.full(c, m) for m, c in blocks])
 
+def best_monotonic_fit(y, loss="squared") -> np.ndarray:
+    """The non-decreasing or non-increasing sequence closest to y in ``loss``: the pooled fit
+    of y, or of -y negated (a falling fit), whichever has the lower loss."""
     y = np.asarray(y, dtype=float)
-    up, down = rising(y), -rising(-y)
-    return up if np.sum((up - y) ** 2) <= np.sum((down - y) ** 2) else down
+    up, down = _rising(y), -_rising(-y)
+    if get_loss(loss).name == "squared":
+        return up if np.sum((up - y) ** 2) <= np.sum((down - y) ** 2) else down
+    at = get_loss(loss).at_output
+    return up if np.sum(at(up, y)) <= np.sum(at(down, y)) else down
 
 
-def one_neuron_floor(x, y) -> tuple[float, np.ndarray]:
+def one_neuron_floor(x, y, loss="squared") -> tuple[float, np.ndarray]:
     """(mean loss, fit) of the best monotonic curve through the points, sorted by x."""
     order = np.argsort(x, kind="stable")
-    fit = best_monotonic_fit(np.asarray(y, dtype=float)[order])
-    return float(np.mean(0.5 * (fit - np.asarray(y)[order]) ** 2)), fit
+    ys = np.asarray(y, dtype=float)[order]
+    fit = best_monotonic_fit(ys, loss)
+    if get_loss(loss).name == "squared":
+        return float(np.mean(0.5 * (fit - np.asarray(y)[order]) ** 2)), fit
+    return float(np.mean(get_loss(loss).at_output(fit, ys))), fit
+
+
+def start(scheme: str, hidden: int, loss="squared", decay=0.0) -> Network:
+    """A network at a scheme's starting weights, trained on ``loss`` with ``decay``."""
+    return Network.from_theta(starting_theta(scheme, hidden), "sigmoid", loss, decay)
 
 
 def _train(net: Network, x, y, epochs=EPOCHS, every=LOG_EVERY) -> dict:
@@ -61,9 +74,9 @@ def _weights(net: Network) -> dict:
     return dict(zip(net.names, net.theta.tolist()))
 
 
-def reproduce(x=ARTICLE_X, y=ARTICLE_Y) -> dict:
-    """All the article's figures, recomputed, as plain data."""
-    net = starting_network("article")  # H=1: w1=0.5, b1=-0.1, w2=0.3, b2=0.2
+def reproduce(x=ARTICLE_X, y=ARTICLE_Y, loss="squared", decay=0.0) -> dict:
+    """All the article's figures, recomputed, as plain data (for ``loss`` and ``decay``)."""
+    net = start("article", 1, loss, decay)  # H=1: w1=0.5, b1=-0.1, w2=0.3, b2=0.2
     z1, a1, y_hat = net.forward(x)
     error = y_hat - y
     losses = net.losses(x, y)
@@ -73,8 +86,10 @@ def reproduce(x=ARTICLE_X, y=ARTICLE_Y) -> dict:
     stepped = net.copy()
     Trainer(stepped, x, y, GradientDescent(LEARNING_RATE)).run(1)
 
-    floor, fit = one_neuron_floor(x, y)
+    floor, fit = one_neuron_floor(x, y, loss)
     return {
+        "loss_function": net.objective.name,
+        "decay": net.decay,
         "learning_rate": LEARNING_RATE,
         "start": _weights(net),
         "forward": [{"x": xi, "z1": z, "a1": a, "y_hat": yh, "y": yi}
@@ -82,11 +97,13 @@ def reproduce(x=ARTICLE_X, y=ARTICLE_Y) -> dict:
         "loss": [{"x": xi, "y_hat": yh, "y": yi, "error": e, "loss": lo}
                  for xi, yh, yi, e, lo in zip(x, y_hat, y, error, losses)],
         "mean_loss": net.loss(x, y),
+        "data_loss": net.data_loss(x, y),
+        "penalty": net.penalty(),
         "gradients": [{"x": xi, **dict(zip(names, row))} for xi, row in zip(x, grads.tolist())],
         "mean_gradient": dict(zip(names, net.gradient(x, y).tolist())),
         "after_one_step": {"weights": _weights(stepped), "loss": stepped.loss(x, y)},
-        "training": {"H=1": _train(starting_network("article"), x, y),
-                     "H=2": _train(starting_network("bump", hidden=2), x, y)},
+        "training": {"H=1": _train(start("article", 1, loss, decay), x, y),
+                     "H=2": _train(start("bump", 2, loss, decay), x, y)},
         "one_neuron_floor": {"loss": floor, "best_monotonic_fit": fit.tolist()},
     }
 
@@ -120,15 +137,24 @@ def weights_line(w: dict) -> str:
     return ", ".join(f"{k}={fmt(v)}" for k, v in w.items())
 
 
+POINT_LOSS = {"squared": "0.5 * (y_hat - y)^2",
+              "cross_entropy": "-(y log y_hat + (1 - y) log(1 - y_hat)), y_hat = sigmoid(z2)"}
+
+
 def report(r: dict) -> str:
     """The figures as text, section by section."""
     grads = r["gradients"] + [{"x": "mean", **r["mean_gradient"]}]
+    loss_name = r.get("loss_function", "squared")
+    mean = [f"Mean loss: {fmt(r['mean_loss'])}"]
+    if r.get("decay"):
+        mean = [f"Mean loss: {fmt(r['mean_loss'])} = data loss {fmt(r['data_loss'])} + penalty "
+                f"(lambda / 2) * (w1^2 + w2^2) = {fmt(r['penalty'])}, lambda = {r['decay']:g}"]
     out = [
         f"Start (H=1): {weights_line(r['start'])}; "
         f"learning rate {r['learning_rate']:g}, full batch.",
         "", "Forward pass:", table(r["forward"]),
-        "", "Loss per point, 0.5 * (y_hat - y)^2:", table(r["loss"], signed=("error",)),
-        f"Mean loss: {fmt(r['mean_loss'])}",
+        "", f"Loss per point, {POINT_LOSS[loss_name]}:", table(r["loss"], signed=("error",)),
+        *mean,
         "", "Gradient of each point's loss, and their mean (the step's direction):",
         table(grads, signed=tuple(r["mean_gradient"])),
         "", f"After one step: {weights_line(r['after_one_step']['weights'])}",
@@ -142,6 +168,8 @@ def report(r: dict) -> str:
         out += [f"  final predictions: {preds}"]
     floor = r["one_neuron_floor"]
     fit = np.array(floor["best_monotonic_fit"])
+    if loss_name != "squared" or r.get("decay"):
+        return "\n".join(out + ["", *_floor_lines(floor, loss_name, r.get("decay"))])
     misses = np.abs(fit - ARTICLE_Y[np.argsort(ARTICLE_X, kind="stable")])
     out += [
         "", f"Why H=1 stalls: its floor is {fmt(floor['loss'])} = 1/12.",
@@ -157,6 +185,19 @@ def report(r: dict) -> str:
     return "\n".join(out)
 
 
-def main(as_json=False) -> str:
-    r = reproduce()
+def _floor_lines(floor: dict, loss_name: str, decay: float) -> list[str]:
+    """Why H=1 stalls, for a loss other than the article's or with weight decay on."""
+    fit = ", ".join(fmt(v) for v in floor["best_monotonic_fit"])
+    lines = [f"Why H=1 stalls: its floor of the data loss ({loss_name}) is {fmt(floor['loss'])}.",
+             "  One neuron's output only rises or only falls as x grows; the best such values",
+             f"  (pool the points that break the order into their mean) are {fit}."]
+    if decay:
+        lines += ["  With weight decay the loss trained on adds the penalty to the data loss:",
+                  "  it stays above this floor and cannot reach it, since nearing the floor",
+                  "  takes ever larger weights, and the penalty charges for them."]
+    return lines
+
+
+def main(as_json=False, loss="squared", decay=0.0) -> str:
+    r = reproduce(loss=loss, decay=decay)
     return json.dumps(r, indent=2) if as_json else report(r)

@@ -28,13 +28,17 @@ CARRIED = max(cls.carried for cls in OPTIMIZERS.values())  # the most state an o
 
 @dataclass
 class Stretch:
-    """How training went on from a keyframe: the data, the activation, the optimizer."""
+    """How training went on from a keyframe: the data, the activation, the optimizer, the loss
+    and its decay, and the frozen weights."""
 
     x: np.ndarray
     y: np.ndarray
     activation: object
     optimizer: Optimizer  # a copy; its settings are what count, its state comes per keyframe
     leg: "Leg | None" = None  # how it started (Timeline.legs), once asked
+    objective: object = "squared"
+    decay: float = 0.0
+    frozen: np.ndarray | tuple = ()  # a mask over theta, as Trainer.frozen
 
 
 @dataclass
@@ -72,7 +76,10 @@ class Timeline:
         self.drop_after(trainer.epoch - 1)
         opt = copy.deepcopy(trainer.optimizer)
         opt.reset()
-        self.stretches.append(Stretch(trainer.x, trainer.y, trainer.net.activation, opt))
+        net = trainer.net
+        self.stretches.append(Stretch(trainer.x, trainer.y, net.activation, opt,
+                                      objective=net.objective, decay=net.decay,
+                                      frozen=trainer.frozen.copy()))
         self._add(trainer)
 
     def due(self, epoch: int) -> int:
@@ -136,10 +143,11 @@ class Timeline:
     def _replay(self, k: int, epoch: int) -> tuple[np.ndarray, Optimizer, Stretch]:
         """Keyframe ``k`` trained on, in its stretch, to ``epoch``."""
         stretch, state, p = self.stretches[self.stretch[k]], self.states[k], self.size
-        net = Network.from_theta(state[:p].copy(), stretch.activation)
+        net = Network.from_theta(state[:p].copy(), stretch.activation, stretch.objective,
+                                 stretch.decay)
         opt = copy.deepcopy(stretch.optimizer)
         opt.load_state(state[p : p + opt.state(p).size], (p,))
-        Trainer(net, stretch.x, stretch.y, opt).run(epoch - int(self.epochs[k]))
+        Trainer(net, stretch.x, stretch.y, opt, stretch.frozen).run(epoch - int(self.epochs[k]))
         return net.theta, opt, stretch
 
     def nbytes(self) -> int:
