@@ -1,7 +1,6 @@
 """Class mode served (``python -m app.cli --class``): the teacher's address is printed, its page
 and websocket need the key, and learners' pages hold nothing of it. Without ``--class`` there
 is no teacher's page and no class on the learners' pages."""
-import asyncio
 import json
 import re
 import time
@@ -15,6 +14,7 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 from tools.server import cli_server
+from tools.threads import LoopThread
 from tools.wsclient import Session
 
 TEACHER_LINE = re.compile(r"^teacher: (http://127\.0\.0\.1:\d+/teacher\?key=([\w-]{32}))$", re.M)
@@ -27,11 +27,11 @@ def klass(tmp_path_factory):
     with open(log_path, "w") as log, cli_server(1, "--class", log=log) as server:
         url, key = TEACHER_LINE.search(Path(log_path).read_text()).groups()
         learner = Session(server.url, "?name=Zelda")
-        loop = asyncio.new_event_loop()
-        loop.run_until_complete(learner.open())
+        loop = LoopThread()  # (an earlier browser test may leave a loop on the main thread)
+        loop.run(learner.open())
         server.learner, server.loop = learner, loop
         yield server, url, key
-        learner.close()
+        loop.call(learner.close)
         loop.close()
     assert "Traceback" not in log_path.read_text()
 
@@ -90,9 +90,9 @@ async def teacher_document(base: str, arguments: dict) -> str:
 def test_a_websocket_without_the_key_gets_no_class(klass):
     server, _, key = klass
     learner_seen = "Zelda"
-    document = server.loop.run_until_complete(teacher_document(server.url, {}))
+    document = server.loop.run(teacher_document(server.url, {}))
     assert "403" in document and learner_seen not in document and "tn-class-row" not in document
-    wrong = server.loop.run_until_complete(teacher_document(server.url, {"key": ["nope"]}))
+    wrong = server.loop.run(teacher_document(server.url, {"key": ["nope"]}))
     assert "403" in wrong and learner_seen not in wrong
 
 
@@ -102,7 +102,7 @@ def test_the_teacher_sees_the_learner_with_the_key(klass):
     server, _, key = klass
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        document = server.loop.run_until_complete(teacher_document(server.url, {"key": [key]}))
+        document = server.loop.run(teacher_document(server.url, {"key": [key]}))
         if "Zelda" in document:
             break
         time.sleep(0.5)
@@ -113,10 +113,10 @@ def test_without_class_there_is_no_teacher_and_no_class(tmp_path):
     with open(tmp_path / "server.log", "w") as log, cli_server(1, log=log) as server:
         assert get(server.url + "/teacher?key=anything")[0] == 404
         learner = Session(server.url)
-        loop = asyncio.new_event_loop()
-        loop.run_until_complete(learner.open())
+        loop = LoopThread()
+        loop.run(learner.open())
         assert "tn-class-name" not in learner.first_doc and "tn-follow" not in learner.first_doc
-        learner.close()
+        loop.call(learner.close)
         loop.close()
     text = (tmp_path / "server.log").read_text()
     assert "teacher:" not in text
