@@ -129,14 +129,14 @@ class TeacherPage(pn.viewable.Viewer):
             label="Lesson", options={f"{i}. {lesson.title}": i
                                     for i, lesson in enumerate(LESSONS, 1)},
             width=280, css_classes=["tn-teacher-lesson"])
-        self.send_lesson = pn.widgets.Button(name="Send this lesson", button_type="primary",
+        self.send_lesson = pn.widgets.Button(label="Send this lesson", color="primary",
                                              css_classes=["tn-teacher-send-lesson"], width=160)
-        self.pause = pn.widgets.Button(name="Pause everyone", button_type="warning",
+        self.pause = pn.widgets.Button(label="Pause everyone", color="warning",
                                        css_classes=["tn-teacher-pause"], width=160)
         self.message = pn.widgets.TextInput(label="Message", placeholder="Look at the board",
                                             max_length=200, width=320,
                                             css_classes=["tn-teacher-message"])
-        self.send_message = pn.widgets.Button(name="Show the message",
+        self.send_message = pn.widgets.Button(label="Show the message",
                                               css_classes=["tn-teacher-send-message"], width=160)
         self.send_lesson.on_click(lambda _: self.send("lesson", self.lesson.value))
         self.pause.on_click(lambda _: self.send("pause"))
