@@ -1,41 +1,21 @@
 """A Redis server for tests and benchmarks: Debian's ``redis-server`` on loopback, installed
 with apt when missing and we are root (as tools/nginx.py does nginx), else a clear error."""
 import contextlib
-import os
-import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from .debian import find_program
 from .net import free_port
 
 DEBIAN_REDIS = Path("/usr/bin/redis-server")
 
 
-def _installed() -> Path | None:
-    found = shutil.which("redis-server") or (str(DEBIAN_REDIS) if DEBIAN_REDIS.exists() else None)
-    return Path(found) if found else None
-
-
 def find_redis() -> Path:
     """redis-server's binary; raises RuntimeError if it is missing and cannot be installed."""
-    found = _installed()
-    if found is not None:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "redis-server"]):
-            print(f"[tools.redis] running: {' '.join(cmd)}", file=sys.stderr, flush=True)
-            done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
-            print(f"[tools.redis] exit {done.returncode}", file=sys.stderr, flush=True)
-        found = _installed()
-        if found is not None:
-            return found
-    raise RuntimeError("redis-server is missing and cannot be installed here (not root, or no "
-                       "apt-get): install Debian's redis-server package")
+    return find_program("redis-server", "redis-server", DEBIAN_REDIS)
 
 
 @contextlib.contextmanager
