@@ -12,6 +12,7 @@ from .data import (
                    MAX_POINTS,
                    PRESETS,
                    DataError,
+                   monotonic_fit,
                    monotonic_floor,
                    preset,
                    validate,
@@ -28,7 +29,7 @@ ONE_NEURON_FLOOR = 1 / 12  # the best mean loss a monotonic curve can reach on t
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "relu", "sigmoid", "tanh",
-    "ARTICLE_X", "ARTICLE_Y", "MAX_POINTS", "PRESETS", "DataError", "monotonic_floor",
+    "ARTICLE_X", "ARTICLE_Y", "MAX_POINTS", "PRESETS", "DataError", "monotonic_fit", "monotonic_floor",
     "preset", "validate",
     "ARTICLE", "BUMP", "SCHEMES", "default_scheme", "starting_network", "starting_theta",
     "LOSSES", "Loss", "cross_entropy", "get_loss", "squared",

@@ -77,16 +77,21 @@ def _rising_fit(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.repeat(means, sizes)
 
 
-def monotonic_floor(x, y, loss="squared") -> float:
-    """The lowest mean loss of any function f that only rises or only falls with x: a floor no
-    1 -> 1 -> 1 network with a monotonic activation gets below (its output, linear or a sigmoid
-    of a monotonic neuron, is monotonic too).
+def monotonic_fit(x, y, loss="squared") -> tuple[float, np.ndarray]:
+    """(mean loss, fit at each point) of the best function f that only rises or only falls with
+    x: a floor no 1 -> 1 -> 1 network with a monotonic activation gets below (its output, linear
+    or a sigmoid of a monotonic neuron, is monotonic too).
 
     For squared error, 0.5 * mean((f(x) - y)^2), the best f is the isotonic regression of y
     (pool adjacent violators). For cross-entropy it is the same fit: isotonic regression
     minimises every Bregman divergence at once, and cross-entropy against y in [0, 1] is one
     (the Kullback-Leibler divergence, up to a term in y alone). Its values may be 0 or 1, which
     a sigmoid only approaches: the floor is then a limit that training creeps toward.
+
+    Cross-entropy is linear in y, so over a pooled block its sum at p = the block's mean equals
+    the sum of L(p, p), the block's entropy. The floor is computed in that form: it stays exact
+    when the mean of a block cannot be represented (5e-324 pooled with 0 rounds to 0, and
+    L(5e-324, 0) would be infinite).
     """
     from .losses import get_loss  # losses imports this module's DataError
 
@@ -95,8 +100,16 @@ def monotonic_floor(x, y, loss="squared") -> float:
     objective.check(y)
     xs, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
     y_at = np.bincount(inverse, weights=y) / counts  # a function has one value per x
-    best = np.inf
+    best, best_fit = np.inf, None
     for sign in (1.0, -1.0):  # rising, then falling
-        f = sign * _rising_fit(sign * y_at, counts.astype(float))
-        best = min(best, float(np.mean(objective.at_output(f[inverse], y))))
-    return best
+        f = (sign * _rising_fit(sign * y_at, counts.astype(float)))[inverse]
+        pooled = objective.at_output(f, y if objective.name == "squared" else f)
+        if float(np.mean(pooled)) < best:
+            best, best_fit = float(np.mean(pooled)), f
+    return best, best_fit
+
+
+def monotonic_floor(x, y, loss="squared") -> float:
+    """The lowest mean loss of any function that only rises or only falls with x (see
+    ``monotonic_fit``)."""
+    return monotonic_fit(x, y, loss)[0]

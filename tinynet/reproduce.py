@@ -8,9 +8,8 @@ import json
 
 import numpy as np
 
-from .data import ARTICLE_X, ARTICLE_Y
+from .data import ARTICLE_X, ARTICLE_Y, monotonic_fit
 from .init import starting_theta
-from .losses import get_loss
 from .network import Network
 from .optimizers import GradientDescent
 from .train import Trainer
@@ -20,37 +19,10 @@ EPOCHS = 5000
 LOG_EVERY = 500
 
 
-def _rising(values) -> np.ndarray:
-    """Pool adjacent violators: walk left to right, and whenever a value falls below the block
-    before it, merge the two blocks into their mean."""
-    blocks = []  # [mean, count] per pooled block
-    for v in values:
-        blocks.append([float(v), 1])
-        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
-            (m1, c1), (m2, c2) = blocks.pop(-2), blocks.pop()
-            blocks.append([(m1 * c1 + m2 * c2) / (c1 + c2), c1 + c2])
-    return np.concatenate([np.full(c, m) for m, c in blocks])
-
-
-def best_monotonic_fit(y, loss="squared") -> np.ndarray:
-    """The non-decreasing or non-increasing sequence closest to y in ``loss``: the pooled fit
-    of y, or of -y negated (a falling fit), whichever has the lower loss."""
-    y = np.asarray(y, dtype=float)
-    up, down = _rising(y), -_rising(-y)
-    if get_loss(loss).name == "squared":
-        return up if np.sum((up - y) ** 2) <= np.sum((down - y) ** 2) else down
-    at = get_loss(loss).at_output
-    return up if np.sum(at(up, y)) <= np.sum(at(down, y)) else down
-
-
 def one_neuron_floor(x, y, loss="squared") -> tuple[float, np.ndarray]:
     """(mean loss, fit) of the best monotonic curve through the points, sorted by x."""
-    order = np.argsort(x, kind="stable")
-    ys = np.asarray(y, dtype=float)[order]
-    fit = best_monotonic_fit(ys, loss)
-    if get_loss(loss).name == "squared":
-        return float(np.mean(0.5 * (fit - np.asarray(y)[order]) ** 2)), fit
-    return float(np.mean(get_loss(loss).at_output(fit, ys))), fit
+    floor, fit = monotonic_fit(x, y, loss)
+    return floor, fit[np.argsort(x, kind="stable")]
 
 
 def start(scheme: str, hidden: int, loss="squared", decay=0.0) -> Network:
