@@ -29,8 +29,8 @@ ONE_NEURON_FLOOR = 1 / 12  # the best mean loss a monotonic curve can reach on t
 
 __all__ = [
     "ACTIVATIONS", "Activation", "get_activation", "relu", "sigmoid", "tanh",
-    "ARTICLE_X", "ARTICLE_Y", "MAX_POINTS", "PRESETS", "DataError", "monotonic_fit", "monotonic_floor",
-    "preset", "validate",
+    "ARTICLE_X", "ARTICLE_Y", "MAX_POINTS", "PRESETS", "DataError", "monotonic_fit",
+    "monotonic_floor", "preset", "validate",
     "ARTICLE", "BUMP", "SCHEMES", "default_scheme", "starting_network", "starting_theta",
     "LOSSES", "Loss", "cross_entropy", "get_loss", "squared",
     "Forward", "Network", "parameter_names",
