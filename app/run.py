@@ -42,6 +42,7 @@ class Run:
         # told (a copy of the run as it was, the epoch shown, the end) before a branch drops
         # the run's later part: the session keeps it to undo
         self.on_branch: Callable[["Run", int, int], None] | None = None
+        self._shown = None  # (theta, activation, x, y, optimizer) as ``show`` left them
         self.checkpoint()
 
     def copy(self) -> "Run":
@@ -57,7 +58,7 @@ class Run:
         new.marks = (list(self.marks[0]), list(self.marks[1]))
         new.timeline = copy.deepcopy(self.timeline)
         new.end = self.end
-        new.on_branch = None
+        new.on_branch, new._shown = None, self._shown
         theta, epoch, loss = self._safe
         new._safe = (theta.copy(), epoch, loss)
         return new
@@ -135,6 +136,8 @@ class Run:
         else:
             self.optimizer.reset()
         t.epoch = epoch
+        # as shown, before a weight or setting is changed here: what a branch sets aside
+        self._shown = (theta.copy(), self.net.activation, t.x, t.y, copy.deepcopy(t.optimizer))
 
     def branch(self) -> int:
         """Drop the part of the run after the epoch shown (training goes on from here);
@@ -142,7 +145,7 @@ class Run:
         end = self.end
         if self.epoch < end:
             if self.on_branch is not None:
-                self.on_branch(self.copy(), self.epoch, end)
+                self.on_branch(self._as_shown(), self.epoch, end)
             self.timeline.start(self.trainer)  # drops the later keyframes
             keep = int(np.searchsorted(self.history[0], self.epoch, side="right"))
             del self.history[0][keep:], self.history[1][keep:]
@@ -152,6 +155,19 @@ class Run:
             if self._safe[1] > self.epoch:  # a divergence from here comes back here, not
                 self._safe = (self.net.theta.copy(), self.epoch, self.loss())  # to a dropped future
         return end
+
+    def _as_shown(self) -> "Run":
+        """A copy of this run as ``show`` left it. The change that makes a run branch (a
+        dragged weight, a setting, the data) is made before the branch: Undo must bring back
+        the run without it."""
+        new = self.copy()
+        if self._shown is not None:
+            theta, activation, x, y, optimizer = self._shown
+            new.net.theta[:] = theta
+            new.net.activation = activation
+            new.trainer = Trainer(new.net, x, y, copy.deepcopy(optimizer))
+            new.trainer.epoch = self.epoch
+        return new
 
     def rebuild(self, x, y, optimizer: Optimizer, activation, label: str) -> None:
         """Keep the weights and epoch count; train from here on new data/optimizer/activation."""

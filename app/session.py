@@ -271,11 +271,11 @@ class Session(param.Parameterized):
             if not (np.array_equal(trainer.x, self.x) and np.array_equal(trainer.y, self.y)):
                 named = [name for name, (x, y) in tinynet.PRESETS.items()
                          if np.array_equal(x, trainer.x) and np.array_equal(y, trainer.y)]
-                if named:
-                    self.preset = named[0]
-                else:
+                if named and named[0] != self.preset:
+                    self.preset = named[0]  # (which sets its data)
+                else:  # data edited since, or a run on data of its own
                     self.set_data(trainer.x, trainer.y, label="data of the run")
-                    self.preset = "custom"
+                    self.preset = named[0] if named else "custom"
             self.hidden = run.net.hidden
             settings = optimizer.settings()
             self.param.update(

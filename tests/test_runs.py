@@ -99,12 +99,16 @@ def test_a_fifth_pin_is_refused_with_the_way_out_and_unpinning_frees_a_place(app
     assert set(app.runs._labels.data["run"]) == {"run 1", "run 3", "run 4", "run 5"}
 
 
-@pytest.mark.parametrize("how", ["step", "train", "drag", "learning rate"])
+@pytest.mark.parametrize("how", ["step", "train", "drag", "learning rate", "optimizer",
+                                 "activation", "data"])
 def test_going_on_from_a_past_epoch_sets_the_later_part_aside_and_undo_brings_it_back(app, how):
+    """Undo brings back the run as it was before the change that went on from the past epoch:
+    its weights, its later part, and the settings and data it was trained with."""
     s = app.state
     s.hidden = 2
     s.advance(900)
     end_weights, history = s.net.theta.copy(), (list(s.history[0]), list(s.history[1]))
+    settings = (s.learning_rate, s.optimizer, s.activation, s.x.tolist(), s.y.tolist())
     s.go_to(400)
     at_400 = s.net.theta.copy()
     if how == "step":
@@ -115,12 +119,19 @@ def test_going_on_from_a_past_epoch_sets_the_later_part_aside_and_undo_brings_it
         s.training = False
     elif how == "drag":
         s.set_values(w2_1=0.25)
-    else:
+    elif how == "learning rate":
         s.learning_rate = 0.3
+    elif how == "optimizer":
+        s.optimizer = "adam"
+    elif how == "activation":
+        s.activation = "tanh"
+    else:
+        s.set_data([1, 2, 3, 4], [0, 1, 0, 1])
     assert s.end < 900 and "set aside" in s.message and app.controls._undo.visible
     s.undo = True
     assert (s.epoch, s.end) == (400, 900) and np.array_equal(s.net.theta, at_400)
     assert s.history == history and not app.controls._undo.visible
+    assert (s.learning_rate, s.optimizer, s.activation, s.x.tolist(), s.y.tolist()) == settings
     s.go_to(900)
     assert np.array_equal(s.net.theta, end_weights)
 
