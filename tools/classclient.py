@@ -1,0 +1,156 @@
+"""A class without browsers, for tests and benchmarks: learners and a teacher speaking Bokeh's
+websocket protocol (tools/wsclient.py) to a ``--class`` server, or to nginx in front of several.
+
+A ``Learner`` is a playground page with ``?name=``: it reads everything its server pushes,
+noting when each epoch readout and each lesson arrived. The ``Teacher`` is the page at
+``/teacher?key=...``: it keeps the latest rows (from the ``tn-class-rows`` pane's text, with
+when they came) and sends "go to lesson N" as its page does (choose, then press the button).
+"""
+import asyncio
+import html
+import json
+import re
+
+from .wsclient import Session
+
+LESSON_RE = re.compile(r"Lesson (\d+) of")
+ROW_RE = re.compile(r'<tr class="tn-class-row"[^>]*>(.*?)</tr>', re.S)
+TAG_RE = re.compile(r"<[^>]+>")
+
+
+def row_texts(rows_html: str) -> dict[str, str]:
+    """The teacher's rows as {name: the row's text}, cell by cell (name first)."""
+    found = {}
+    for row in ROW_RE.findall(rows_html):
+        cells = [html.unescape(TAG_RE.sub("", c)).strip()
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        if cells:
+            found[cells[0]] = " | ".join(cells[1:])
+    return found
+
+
+def epoch_of(row: str) -> int:
+    return int(re.search(r"epoch (\d+)", row).group(1))
+
+
+def lesson_of(row: str) -> int:
+    """The lesson a row says its learner is in (0: the playground)."""
+    found = re.search(r"lesson (\d+)", row)
+    return int(found.group(1)) if found else 0
+
+
+class Learner(Session):
+    """A learner's page: ``lessons`` holds (time, N) for each "Lesson N of" that arrived."""
+
+    def __init__(self, base_url: str, name: str):
+        super().__init__(base_url, f"?name={name}")
+        self.name = name
+        self.lessons: list[tuple[float, int]] = []
+
+    async def read_forever(self) -> None:
+        """As Session's reader (epoch readouts counted, ticks acknowledged), also noting each
+        lesson shown."""
+        loop = asyncio.get_running_loop()
+        epoch_id, beacon_id = self.models["tn-epoch"], self.models["tn-beacon"]
+        while True:
+            frame = await self.ws.read_message()
+            if frame is None:
+                return
+            header = json.loads(frame)
+            await self.ws.read_message()
+            raw = await self.ws.read_message()
+            for _ in range(2 * header.get("num_buffers", 0)):
+                await self.ws.read_message()
+            if header["msgtype"] != "PATCH-DOC":
+                continue
+            self.patches += 1
+            if f'"{beacon_id}"' in raw:
+                await self.acknowledge(raw)
+            if f'"{epoch_id}"' in raw:
+                for event in json.loads(raw)["events"]:
+                    if event.get("model", {}).get("id") == epoch_id:
+                        match = re.search(r"tn-value\">(\d+)<",
+                                          html.unescape(str(event.get("new", ""))))
+                        if match:
+                            self.readouts += 1
+                            self.epochs.append((loop.time(), int(match.group(1))))
+            for number in LESSON_RE.findall(html.unescape(raw)):
+                self.lessons.append((loop.time(), int(number)))
+
+    def reached(self, lesson: int) -> float | None:
+        """When lesson ``lesson`` first arrived (loop time), or None."""
+        return next((t for t, n in self.lessons if n == lesson), None)
+
+    def shown_by(self, epoch: int) -> float | None:
+        """When this page first showed an epoch at or past ``epoch`` (loop time), or None."""
+        return next((t for t, e in self.epochs if e >= epoch), None)
+
+
+class Teacher(Session):
+    """The teacher's page, ``/teacher?key=KEY`` at ``base_url``: ``rows`` is the latest
+    {name: row text}, ``history`` every (time, rows) that came."""
+
+    def __init__(self, base_url: str, key: str):
+        super().__init__(base_url + "/teacher", f"?key={key}")
+        self.rows: dict[str, str] = {}
+        self.history: list[tuple[float, dict]] = []
+
+    async def open(self) -> None:
+        wanted = ("tn-class-rows", "tn-teacher-lesson", "tn-teacher-send-lesson")
+        await super().open(require=wanted)
+        for event in self._text_events([self.doc, *self.parts]):
+            self._take(event, asyncio.get_running_loop().time())
+
+    def _text_events(self, parts) -> list[str]:
+        """The rows pane's text in a document (or its patches), newest last."""
+        rows_id = self.models["tn-class-rows"]
+        found = []
+
+        def walk(node):
+            if isinstance(node, dict):
+                if node.get("id") == rows_id and "text" in node.get("attributes", {}):
+                    found.append(node["attributes"]["text"])
+                if node.get("model", {}).get("id") == rows_id and node.get("attr") == "text":
+                    found.append(node["new"])
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(parts)
+        return found
+
+    def _take(self, text: str, at: float) -> None:
+        self.rows = row_texts(html.unescape(text))
+        self.history.append((at, self.rows))
+
+    async def read_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            header, _, raw = await self.receive_or_none()
+            if header is None:
+                return
+            if header["msgtype"] == "PATCH-DOC" and ("tn-class-row" in raw or "No learner" in raw):
+                for text in self._text_events(json.loads(raw)):
+                    self._take(text, loop.time())
+
+    async def receive_or_none(self):
+        frame = await self.ws.read_message()
+        if frame is None:
+            return None, None, None
+        header = json.loads(frame)
+        await self.ws.read_message()
+        raw = await self.ws.read_message()
+        for _ in range(2 * header.get("num_buffers", 0)):
+            await self.ws.read_message()
+        return header, None, raw
+
+    async def send_lesson(self, number: int, label: str) -> None:
+        """Choose lesson ``number`` (its option ``label``, "3. Title") and press "Send this
+        lesson", with a pause between as a person's (Panel debounces a choice 50 ms)."""
+        event = {"kind": "ModelChanged", "model": {"id": self.models["tn-teacher-lesson"]},
+                 "attr": "value", "new": label}
+        await self.send("PATCH-DOC", {"events": [event]})
+        await asyncio.sleep(0.3)
+        await self.click("tn-teacher-send-lesson")
