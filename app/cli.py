@@ -243,6 +243,9 @@ def main(argv=None):
     parser.add_argument("--class-store", metavar="redis://HOST:PORT/DB",
                         help="with --class: keep the class in this Redis (servers on several "
                              "machines); default: a private file the processes here share")
+    parser.add_argument("--class-url", metavar="URL",
+                        help="with --class: the address learners type, when it is not this "
+                             "server's own (behind nginx: http://class.example.org/)")
     parser.add_argument("--build-on-connect", action="store_true",
                         help="build each page in the server its websocket reaches: for servers "
                              "behind a balancer without sticky sessions (deploy/nginx.conf)")
@@ -258,8 +261,8 @@ def main(argv=None):
     print(f"tinynet playground at {url}", flush=True)
     if args.klass:
         _start_class(args)
-    elif args.class_store:
-        parser.error("--class-store needs --class")
+    elif args.class_store or args.class_url:
+        parser.error("--class-store and --class-url need --class")
     from .patches import STOCK, UNCHECKED
     if UNCHECKED:  # before forking: one line, whatever --num-procs
         logging.getLogger("tinynet").warning(
@@ -303,18 +306,20 @@ def main(argv=None):
 
 def _start_class(args) -> None:
     """--class: open the class store (before --num-procs forks: the workers share it), make
-    the teacher's key, and print the teacher's address."""
+    the teacher's key (or take the one another server of the class made: they share the
+    store), and print the teacher's address (on the learners' address, ``--class-url``)."""
     import atexit
     import secrets
 
     from . import classroom
     from .classroom.store import open_store
 
-    host = learners_host(args.address)
-    learners = f"http://{host}:{args.port}/"
-    mode = classroom.start(open_store(args.class_store), secrets.token_urlsafe(24), learners)
+    learners = args.class_url or f"http://{learners_host(args.address)}:{args.port}/"
+    learners = learners.rstrip("/") + "/"
+    store = open_store(args.class_store)
+    mode = classroom.start(store, store.agree_key(secrets.token_urlsafe(24)), learners)
     atexit.register(classroom.stop)  # the class ends with the server (its file removed)
-    print(f"teacher: http://{host}:{args.port}/teacher?key={mode.key}", flush=True)
+    print(f"teacher: {learners}teacher?key={mode.key}", flush=True)
 
 
 def learners_host(address: str) -> str:

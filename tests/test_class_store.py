@@ -108,6 +108,19 @@ def test_forked_processes_share_the_store(store):
     assert [c.kind for c in store.commands_after(0)] == ["pause"]
 
 
+def test_servers_of_one_class_agree_on_the_teachers_key(store):
+    """Another server of the class (a store opened on the same file or Redis) proposes its
+    own key and gets the first one: the teacher's address works whichever server answers."""
+    other = (SqliteStore(store.folder) if isinstance(store, SqliteStore)
+             else RedisStore(store.url, prefix=store.prefix))
+    try:
+        assert store.agree_key("first-key") == "first-key"
+        assert other.agree_key("second-key") == "first-key"
+        assert store.agree_key("third-key") == "first-key"
+    finally:
+        other.close()
+
+
 def test_only_known_commands_exist_and_values_are_tidied():
     with pytest.raises(ValueError):
         Command("shutdown")
@@ -139,9 +152,10 @@ def test_redis_keys_expire(redis_url):
     store.publish(summary("a"))
     store.send(Command("pause"))
     store.next_number()
+    store.agree_key("secret")
     client = redis.Redis.from_url(redis_url)
     keys = client.keys("ttl:*")
-    assert len(keys) >= 4 and all(client.ttl(key) > 0 for key in keys)
+    assert len(keys) >= 5 and all(client.ttl(key) > 0 for key in keys)
     store.close()
 
 

@@ -110,6 +110,7 @@ class SqliteStore:
             db.execute("CREATE TABLE IF NOT EXISTS commands "
                        "(seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT, at REAL)")
             db.execute("CREATE TABLE IF NOT EXISTS counter (n INTEGER)")
+            db.execute("CREATE TABLE IF NOT EXISTS teacher (key TEXT)")
 
     def _db(self) -> sqlite3.Connection:
         if self._pid != os.getpid():
@@ -140,6 +141,15 @@ class SqliteStore:
             if db.execute("UPDATE counter SET n = n + 1").rowcount == 0:
                 db.execute("INSERT INTO counter VALUES (1)")
             return db.execute("SELECT n FROM counter").fetchone()[0]
+
+    def agree_key(self, proposed: str) -> str:
+        """The teacher's key of this class: the first one proposed (by any process)."""
+        db = self._db()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            if db.execute("SELECT COUNT(*) FROM teacher").fetchone()[0] == 0:
+                db.execute("INSERT INTO teacher VALUES (?)", (proposed,))
+            return db.execute("SELECT key FROM teacher").fetchone()[0]
 
     def send(self, command: Command) -> int:
         db = self._db()
@@ -189,6 +199,7 @@ class RedisStore:
                   px=int(self.learner_ttl * 1000))
             p.zadd(index, {summary.id: time.time()})
             p.expire(index, CLASS_TTL_S)
+            p.expire(self._key("teacher"), CLASS_TTL_S)  # the key lives while the class does
             p.execute()
 
     def leave(self, learner: str) -> None:
@@ -214,6 +225,13 @@ class RedisStore:
             p.incr(key)
             p.expire(key, CLASS_TTL_S)
             return p.execute()[0]
+
+    def agree_key(self, proposed: str) -> str:
+        """The teacher's key of this class: the first one proposed by any of its servers
+        (so each accepts the key the others print, with nothing to hand around)."""
+        key = self._key("teacher")
+        self._redis.set(key, proposed, nx=True, ex=CLASS_TTL_S)
+        return self._redis.get(key).decode()
 
     def send(self, command: Command) -> int:
         seq_key, log = self._key("seq"), self._key("commands")
