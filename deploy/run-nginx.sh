@@ -16,6 +16,8 @@
 #   TINYNET_RUN_DIR     where the config, pid, logs (server-K.log, error.log, access.log) go
 #                       (default: a new temporary directory, kept for its logs)
 #   TINYNET_NGINX       the nginx binary (default: nginx on PATH, or /usr/sbin/nginx)
+#   TINYNET_CLASS_STORE a Redis URL (redis://HOST:PORT/DB): class mode, the servers sharing
+#                       one class there; the teacher's address is printed with the others'
 set -euo pipefail
 
 usage() { echo "usage: $0 PORT N  (N playground servers behind nginx on PORT)" >&2; exit 2; }
@@ -83,6 +85,14 @@ for host in ${TINYNET_ORIGINS:-$(hostname)} 127.0.0.1 localhost; do
                    *) ORIGINS+=(--allow-websocket-origin "$host:$PORT") ;; esac
 done
 
+CLASS=()
+if [ -n "${TINYNET_CLASS_STORE:-}" ]; then  # the address learners type: the first origin's
+    first=${TINYNET_ORIGINS:-$(hostname)}
+    first=${first%% *}
+    case $first in *:*) ;; *) [ "$PORT" = 80 ] || first="$first:$PORT" ;; esac
+    CLASS=(--class --class-store "$TINYNET_CLASS_STORE" --class-url "http://$first/")
+fi
+
 PIDS=()
 stop() {  # SIGTERM to nginx and every server, SIGKILL to any left after 5 s
     trap - TERM INT
@@ -108,7 +118,7 @@ for k in $(seq "$N"); do
     p=$(free_port)
     PORTS+=("$p")
     "${SERVER[@]}" --no-show --build-on-connect --address 127.0.0.1 --port "$p" \
-        "${ORIGINS[@]}" \
+        "${ORIGINS[@]}" ${CLASS[@]+"${CLASS[@]}"} \
         > "$RUN/server-$k.log" 2>&1 &
     PIDS+=($!)
     SERVERS+="        server 127.0.0.1:$p max_fails=0;"$'\n'
@@ -135,6 +145,9 @@ until (exec 3<> "/dev/tcp/$PROBE/$PORT") 2> /dev/null; do  # the address once ng
 done
 echo "tinynet playground at http://$ADDRESS:$PORT/ : nginx in front of $N servers;" \
      "config and logs in $RUN" >&2
+if [ ${#CLASS[@]} -gt 0 ]; then  # every server prints the same (they agree through Redis)
+    grep -m1 '^teacher: ' "$RUN/server-1.log" || true
+fi
 
 # in the foreground until a signal, or until nginx or a server ends (then stop the rest)
 set +e

@@ -7,10 +7,17 @@ process or server built each learner's page is read from the servers' logs.
 """
 import asyncio
 import collections
+import os
 import re
+import signal
+import time
+import urllib.request
 
 from app.lessons import LESSONS
+from tests.test_deploy import start_script
 from tools.classclient import Learner, Teacher, epoch_of, lesson_of
+from tools.net import free_port
+from tools.redis import redis_server
 from tools.server import built_sessions, cli_server
 from tools.threads import run_on_own_thread
 
@@ -71,3 +78,41 @@ def test_learners_on_both_workers_of_num_procs_are_one_class(tmp_path):
     assert set(teacher.rows) == {learner.name for learner in learners}  # ... and on one page
     assert took < LAG_S, f"lesson 3 reached the last learner after {took:.2f} s"
     assert "Traceback" not in text, text[-4000:]
+
+
+def test_two_servers_on_one_redis_behind_nginx_are_one_class(tmp_path):
+    """deploy/run-nginx.sh with TINYNET_CLASS_STORE: two servers, a Redis, nginx in front. The
+    teacher's address it prints is nginx's, and works whichever server answers; its key is in
+    no log but that line."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with redis_server() as store:
+        script, output = start_script(tmp_path, port, 2, TINYNET_CLASS_STORE=store)
+        try:
+            deadline = time.monotonic() + 90
+            while not (found := TEACHER_LINE.search(output.read_text())):
+                assert script.poll() is None and time.monotonic() < deadline, output.read_text()
+                time.sleep(0.1)
+            assert found.group(0).startswith(f"teacher: {url}/teacher?key=")
+            key = found.group(1)
+            backends = re.findall(r"server (127\.0\.0\.1:\d+)", (tmp_path / "run" /
+                                                                 "nginx.conf").read_text())
+            for backend in backends:  # each server accepts the key nginx's address printed
+                with urllib.request.urlopen(f"http://{backend}/teacher?key={key}") as page:
+                    assert page.status == 200
+            learners, teacher, took = lead_a_class(url, key)
+        finally:
+            os.killpg(script.pid, signal.SIGTERM)
+            script.wait(15)
+    run = tmp_path / "run"
+    logs = {log.name: log.read_text() for log in sorted(run.glob("server-*.log"))}
+    built = {session: name for name, text in logs.items() for _, session in built_sessions(text)}
+    assert len(backends) == 2, backends
+    servers = collections.Counter(built[learner.session_id] for learner in learners)
+    assert len(servers) == 2, servers  # the class is on both servers...
+    assert set(teacher.rows) == {learner.name for learner in learners}  # ... and on one page
+    assert took < LAG_S, f"lesson 3 reached the last learner after {took:.2f} s"
+    for name, text in logs.items():
+        assert "Traceback" not in text, text[-4000:]
+        assert [line for line in text.splitlines() if key in line] == [found.group(0)], name
+    assert key not in (run / "access.log").read_text()
