@@ -20,12 +20,20 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
     slider is rendered and the line's source (``fit_curve``) exists, then sets the slider's
     value as a drag does and notes when ``fit_curve`` changes (the page's own clock).
 
+(4) Class mode (``--class``) on ``--num-procs 2``, with the embedded store and with a Redis
+    server (tools/redis.py): N learners (tools/classclient.py) arrive and train; the loss
+    updates/s each receives without the teacher's page, then with it open (side by side, and
+    beside a server without ``--class``); how far behind the teacher's rows are (when a row
+    showed an epoch, minus when that learner's page first showed it); then the teacher sends
+    "go to lesson 3" and each learner's page notes when the lesson arrived.
+
     python benchmarks/bench_class.py [--opens 12] [--arrivals 30] [--train-seconds 10]
-                                     [--tti 8] [--only 1 3]
+                                     [--tti 8] [--only 1 3 4]
 """
 import argparse
 import asyncio
 import collections
+import re
 import statistics
 import sys
 import tempfile
@@ -36,8 +44,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.capacity import FIRST_CONNECT_S  # noqa: E402
+from app.lessons import LESSONS  # noqa: E402
 from app.patches import RECLAIM_QUIET_S  # noqa: E402
+from tools.classclient import Learner, Teacher  # noqa: E402
 from tools.floor import floor_server  # noqa: E402
+from tools.redis import redis_server  # noqa: E402
 from tools.server import built_sessions, cli_server, cpu_seconds  # noqa: E402
 from tools.wsclient import Session, find_models, find_type  # noqa: E402
 
@@ -66,6 +77,7 @@ window.__tti = {ready: null, drawn: null};
 """
 FIRST_CHANGE_S = 5.0  # the target: every arrival answers its first change within this
 TRAIN_HZ = 15.0  # then each trains at no fewer updates per second
+CLASS_LAG_S = 2.0  # the teacher's rows at most this far behind; "go to lesson" within this
 
 
 def slider_of(session: Session) -> str:
@@ -184,21 +196,23 @@ def main(argv=None):
     parser.add_argument("--arrivals", type=int, default=30, help="sessions arriving at once")
     parser.add_argument("--train-seconds", type=float, default=10.0)
     parser.add_argument("--tti", type=int, default=8, help="Chromium opens per server")
-    parser.add_argument("--only", type=int, nargs="+", default=[1, 2, 3],
-                        help="which parts to run (1, 2, 3)")
+    parser.add_argument("--only", type=int, nargs="+", default=[1, 2, 3, 4],
+                        help="which parts to run (1, 2, 3, 4)")
     args = parser.parse_args(argv)
 
-    servers = {"playground": cli_server(1), "minimal Panel": floor_server("panel"),
-               "bare Bokeh": floor_server("bokeh")}
-    for server in servers.values():
-        server.start()
-    try:
-        asyncio.run(visit(servers["playground"].url, 0.45))  # warm: imports, first build
-        one = one_at_a_time(servers, args.opens) if 1 in args.only else None
-        tti = time_to_interactive(servers, args.tti) if 3 in args.only else None
-    finally:
+    one = tti = None
+    if {1, 3} & set(args.only):
+        servers = {"playground": cli_server(1), "minimal Panel": floor_server("panel"),
+                   "bare Bokeh": floor_server("bokeh")}
         for server in servers.values():
-            server.stop()
+            server.start()
+        try:
+            asyncio.run(visit(servers["playground"].url, 0.45))  # warm: imports, first build
+            one = one_at_a_time(servers, args.opens) if 1 in args.only else None
+            tti = time_to_interactive(servers, args.tti) if 3 in args.only else None
+        finally:
+            for server in servers.values():
+                server.stop()
     if one:
         report_one(one, args.opens)
     if 2 in args.only:
@@ -213,6 +227,8 @@ def main(argv=None):
         ratio = (statistics.median(d for _, d in tti["playground"])
                  / statistics.median(d for _, d in tti["minimal Panel"]))
         print(f"    playground / minimal Panel: {ratio:.1f}x (target <= 2x)")
+    if 4 in args.only:
+        report_class(args)
     return 0
 
 
@@ -258,6 +274,84 @@ def report_arrivals(args) -> None:
               f"{TRAIN_HZ:g}/s: {sum(v < TRAIN_HZ for v in rates)}; while training, cores "
               f"busy: servers {r['cpu']['server']:.2f}, visitor {r['cpu']['visitor']:.2f}; "
               f"sessions per process: {'/'.join(map(str, split))}")
+
+
+async def class_with_teacher(url: str, key: str | None, n: int, train_seconds: float) -> dict:
+    """n learners arrive and train: updates/s each without the teacher's page; then (with a
+    ``key``) with it open, the rows' lag, and when "go to lesson 3" reached each learner."""
+    loop = asyncio.get_running_loop()
+    learners = [Learner(url, f"b{k}") for k in range(n)]
+    await asyncio.gather(*(learner.open() for learner in learners))
+    readers = [asyncio.create_task(learner.read_forever()) for learner in learners]
+    await asyncio.gather(*(learner.press_train() for learner in learners))
+
+    async def rates() -> list[float]:
+        await asyncio.sleep(2.0)  # training settles
+        for learner in learners:
+            learner.reset()
+        started = loop.time()
+        await asyncio.sleep(train_seconds)
+        return [learner.readouts / (loop.time() - started) for learner in learners]
+
+    out = {"alone": await rates()}
+    if key is not None:
+        teacher = Teacher(url, key)
+        await teacher.open()
+        readers.append(asyncio.create_task(teacher.read_forever()))
+        out["watched"] = await rates()
+        watched_from = loop.time() - train_seconds
+        lags = []
+        for at, rows in teacher.history:
+            for learner in learners:
+                row = rows.get(learner.name)
+                shown = row and learner.shown_by(int(row.split("epoch ")[1].split()[0]))
+                if at >= watched_from and shown:
+                    lags.append(max(0.0, at - shown))
+        out["lag"] = lags
+        await teacher.send_lesson(3, f"3. {LESSONS[2].title}")
+        sent = loop.time()
+        while loop.time() < sent + 30 and not all(lr.reached(3) for lr in learners):
+            await asyncio.sleep(0.02)
+        out["lesson"] = [(lr.reached(3) or float("inf")) - sent for lr in learners]
+        learners.append(teacher)
+    for client, reader in zip(learners, readers):
+        client.close()
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
+    return out
+
+
+def report_class(args) -> None:
+    n = args.arrivals
+    print(f"\n(4) {n} learners training on --num-procs 2, without and with the teacher's page "
+          f"open ({args.train_seconds:g} s each)")
+    print(f"    {'':22} {'updates/s alone':>17} {'with teacher':>13} {'rows lag s':>11} "
+          f"{'lesson 3 reached s':>19}")
+    print(f"    {'':22} {'(min med)':>17} {'(min med)':>13} {'(med max)':>11} "
+          f"{'(med max)':>19}")
+    with redis_server() as redis_url:
+        for name, extra in (("without --class", ()), ("class, embedded store", ("--class",)),
+                            ("class, Redis store", ("--class", "--class-store", redis_url))):
+            with tempfile.NamedTemporaryFile("w") as log, \
+                    cli_server(2, *extra, log=log) as server:
+                found = re.search(r"^teacher: \S+key=(\S+)$", Path(log.name).read_text(), re.M)
+                asyncio.run(visit(server.url, 0.45))  # warm
+                time.sleep(FIRST_CONNECT_S + 2)  # every seat free (as in (2))
+                r = asyncio.run(class_with_teacher(server.url, found and found.group(1), n,
+                                                   args.train_seconds))
+            alone = sorted(r["alone"])
+            line = f"    {name:22} {alone[0]:9.1f} {statistics.median(alone):6.1f}"
+            if "watched" in r:
+                watched, lag, lesson = sorted(r["watched"]), sorted(r["lag"]), sorted(r["lesson"])
+                line += (f" {watched[0]:6.1f} {statistics.median(watched):6.1f}"
+                         f" {statistics.median(lag):5.2f} {lag[-1]:5.2f}"
+                         f" {statistics.median(lesson):9.2f} {lesson[-1]:9.2f}"
+                         f"   below {TRAIN_HZ:g}/s: {sum(v < TRAIN_HZ for v in watched)} "
+                         f"(alone {sum(v < TRAIN_HZ for v in alone)}); rows over "
+                         f"{CLASS_LAG_S:g} s behind: {sum(v > CLASS_LAG_S for v in lag)} of "
+                         f"{len(lag)}; lesson after {CLASS_LAG_S:g} s: "
+                         f"{sum(v > CLASS_LAG_S for v in lesson)}")
+            print(line, flush=True)
 
 
 if __name__ == "__main__":
