@@ -33,6 +33,7 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
 import argparse
 import asyncio
 import collections
+import os
 import re
 import statistics
 import sys
@@ -324,7 +325,8 @@ async def class_with_teacher(url: str, key: str | None, n: int, train_seconds: f
 def report_class(args) -> None:
     n = args.arrivals
     print(f"\n(4) {n} learners training on --num-procs 2, without and with the teacher's page "
-          f"open ({args.train_seconds:g} s each)")
+          f"open ({args.train_seconds:g} s each); load average at start "
+          f"{os.getloadavg()[0]:.1f} (2 cores)")
     print(f"    {'':22} {'updates/s alone':>17} {'with teacher':>13} {'rows lag s':>11} "
           f"{'lesson 3 reached s':>19}")
     print(f"    {'':22} {'(min med)':>17} {'(min med)':>13} {'(med max)':>11} "
@@ -352,6 +354,7 @@ def report_class(args) -> None:
                          f"{len(lag)}; lesson after {CLASS_LAG_S:g} s: "
                          f"{sum(v > CLASS_LAG_S for v in lesson)}")
             print(line, flush=True)
+    print(f"    load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
