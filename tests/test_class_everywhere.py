@@ -81,6 +81,8 @@ def test_learners_on_both_workers_of_num_procs_are_one_class(tmp_path):
     assert set(teacher.rows) == {learner.name for learner in learners}  # ... and on one page
     assert took < REACH_S, f"lesson 3 reached the last learner after {took:.2f} s"
     assert "Traceback" not in text, text[-4000:]
+    assert [line for line in text.splitlines() if key in line] == [f"teacher: {server.url}/"
+                                                                    f"teacher?key={key}"]
 
 
 def test_two_servers_on_one_redis_behind_nginx_are_one_class(tmp_path):
