@@ -17,7 +17,6 @@ from tools.chromium import find_chromium, launch_options
 from tools.page import reach, shadow_text, source_data, weights
 from tools.server import in_process
 
-
 # -- property-based tests -----------------------------------------------------------------------
 # A run of the suite is a gate: it tries the same examples every time (derandomize), so a
 # result says something about the code, not about the draw. To search new examples, run with

@@ -40,6 +40,11 @@ def expected(state) -> dict:
     return shown
 
 
+def _pinned(labels) -> list:
+    """The pinned runs' labels (no source until the first pin: app/views/runs.py)."""
+    return list(labels.data["run"]) if labels is not None else []
+
+
 def _readout(model) -> str:
     found = VALUE.findall(html.unescape(model.text))
     assert len(found) == 1, model.text
@@ -63,7 +68,7 @@ def shown_in_document(mirror, training: bool) -> dict:
         "learning rate": round(mirror.one("tn-learning-rate").value, 6),
         "speed": round(mirror.one("tn-speed").value, 6),
         "training": mirror.one("tn-train").active,
-        "pinned": list(mirror.client.get_model_by_name("pinned_labels").data["run"]),
+        "pinned": _pinned(mirror.client.get_model_by_name("pinned_labels")),
         "undo": mirror.one("tn-undo").visible,
         "replaying": mirror.one("tn-timeline-play").active,
     }

@@ -84,12 +84,9 @@ class Moments(View):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._buttons = [pn.widgets.Button(label="", visible=False, css_classes=["tn-moment"],
-                                           color="light", sizing_mode="stretch_width",
-                                           margin=(2, 10), stylesheets=[WRAP])
-                         for _ in range(MOST)]
-        for k, button in enumerate(self._buttons):
-            button.on_click(lambda event, k=k: self._go(k))
+        self._buttons = []  # made as moments are found (a new page has none)
+        self._column = pn.Column(css_classes=["tn-moments"], margin=0,
+                                 sizing_mode="stretch_width")
         self._source = ColumnDataSource({"epoch": [], "loss": []}, name="loss_moments")
         self.figure.add_glyph(self._source, Scatter(
             x="epoch", y="loss", size=11, marker="diamond", fill_color=MOMENT_COLOR,
@@ -114,6 +111,9 @@ class Moments(View):
         floor = tinynet.monotonic_floor(s.x, s.y) if s.hidden == 1 else None
         self.moments = of_run(run, floor if floor is not None and floor > NO_FLOOR else None)
         self.moments = self.moments[:MOST]
+        while len(self._buttons) < len(self.moments):
+            self._buttons.append(self._button(len(self._buttons)))
+            self._column.append(self._buttons[-1])
         for k, button in enumerate(self._buttons):
             if k < len(self.moments):
                 button.param.update(label="◆ " + self.moments[k].text, visible=True)
@@ -125,6 +125,12 @@ class Moments(View):
         self._source.data = {"epoch": np.asarray(at, dtype=float),
                              "loss": np.maximum(losses[where], TINY) if at else np.zeros(0)}
 
+    def _button(self, k: int) -> pn.widgets.Button:
+        button = pn.widgets.Button(label="", css_classes=["tn-moment"], color="light",
+                                   sizing_mode="stretch_width", margin=(2, 10),
+                                   stylesheets=[WRAP])
+        button.on_click(lambda event: self._go(k))
+        return button
+
     def __panel__(self):
-        return pn.Column(*self._buttons, css_classes=["tn-moments"], margin=0,
-                         sizing_mode="stretch_width")
+        return self._column
