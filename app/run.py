@@ -73,6 +73,10 @@ class Run:
     def loss(self) -> float:
         return self.trainer.loss
 
+    def data_loss(self) -> float:
+        """The loss without the weight decay's penalty."""
+        return self.trainer.data_loss
+
     def next_step(self) -> np.ndarray:
         """The weights one optimizer step from here (the optimizer's state is not touched)."""
         g = self.trainer.gradient()

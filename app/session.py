@@ -21,7 +21,7 @@ from tinynet import Network, TrainResult
 from .moments import UNDONE
 from .pins import MAX_PINS, Pin, restored
 from .run import Run
-from .settings import OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
+from .settings import LOSS_NAMES, OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 
 DIVERGED = "Training diverged"  # how the message about a divergence begins
 
@@ -43,8 +43,7 @@ def slot_label(slot: str, hidden: int) -> str:
 
 def loss_label(loss: str, decay: float) -> str:
     """How a change of loss or weight decay is marked on the history."""
-    name = {"squared": "squared error", "cross_entropy": "cross-entropy"}[loss]
-    return f"{name}, λ {decay:g}" if decay else name
+    return f"{LOSS_NAMES[loss]}, λ {decay:g}" if decay else LOSS_NAMES[loss]
 
 
 def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:

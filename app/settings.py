@@ -26,6 +26,7 @@ INITS = {"standard for the width": "standard", "the article's (1 neuron)": "arti
 PRESETS = {name: name for name in [*tinynet.PRESETS, "custom"]}
 LOSSES = {"squared error (linear output)": "squared",
           "cross-entropy (sigmoid output)": "cross_entropy"}
+LOSS_NAMES = {"squared": "squared error", "cross_entropy": "cross-entropy"}  # in a sentence
 
 
 def short_number(v: float) -> str:
