@@ -153,3 +153,25 @@ def test_slow_motion_under_cross_entropy_and_decay_says_their_math_and_ends_wher
     assert "∂L/∂z₂ = ∂L/∂p · p(1 − p) = p − y" in text
     assert np.array_equal(s.net.theta, expected)
     assert f"mean loss {number(s.loss(), 6)}" in text
+
+
+def test_what_reaches_the_page_is_the_sessions_loss_name_and_parts():
+    """The page-equals-session oracle (tools/oracle.py) on the client's copy of the page."""
+    from app.main import PlaygroundApp
+    from tools import oracle
+    from tools.mirror import Mirror
+
+    mirror = Mirror(lambda: PlaygroundApp(loop=False))
+    try:
+        with mirror.current():
+            s = mirror.viewable.state
+            oracle.check(mirror, s)
+            for change in ({"loss_choice": "cross_entropy"}, {"decay": 0.01},
+                           {"loss_choice": "squared"}, {"decay": 0.0}):
+                s.param.update(change)
+                s.advance(25)
+                s.notify()
+                oracle.check(mirror, s)
+            assert oracle.expected(s)["loss name"] == "mean loss"
+    finally:
+        mirror.close()

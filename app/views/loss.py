@@ -30,6 +30,11 @@ from .base import ERROR, PREDICTION, TINY, View, history_data, number_hover
 from .explain import drawn_floor, floor_text, is_article
 
 
+def readout_label(loss: str) -> str:
+    """What the loss readout calls the loss: the article's "mean loss", or its name."""
+    return "mean loss" if loss == "squared" else f"mean {LOSS_NAMES[loss]}"
+
+
 class Readouts(View):
     """The current mean loss and epoch, in large type."""
 
@@ -45,10 +50,13 @@ class Readouts(View):
         s = self.state
         parts = ""
         if s.net.decay:  # the penalty as its own part of the loss trained on
-            parts = (f' <span class="tn-label">= data</span> {format_loss(s.run.data_loss())}'
-                     f' <span class="tn-label">+ penalty</span> {format_loss(s.net.penalty())}')
-        set_html(self._loss, f'<span class="tn-label">mean loss</span> '
-                             f'<span class="tn-value">{format_loss(s.loss())}</span>{parts}')
+            parts = (f' <span class="tn-label">= data</span> '
+                     f'<span class="tn-part">{format_loss(s.run.data_loss())}</span>'
+                     f' <span class="tn-label">+ penalty</span> '
+                     f'<span class="tn-part">{format_loss(s.net.penalty())}</span>')
+        set_html(self._loss, f'<span class="tn-label">{readout_label(s.net.objective.name)}'
+                             f'</span> <span class="tn-value">{format_loss(s.loss())}</span>'
+                             f'{parts}')
         of = f' <span class="tn-label">of {s.end:,}</span>' if s.epoch < s.end else ""
         set_html(self._epoch, f'<span class="tn-label">epoch</span> '
                               f'<span class="tn-value">{s.epoch}</span>{of}')
