@@ -106,8 +106,8 @@ def test_with_weight_decay_the_readout_splits_the_loss_and_no_false_floor_is_dra
     readout = app.readouts._loss.object
     data, penalty = s.run.data_loss(), s.net.penalty()
     assert data + penalty == pytest.approx(s.loss(), rel=1e-15) and penalty > 0
-    assert f"= data</span> {format_loss(data)}" in readout
-    assert f"+ penalty</span> {format_loss(penalty)}" in readout
+    assert f'= data</span> <span class="tn-part">{format_loss(data)}<' in readout
+    assert f'+ penalty</span> <span class="tn-part">{format_loss(penalty)}<' in readout
     assert not app.loss_plot._floor[0].visible
     why = app.why._text.object
     assert "With weight decay λ = 0.1 no floor line is drawn" in why and "never reaches it" in why
@@ -175,3 +175,19 @@ def test_what_reaches_the_page_is_the_sessions_loss_name_and_parts():
             assert oracle.expected(s)["loss name"] == "mean loss"
     finally:
         mirror.close()
+
+
+def test_the_floor_moment_counts_from_where_the_run_took_cross_entropy():
+    """Squared error's 0.13 at epoch 0 is not "within 1 % of" cross-entropy's floor."""
+    from app.moments import of_run
+    from app.views.explain import drawn_floor
+
+    s = Session()
+    s.advance(10)
+    s.loss_choice = "cross_entropy"
+    s.advance(6000)
+    floor = drawn_floor(1, s.x, s.y, "cross_entropy")
+    [moment] = [m for m in of_run(s.run, floor) if m.kind == "floor"]
+    epochs, losses = s.history
+    first = next(e for e, v in zip(epochs, losses) if e > 10 and v <= floor * 1.01)
+    assert moment.epoch == first > 1000

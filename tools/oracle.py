@@ -20,7 +20,7 @@ from app.views.loss import readout_label
 VALUE = re.compile(r'class="tn-value">([^<]*)<')
 PART = re.compile(r'class="tn-part">([^<]*)<')
 LABEL = re.compile(r'class="tn-label">([^<]*)<')
-READOUT = re.compile(r"^(mean [\w-]+(?: [\w-]+)?) (\S+)(?: = data (\S+) \+ penalty (\S+))?$",
+READOUT = re.compile(r"^(mean loss(?: \([\w -]+\))?) (\S+)(?: = data (\S+) \+ penalty (\S+))?$",
                      re.IGNORECASE)  # Chromium's text is upper case where style.css says so
 
 

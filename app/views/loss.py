@@ -31,8 +31,9 @@ from .explain import drawn_floor, floor_text, is_article
 
 
 def readout_label(loss: str) -> str:
-    """What the loss readout calls the loss: the article's "mean loss", or its name."""
-    return "mean loss" if loss == "squared" else f"mean {LOSS_NAMES[loss]}"
+    """What the loss readout calls the loss: the article's "mean loss", with the loss's name
+    when it is another."""
+    return "mean loss" if loss == "squared" else f"mean loss ({LOSS_NAMES[loss]})"
 
 
 class Readouts(View):
