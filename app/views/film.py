@@ -13,14 +13,12 @@ import panel as pn
 import param
 from bokeh.models import ColumnDataSource, Scatter
 
-import tinynet
-
 from ..film import SPEEDS, Film
 from ..moments import of_run
 from ..patches import quiet_periodic_callback
 from ..throttle import Throttle
 from .base import TINY, View
-from .explain import NO_FLOOR
+from .explain import drawn_floor
 
 FRAME_MS = 25  # at most 40 frames a second, as the Train loop; faster films skip epochs
 MOST = 6  # moments shown (the first ones of a run; a learner's run has a handful)
@@ -108,8 +106,8 @@ class Moments(View):
         if key == self._for or not self._throttle.due(s.training):
             return
         self._for = key
-        floor = tinynet.monotonic_floor(s.x, s.y) if s.hidden == 1 else None
-        self.moments = of_run(run, floor if floor is not None and floor > NO_FLOOR else None)
+        self.moments = of_run(run, drawn_floor(s.hidden, s.x, s.y, s.net.objective.name,
+                                               s.net.decay))
         self.moments = self.moments[:MOST]
         while len(self._buttons) < len(self.moments):
             self._buttons.append(self._button(len(self._buttons)))
