@@ -151,6 +151,7 @@ class Learner(RuleBasedStateMachine):
     def undo(self):
         self.app.controls._undo.param.trigger("value")  # a press of the Undo button
 
+    @precondition(lambda self: self.s.end > 0)  # the film's controls come with a run
     @rule(backwards=st.booleans(), speed=st.sampled_from(SPEEDS))
     def play_or_pause_the_film(self, backwards, speed):
         film = self.app.timeline.film

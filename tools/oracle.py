@@ -82,7 +82,8 @@ def shown_in_document(mirror, training: bool) -> dict:
         "training": mirror.one("tn-train").active,
         "pinned": _pinned(mirror.client.get_model_by_name("pinned_labels")),
         "undo": mirror.one("tn-undo").visible,
-        "replaying": mirror.one("tn-timeline-play").active,
+        # (the film's controls come with the first epochs to play back)
+        "replaying": any(m.active for m in mirror.models("tn-timeline-play")),
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
@@ -135,7 +136,8 @@ def shown_in_chromium(page) -> dict:
         "learning rate": log["learning-rate"],
         "speed": log["speed"],
         "training": "Pause" in shadow_text(page, ".tn-train"),
-        "replaying": "Pause" in shadow_text(page, ".tn-timeline-play"),
+        "replaying": (page.locator(".tn-timeline-play").count() > 0
+                      and "Pause" in shadow_text(page, ".tn-timeline-play")),
         "timeline": (round(timeline["value"]), round(timeline["end"])),
         "pinned": (source_data(page, "pinned_labels") or {}).get("run", []),
         "undo": page.locator(".tn-undo").is_visible(),

@@ -27,31 +27,47 @@ WRAP = ".bk-btn {white-space: normal; text-align: left}"  # a moment's sentence 
 
 
 class FilmControls(View):
-    """Play/Pause (``tn-timeline-play``), forwards/backwards and the speed."""
+    """Play/Pause (``tn-timeline-play``), forwards/backwards and the speed: made once the run
+    has epochs to play back (a new page has none)."""
 
     def __init__(self, **params):
         super().__init__(**params)
         s = self.state
         self.film = Film(s)
+        self._layout = pn.FlexBox(flex_wrap="wrap", css_classes=["tn-film"], margin=(0, 10),
+                                  sizing_mode="stretch_width")
+        self._play = None
+        self._callback = quiet_periodic_callback(self._tick, FRAME_MS)
+        self._last = time.perf_counter()
+        s.param.watch(self._switch, "replaying")
+        if pn.state.curdoc is not None:  # outside a session Panel would keep it forever
+            pn.state.on_session_destroyed(self._session_destroyed)
+        self._offer()
+
+    @param.depends("state.version", watch=True)
+    def _offer(self):
+        if self._play is not None or self.state.end == 0:
+            return
         self._play = pn.widgets.Toggle.from_param(
-            s.param.replaying, label="▶ Play training back", css_classes=["tn-timeline-play"],
-            width=160, color="primary", variant="outline")
+            self.state.param.replaying, label=self._label(self.state.replaying),
+            css_classes=["tn-timeline-play"], width=160, color="primary", variant="outline")
         self._direction = pn.widgets.RadioButtonGroup(
-            options={"forwards": False, "backwards": True}, value=False,
+            options={"forwards": False, "backwards": True}, value=self.film.backwards,
             css_classes=["tn-film-direction"], color="primary", variant="outline", width=150)
         self._direction.link(self.film, value="backwards")
         self._speed = pn.widgets.Select(
             options={f"{v:,} epochs/s": v for v in SPEEDS}, value=self.film.speed, width=125,
             css_classes=["tn-film-speed"])
         self._speed.link(self.film, value="speed")
-        self._callback = quiet_periodic_callback(self._tick, FRAME_MS)
-        self._last = time.perf_counter()
-        s.param.watch(self._switch, "replaying")
-        if pn.state.curdoc is not None:  # outside a session Panel would keep it forever
-            pn.state.on_session_destroyed(self._session_destroyed)
+        self._layout.objects = [self._play, self._direction, self._speed]
+
+    @staticmethod
+    def _label(replaying: bool) -> str:
+        return "▮▮ Pause replay" if replaying else "▶ Play training back"
 
     def _switch(self, event):
-        self._play.label = "▮▮ Pause replay" if event.new else "▶ Play training back"
+        if self._play is not None:
+            self._play.label = self._label(event.new)
         if event.new and not self._callback.running:
             self._last = time.perf_counter()
             self._callback.start()
@@ -71,8 +87,7 @@ class FilmControls(View):
             self._callback.stop()
 
     def __panel__(self):
-        return pn.FlexBox(self._play, self._direction, self._speed, flex_wrap="wrap",
-                          css_classes=["tn-film"], margin=(0, 10), sizing_mode="stretch_width")
+        return self._layout
 
 
 class Moments(View):
