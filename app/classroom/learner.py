@@ -17,6 +17,7 @@ import panel as pn
 
 from ..lessons import LESSONS
 from ..patches import quiet_periodic_callback
+from .spotlight import picture
 from .store import NAME_CHARS, SPARK_POINTS, Command, Summary, clean_text
 
 PERIOD_MS = 500  # how often a learner looks for the teacher's commands
@@ -47,7 +48,7 @@ def summarize(app, learner: str, name: str) -> Summary:
                    loss=loss if math.isfinite(loss) else float("inf"),
                    spark=spark(s.history[1]), lesson=app.lessons.number,
                    done=bool(app.lessons.met), challenge=challenge_text(app.challenge),
-                   training=bool(s.training), seen=time.time())
+                   training=bool(s.training), seen=time.time(), picture=picture(s))
 
 
 class ClassMember(pn.viewable.Viewer):

@@ -50,6 +50,7 @@ class Summary:
     challenge: str = ""  # the challenge's result, in words ('' if not tried)
     training: bool = False
     seen: float = 0.0  # time.time() of the publication
+    picture: dict = field(default_factory=dict)  # the network for the spotlight (spotlight.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -18,6 +18,7 @@ import segno
 from ..lessons import LESSONS
 from ..patches import quiet_periodic_callback
 from ..text import number
+from .spotlight import Spotlight
 from .store import Command, Summary
 
 PERIOD_MS = 500  # the rows and summary are at most this old, plus the second a learner waits
@@ -138,6 +139,7 @@ class TeacherPage(pn.viewable.Viewer):
                                             css_classes=["tn-teacher-message"])
         self.send_message = pn.widgets.Button(label="Show the message",
                                               css_classes=["tn-teacher-send-message"], width=160)
+        self.spotlight = Spotlight()
         self.send_lesson.on_click(lambda _: self.send("lesson", self.lesson.value))
         self.pause.on_click(lambda _: self.send("pause"))
         self.send_message.on_click(lambda _: self.send("banner", self.message.value))
@@ -162,6 +164,7 @@ class TeacherPage(pn.viewable.Viewer):
                        for s in learners}
             if options != self.to.options:
                 self.to.options = options
+            self.spotlight.update(learners, options)
 
     def __panel__(self):
         commands = pn.Column(
@@ -169,7 +172,7 @@ class TeacherPage(pn.viewable.Viewer):
             pn.Row(self.message, self.send_message, css_classes=["tn-wrap"]),
             pn.Row(self.to, self.pause, css_classes=["tn-wrap"]))
         return pn.Column("# The class", pn.Row(self.address, pn.Column(self.summary, commands)),
-                         self.rows, sizing_mode="stretch_width")
+                         self.rows, self.spotlight, sizing_mode="stretch_width")
 
 
 def teacher_page():
