@@ -18,8 +18,9 @@ import segno
 from ..lessons import LESSONS
 from ..patches import quiet_periodic_callback
 from ..text import number
+from .links import check
 from .spotlight import Spotlight
-from .store import Command, Summary
+from .store import LINK_CHARS, Command, Summary
 
 PERIOD_MS = 500  # the rows and summary are at most this old, plus the second a learner waits
 BUMP = 1e-3  # "found the bump": two neurons whose loss is below this (the floor of one is 1/12)
@@ -139,6 +140,14 @@ class TeacherPage(pn.viewable.Viewer):
                                             css_classes=["tn-teacher-message"])
         self.send_message = pn.widgets.Button(label="Show the message",
                                               css_classes=["tn-teacher-send-message"], width=160)
+        self.link = pn.widgets.TextInput(label="Playground link", max_length=LINK_CHARS,
+                                         placeholder="http://…/?hidden=2&w1=…", width=320,
+                                         css_classes=["tn-teacher-link"])
+        self.send_link = pn.widgets.Button(label="Open it on their pages",
+                                           css_classes=["tn-teacher-send-link"], width=160)
+        self.link_notice = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
+                                        css_classes=["tn-teacher-link-notice"])
+        self.send_link.on_click(lambda _: self.open_link(self.link.value))
         self.spotlight = Spotlight()
         self.send_lesson.on_click(lambda _: self.send("lesson", self.lesson.value))
         self.pause.on_click(lambda _: self.send("pause"))
@@ -151,6 +160,15 @@ class TeacherPage(pn.viewable.Viewer):
 
     def send(self, kind: str, value=None) -> None:
         self.store.send(Command(kind, value, to=list(self.to.value)))
+
+    def open_link(self, link: str) -> None:
+        """Send ``link`` for the learners' pages to open, or say why it cannot be sent."""
+        query, why = check(link)
+        if query:
+            self.send("open", query)
+        self.link_notice.object = (f'<div role="status">{html.escape(why)}</div>' if why else
+                                   '<div role="status">Sent: following pages open it.</div>')
+        self.link_notice.visible = True
 
     def refresh(self) -> None:
         learners = self.store.learners()
@@ -170,6 +188,7 @@ class TeacherPage(pn.viewable.Viewer):
         commands = pn.Column(
             pn.Row(self.lesson, self.send_lesson, css_classes=["tn-wrap"]),
             pn.Row(self.message, self.send_message, css_classes=["tn-wrap"]),
+            pn.Row(self.link, self.send_link, css_classes=["tn-wrap"]), self.link_notice,
             pn.Row(self.to, self.pause, css_classes=["tn-wrap"]))
         return pn.Column("# The class", pn.Row(self.address, pn.Column(self.summary, commands)),
                          self.rows, self.spotlight, sizing_mode="stretch_width")
