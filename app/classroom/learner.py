@@ -48,7 +48,8 @@ def summarize(app, learner: str, name: str) -> Summary:
     return Summary(id=learner, name=name, width=s.hidden, epoch=s.epoch,
                    loss=loss if math.isfinite(loss) else float("inf"),
                    spark=spark(s.history[1]), lesson=app.lessons.number,
-                   done=bool(app.lessons.met), challenge=challenge_text(app.challenge),
+                   done=bool(app.lessons.met), answer=app.lessons.answer or "",
+                   challenge=challenge_text(app.challenge),
                    training=bool(s.training), seen=time.time(), picture=picture(s))
 
 

@@ -17,6 +17,7 @@ import segno
 
 from ..lessons import LESSONS
 from ..patches import quiet_periodic_callback
+from ..session import slot_label, slot_names
 from ..text import number
 from .links import check
 from .spotlight import Spotlight
@@ -111,6 +112,26 @@ def summary_html(learners: list[Summary]) -> str:
     return "".join(lines)
 
 
+def answers_html(learners: list[Summary]) -> str:
+    """For each lesson that asks for a pick, with learners on it: how many picked each weight,
+    how many have not picked yet, and how many have its task done (the right pick)."""
+    parts = []
+    for n, lesson in enumerate(LESSONS, 1):
+        on = [s for s in learners if s.lesson == n]
+        if not lesson.choices or not on:
+            continue
+        width = max(lesson.weights)
+        slots = slot_names(width)
+        picks = Counter(s.answer for s in on if s.answer in slots)
+        cells = "".join(f"<td>{slot_label(slot, width)}: <b>{picks[slot]}</b></td>"
+                        for slot in slots)
+        waiting = sum(s.answer not in slots for s in on)
+        parts.append(f"<p>Lesson {n}, {html.escape(lesson.title)}: "
+                     f"<b>{sum(s.done for s in on)} of {len(on)}</b> right.</p>"
+                     f"<table><tr>{cells}<td>not yet: <b>{waiting}</b></td></tr></table>")
+    return "".join(parts)
+
+
 class TeacherPage(pn.viewable.Viewer):
     """The class at a glance, updated every PERIOD_MS, and the commands."""
 
@@ -123,6 +144,8 @@ class TeacherPage(pn.viewable.Viewer):
             f'<div class="tn-class-address"><p>Learners, open:</p>'
             f'<p style="font-size:2.2em;font-weight:bold">{url}</p>{qr}</div>')
         self.summary = pn.pane.HTML("", css_classes=["tn-class-summary"],
+                                    sizing_mode="stretch_width")
+        self.answers = pn.pane.HTML("", css_classes=["tn-class-answers"],
                                     sizing_mode="stretch_width")
         self.rows = pn.pane.HTML("", css_classes=["tn-class-rows"], sizing_mode="stretch_width")
         self.to = pn.widgets.MultiChoice(label="Send to (nobody chosen: everyone)", options={},
@@ -174,6 +197,7 @@ class TeacherPage(pn.viewable.Viewer):
         learners = self.store.learners()
         with pn.io.hold():
             self.summary.object = summary_html(learners)
+            self.answers.object = answers_html(learners)
             self.rows.object = ('<table class="tn-class-table"><tbody>'
                                 + "".join(map(row_html, learners)) + "</tbody></table>"
                                 if learners else "<p>No learner yet.</p>")
@@ -190,7 +214,8 @@ class TeacherPage(pn.viewable.Viewer):
             pn.Row(self.message, self.send_message, css_classes=["tn-wrap"]),
             pn.Row(self.link, self.send_link, css_classes=["tn-wrap"]), self.link_notice,
             pn.Row(self.to, self.pause, css_classes=["tn-wrap"]))
-        return pn.Column("# The class", pn.Row(self.address, pn.Column(self.summary, commands)),
+        return pn.Column("# The class",
+                         pn.Row(self.address, pn.Column(self.summary, self.answers, commands)),
                          self.rows, self.spotlight, sizing_mode="stretch_width")
 
 
