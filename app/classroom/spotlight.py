@@ -20,7 +20,7 @@ from bokeh.plotting import figure
 import tinynet
 
 from ..settings import WEIGHT_LIMIT, WIDTHS
-from ..text import number
+from ..text import format_loss, number
 from ..views.base import INK, PREDICTION, TINY
 
 CURVE_POINTS = 100  # the loss curve's epochs a learner publishes
@@ -142,7 +142,7 @@ class Spotlight(pn.viewable.Viewer):
         self.heading.object = (
             f'<p style="font-size:2em;margin:0"><b>{who}</b>: {net.hidden} '
             f"neuron{'s' * (net.hidden > 1)}, epoch {learner.epoch}, "
-            f"loss {number(learner.loss, 6)}</p>")
+            f"loss {format_loss(learner.loss)}</p>")
         self.points.data = {"x": x, "y": shown["y"]}
         self.curve.data = {"x": along, "y": net.predict(along)}
         self.losses.data = {"epoch": shown["epochs"], "loss": np.maximum(shown["losses"], TINY)}
