@@ -74,9 +74,9 @@ def weights_html(net) -> str:
     rows = "".join(f"<tr><td>neuron {j}</td><td>{number(a, 3)}</td><td>{number(b, 3)}</td>"
                    f"<td>{number(c, 3)}</td></tr>"
                    for j, (a, b, c) in enumerate(zip(net.w1, net.b1, net.w2), 1))
-    return ('<table class="tn-spotlight-weights"><tr><th></th><th>w₁</th><th>b₁</th>'
-            f"<th>w₂</th></tr>{rows}<tr><td>b₂</td><td colspan=3>{number(net.b2, 3)}</td>"
-            "</tr></table>")
+    return ('<table class="tn-spotlight-weights" style="border-spacing:1em 0.2em"><tr><th></th>'
+            f"<th>w₁</th><th>b₁</th><th>w₂</th></tr>{rows}"
+            f"<tr><td>b₂</td><td colspan=3>{number(net.b2, 3)}</td></tr></table>")
 
 
 def _big(p) -> None:
