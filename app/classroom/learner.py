@@ -74,7 +74,9 @@ class ClassMember(pn.viewable.Viewer):
                                    css_classes=["tn-class-banner"])
         self._callback = quiet_periodic_callback(self.tick, PERIOD_MS)
         if pn.state.curdoc is not None:  # served; elsewhere (tests) ``tick`` is called by hand
-            self._callback.start()
+            # once the page has connected: a page fetched and never opened (a link preview,
+            # a server's readiness probe) is not a learner
+            pn.state.onload(self._callback.start)
             pn.state.on_session_destroyed(self._leave)
 
     @property
