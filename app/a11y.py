@@ -134,7 +134,8 @@ function nameSliders(root) {
       // Bokeh rewrites the title, then moves the handle, on every change
       const show = () => {
         const value = root.querySelector('.bk-slider-title .bk-slider-value');
-        if (value) handle.setAttribute('aria-valuetext', String(Number(value.textContent)));
+        if (value) handle.setAttribute('aria-valuetext', value.textContent === 'off' ? 'off'
+          : String(Number(value.textContent)));
       };
       show();
       if (!hooked.has(target)) { hooked.add(target); target.noUiSlider.on('update.tnA11y', show); }

@@ -1,7 +1,9 @@
 """Backpropagation written out: every node's value and gradient, every edge's local derivative,
 one weight's gradient as a product of chain-rule factors, and a finite-difference check.
 
-For one point i the loss is L_i = ½(ŷ_i − y_i)²; "mean" is the mean over the points, the loss a
+For one point i the loss is L_i = ½(ŷ_i − y_i)² (squared error, ŷ = z₂), or under cross-entropy
+L_i = −[y_i ln p_i + (1 − y_i) ln(1 − p_i)] with p = σ(z₂), drawn as two more nodes (z₂, p);
+"mean" is the mean over the points plus the weight decay's penalty (λ/2)·Σw², the loss a
 step descends. Weight gradients are tinynet's own (``Network.point_gradients``), so every number
 here equals the gradient table's. Numpy and tinynet only: no Panel or Bokeh.
 """
@@ -79,9 +81,9 @@ class Chain:
         return 10.0 ** np.ceil(np.log10(max(self.difference, 1e-15)))
 
 
-def _node_names(h: int) -> list[str]:
+def _node_names(h: int, squared: bool = True) -> list[str]:
     per = (lambda n: [n]) if h == 1 else (lambda n: [f"{n}_{j}" for j in range(1, h + 1)])
-    return ["x", *per("z1"), *per("a1"), "y_hat", "L"]
+    return ["x", *per("z1"), *per("a1"), *(["y_hat"] if squared else ["z2", "p"]), "L"]
 
 
 def per_point(net: Network, x, y) -> dict[str, np.ndarray]:
@@ -89,12 +91,16 @@ def per_point(net: Network, x, y) -> dict[str, np.ndarray]:
     x, y = np.asarray(x, float), np.asarray(y, float)
     z1, a1, y_hat = net.forward(x)
     slope = net.activation.df(z1, a1, np.empty_like(z1))  # da1/dz1 from tinynet  (N, H)
-    dy = y_hat - y  # dL/dŷ = ŷ − y                                              (N,)
-    da1 = dy[:, None] * net.w2  # dL/da1 = dL/dŷ · w2                            (N, H)
+    dy = y_hat - y  # dL/dz2 = ŷ − y (= dL/dŷ under squared error, ŷ = z2)       (N,)
+    da1 = dy[:, None] * net.w2  # dL/da1 = dL/dz2 · w2                           (N, H)
     dz1 = da1 * slope  # dL/dz1 = dL/da1 · act′(z1)                               (N, H)
     dx = dz1 @ net.w1  # dL/dx = Σ_j dL/dz1_j · w1_j                              (N,)
-    return {"x": x, "z1": z1, "a1": a1, "y_hat": y_hat, "L": 0.5 * dy**2, "slope": slope,
-            "dy": dy, "dx": dx, "dz1": dz1, "da1": da1, "dtheta": net.point_gradients(x, y)}
+    sigmoid_slope = y_hat * (1 - y_hat)  # cross-entropy: dp/dz2 = p(1 − p)       (N,)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dp = dy / sigmoid_slope  # dL/dp = (p − y) / (p(1 − p))                   (N,)
+    return {"x": x, "z1": z1, "a1": a1, "z2": net.logit(x), "y_hat": y_hat,
+            "L": net.losses(x, y), "slope": slope, "dy": dy, "dx": dx, "dz1": dz1, "da1": da1,
+            "sigmoid_slope": sigmoid_slope, "dp": dp, "dtheta": net.point_gradients(x, y)}
 
 
 def graph(net: Network, x, y, point: int | str = MEAN) -> Graph:
@@ -103,23 +109,32 @@ def graph(net: Network, x, y, point: int | str = MEAN) -> Graph:
     p = per_point(net, x, y)
     pick = (lambda a: a.mean(axis=0)) if point == MEAN else (lambda a: a[point])
     h = net.hidden
-    values = np.concatenate([[pick(p["x"])], pick(p["z1"]), pick(p["a1"]), [pick(p["y_hat"])],
-                             [pick(p["L"])], net.theta])
-    grads = np.concatenate([[pick(p["dx"])], pick(p["dz1"]), pick(p["da1"]), [pick(p["dy"])],
-                            [1.0], pick(p["dtheta"])])
+    squared = net.objective.name == "squared"
+    penalty = (net.penalty(), net.penalty_gradient()) if point == MEAN else (0.0, 0.0)
+    output = ([pick(p["y_hat"])], [pick(p["dy"])]) if squared else (
+        [pick(p["z2"]), pick(p["y_hat"])], [pick(p["dy"]), pick(p["dp"])])
+    values = np.concatenate([[pick(p["x"])], pick(p["z1"]), pick(p["a1"]), output[0],
+                             [pick(p["L"]) + penalty[0]], net.theta])
+    grads = np.concatenate([[pick(p["dx"])], pick(p["dz1"]), pick(p["da1"]), output[1],
+                            [1.0], pick(p["dtheta"]) + penalty[1]])
     names = weight_names(h)
     n = (lambda base, j: base) if h == 1 else (lambda base, j: f"{base}_{j + 1}")
     slope, a1, sym = pick(p["slope"]), pick(p["a1"]), SLOPE_SYMBOL[net.activation.name][0]
-    edges = []
+    edges, out = [], "y_hat" if squared else "z2"
     for j in range(h):
         edges += [Edge("x", n("z1", j), "w₁", float(net.w1[j])),
                   Edge(n("w1", j), n("z1", j), "x", float(pick(p["x"]))),
                   Edge(n("b1", j), n("z1", j), "1", 1.0),
                   Edge(n("z1", j), n("a1", j), sym, float(slope[j])),
-                  Edge(n("a1", j), "y_hat", "w₂", float(net.w2[j])),
-                  Edge(n("w2", j), "y_hat", "a₁", float(a1[j]))]
-    edges += [Edge("b2", "y_hat", "1", 1.0), Edge("y_hat", "L", "ŷ − y", float(pick(p["dy"])))]
-    return Graph(_node_names(h) + names, values, grads, edges, h, point)
+                  Edge(n("a1", j), out, "w₂", float(net.w2[j])),
+                  Edge(n("w2", j), out, "a₁", float(a1[j]))]
+    edges.append(Edge("b2", out, "1", 1.0))
+    if squared:
+        edges.append(Edge("y_hat", "L", "ŷ − y", float(pick(p["dy"]))))
+    else:  # the sigmoid's slope, and the cross-entropy's derivative in p
+        edges += [Edge("z2", "p", "p(1 − p)", float(pick(p["sigmoid_slope"]))),
+                  Edge("p", "L", "(p − y)/(p(1 − p))", float(pick(p["dp"])))]
+    return Graph(_node_names(h, squared) + names, values, grads, edges, h, point)
 
 
 def chain(net: Network, x, y, weight: str, point: int | str = MEAN) -> Chain:
@@ -134,28 +149,32 @@ def chain(net: Network, x, y, weight: str, point: int | str = MEAN) -> Chain:
     dy, ones = p["dy"], np.ones_like(p["dy"])
     w2 = np.full_like(dy, net.w2[j])
     slope_sym = SLOPE_SYMBOL[net.activation.name][0]
+    # ∂L/∂z2 = ŷ − y for both losses (cross-entropy: p − y, the sigmoid's slope cancelled)
+    out = "(ŷ − y)" if net.objective.name == "squared" else "(p − y)"
     # ∂L/∂w1 = (ŷ − y) · w2 · act′(z1) · x; ∂L/∂b1 drops x; ∂L/∂w2 = (ŷ − y) · a1; ∂L/∂b2 = ŷ − y
-    factors = {"w1": (["(ŷ − y)", "w₂", slope_sym, "x"], [dy, w2, p["slope"][:, j], p["x"]]),
-               "b1": (["(ŷ − y)", "w₂", slope_sym, "1"], [dy, w2, p["slope"][:, j], ones]),
-               "w2": (["(ŷ − y)", "a₁"], [dy, p["a1"][:, j]]),
-               "b2": (["(ŷ − y)", "1"], [dy, ones])}[kind]
+    factors = {"w1": ([out, "w₂", slope_sym, "x"], [dy, w2, p["slope"][:, j], p["x"]]),
+               "b1": ([out, "w₂", slope_sym, "1"], [dy, w2, p["slope"][:, j], ones]),
+               "w2": ([out, "a₁"], [dy, p["a1"][:, j]]),
+               "b2": ([out, "1"], [dy, ones])}[kind]
     symbols, columns = factors
     if h > 1:
         symbols = [s.replace("₁", f"₁[{j + 1}]").replace("₂", f"₂[{j + 1}]")
-                   if s not in ("(ŷ − y)",) else s for s in symbols]
+                   if s != out else s for s in symbols]
     gradients = p["dtheta"][:, k]  # tinynet's dL_i/dweight
-    result = float(gradients.mean() if point == MEAN else gradients[point])
+    # the mean is the step's: with weight decay, plus λw for w1 and w2
+    result = float(gradients.mean() + net.penalty_gradient()[k] if point == MEAN
+                   else gradients[point])
     return Chain(weight, symbols, np.column_stack(columns), gradients, result, point,
                  finite_difference(net, x, y, k, point))
 
 
 def finite_difference(net: Network, x, y, k: int, point: int | str = MEAN,
                       epsilon: float = EPSILON) -> float:
-    """(L(θ + ε) − L(θ − ε)) / 2ε along theta's entry k, for a point's loss or the mean."""
+    """(L(θ + ε) − L(θ − ε)) / 2ε along theta's entry k, for a point's data loss or the mean
+    (with the penalty: the loss a step descends)."""
     def loss(theta):
-        trial = Network.from_theta(theta, net.activation)
-        losses = trial.losses(x, y)
-        return float(losses.mean() if point == MEAN else losses[point])
+        trial = Network.from_theta(theta, net.activation, net.objective, net.decay)
+        return trial.loss(x, y) if point == MEAN else float(trial.losses(x, y)[point])
     up, down = net.theta.copy(), net.theta.copy()
     up[k] += epsilon
     down[k] -= epsilon

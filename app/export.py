@@ -19,7 +19,7 @@ import tinynet
 from . import recipe
 from .pins import MAX_PINS
 from .session import Session
-from .settings import OPTIMIZERS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
+from .settings import LOSS_NAMES, OPTIMIZERS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 from .text import html_table
 
 FORMAT = "tinynet-weights"
@@ -204,6 +204,10 @@ def _wrapped(name: str, values) -> str:
                          subsequent_indent=" " * (len(name) + 13), break_on_hyphens=False) + ")"
 
 
+LOSS_TEXT = {"squared": "loss 0.5 * (y_hat - y)^2",
+             "cross_entropy": "cross-entropy -(y log y_hat + (1 - y) log(1 - y_hat))"}
+
+
 def python_snippet(state: Session) -> str:
     """A Python script that rebuilds the current network and data with tinynet and prints the
     loss, to full precision (the same number the playground shows)."""
@@ -223,12 +227,15 @@ def python_snippet(state: Session) -> str:
         f"    w2={_floats(w['w2'])},\n"
         f"    b2={float(w['b2'])!r},\n"
         f"    activation={state.activation!r},\n"
-        ")\n"
+        + (f"    loss={state.loss_choice!r},\n" if state.loss_choice != "squared" else "")
+        + (f"    decay={state.decay!r},\n" if state.decay else "")
+        + ")\n"
         f"{_wrapped('x', state.x)}\n"
         f"{_wrapped('y', state.y)}\n"
         f"optimizer = make_optimizer({optimizer_args})  # {name}\n"
         "trainer = Trainer(net, x, y, optimizer)\n\n"
-        "print(repr(trainer.loss))  # mean loss 0.5 * (y_hat - y)^2, as the playground shows it\n"
+        f"print(repr(trainer.loss))  # mean {LOSS_TEXT[state.loss_choice]}"
+        f"{' plus (decay / 2) * sum(w^2)' if state.decay else ''}, as the playground shows it\n"
         "# trainer.run(1000); print(trainer.loss)  # train on from here\n"
     )
 
@@ -252,7 +259,8 @@ def plots(state: Session, width: int = 560, height: int = 380):
     epochs, losses = state.history
     loss, floor = loss_figure(ColumnDataSource(history_data(epochs, losses)),
                               width=width, height=height)
-    fit_loss_axis(loss, *loss_extent(losses, place_floor(floor, state.hidden, state.x, state.y)))
+    drawn = place_floor(floor, state.hidden, state.x, state.y, state.loss_choice, state.decay)
+    fit_loss_axis(loss, *loss_extent(losses, drawn))
     return row(fit, loss)
 
 
@@ -277,16 +285,20 @@ def snapshot_html(state: Session) -> str:
                          [[n, repr(float(v))] for n, v in zip(names, net.theta)])
     h = state.hidden
     sub = (lambda s: [s]) if h == 1 else (lambda s: [f"{s}[{j}]" for j in range(1, h + 1)])
+    losses = net.losses(x, y)  # the loss trained on, per point (cross-entropy: from z₂)
     per_point = html_table(
-        ["x", *sub("z₁"), *sub("a₁"), "ŷ", "y", "½(ŷ − y)²"],
+        ["x", *sub("z₁"), *sub("a₁"), "ŷ", "y",
+         "½(ŷ − y)²" if state.loss_choice == "squared" else "−[y ln ŷ + (1 − y) ln(1 − ŷ)]"],
         [[f"{xi:g}", *(f"{v:.6f}" for v in z1[i]), *(f"{v:.6f}" for v in a1[i]),
-          f"{y_hat[i]:.6f}", f"{y[i]:g}", f"{0.5 * (y_hat[i] - y[i]) ** 2:.6g}"]
+          f"{y_hat[i]:.6f}", f"{y[i]:g}", f"{losses[i]:.6g}"]
          for i, xi in enumerate(x)])
     name = {v: k for k, v in OPTIMIZERS.items()}[state.optimizer]
     header = Div(text=(
         "<h1>tinynet playground: a snapshot</h1>"
         f"<p>{h} {state.activation} hidden neuron{'s' if h > 1 else ''} · {name}, learning rate "
-        f"{state.learning_rate:g} · epoch <b>{state.epoch}</b> · mean loss "
+        f"{state.learning_rate:g} · {LOSS_NAMES[state.loss_choice]}"
+        f"{f', weight decay λ {state.decay:g}' if state.decay else ''}"
+        f" · epoch <b>{state.epoch}</b> · mean loss "
         f"<b class='tn-snapshot-loss'>{state.loss()!r}</b></p>"), stylesheets=[SNAPSHOT_CSS])
     tables = Div(text=(f"<h2>Weights</h2>{weights}<h2>Forward pass and loss per point</h2>"
                        f"{per_point}"), stylesheets=[SNAPSHOT_CSS])

@@ -19,7 +19,10 @@ FLOOR = 1 / 12  # the best one neuron can do on the article's data
 ARTICLE_LR = 0.5  # the article's learning rate: a lesson that starts trained was trained at it
 # Two neurons that rise together: one gentle slope, no bump yet (loss 0.1489).
 NO_BUMP = {"w1": [1.0, 1.0], "b1": [-2.0, -2.5], "w2": [0.5, 0.5], "b2": 0.0}
-SETTINGS = {"activation": "sigmoid", "optimizer": "gd", "preset": "article"}  # every lesson's
+# every lesson's: the article's network, data and loss (squared error, no weight decay)
+SETTINGS = {"activation": "sigmoid", "optimizer": "gd", "preset": "article",
+            "loss_choice": "squared", "decay": 0.0}
+CE_FLOOR = tinynet.monotonic_floor(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, "cross_entropy")
 
 
 @dataclass
@@ -178,6 +181,24 @@ LESSONS: tuple[Lesson, ...] = (
         learning_rate=0.3,  # at 0.5 the loss overshoots on the way down; 0.3 falls steadily
         speed=400.0,
         praise="Done: the two neurons split, one rising and one falling: a bump near every point.",
+    ),
+    Lesson(
+        "Is the stall the loss's fault?",
+        "One neuron stalls at 1/12 under squared error. Would another loss let it through? "
+        "Cross-entropy puts a sigmoid on the output, reads it as the probability that y is 1, "
+        "and charges −log of the probability it gave to the right answer: the loss of "
+        "classifiers. Try it on the same network and data.",
+        (("settings", "The loss is chosen in the settings card (open it)."),
+         ("loss", "The dashed line is the floor of the loss chosen."),
+         ("why", "The note says where one neuron stops under this loss, and why.")),
+        "Switch the loss to cross-entropy and train one neuron until the loss is below 0.485.",
+        lambda s, p: s.hidden == 1 and s.loss_choice == "cross_entropy" and s.loss() < 0.485,
+        ("settings", "fit", "loss", "why"),
+        {1: tinynet.ARTICLE},
+        speed=1000.0,
+        praise=f"Done: and it creeps to {number(CE_FLOOR, 4)}, no further. That is the best a "
+        "curve that only rises can do under cross-entropy too: the stall is the network's (one "
+        "σ only rises or falls), not the loss's. Two neurons get through under either loss.",
     ),
 )
 

@@ -151,7 +151,7 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.blocks = {
             "controls": block("controls", hidden_heading("Controls"), self.controls, self.a11y),
             "settings": block("settings", lazy_card(
-                lambda: self.settings, "optimizer · activation · start · data",
+                lambda: self.settings, "optimizer · activation · loss · start · data",
                 "tn-settings-card")),
             "export": block("export", lazy_card(
                 lambda: self.export, "export · load weights", "tn-export-card")),

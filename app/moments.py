@@ -126,6 +126,29 @@ def of_run(run, floor: float | None = None) -> list[Moment]:
     if run.epoch == run.end and (not epochs.size or epochs[-1] < run.end):
         epochs, w2 = np.r_[epochs, run.end], np.vstack([w2, run.net.w2])
     marks, labels = run.marks
-    return find_moments(*run.history, epochs, w2,
-                        lambda epoch: timeline.at(epoch)[0][2 * h : 3 * h], floor,
-                        [e for e, label in zip(marks, labels) if label == UNDONE])
+    found = find_moments(*run.history, epochs, w2,
+                         lambda epoch: timeline.at(epoch)[0][2 * h : 3 * h], None,
+                         [e for e, label in zip(marks, labels) if label == UNDONE])
+    if floor is None:
+        return found
+    # the floor is the current loss's: near it counts from where the run last took this loss
+    # and decay (a squared-error loss of 0.13 is not near cross-entropy's floor of 0.48)
+    since = _same_loss_since(run)
+    history = run.history
+    i = max(int(np.searchsorted(history[0], since, side="right")) - 1, 0)
+    e = near_floor(history[0][i:], history[1][i:], floor)
+    if e is not None:
+        found = sorted([*found, Moment(e, "floor", sentence("floor", e))], key=lambda m: m.epoch)
+    return found
+
+
+def _same_loss_since(run) -> int:
+    """The epoch from which the run has trained on its current loss and weight decay."""
+    timeline, net = run.timeline, run.net
+    stretches = timeline.stretch[: timeline.n]
+    for k in range(timeline.n - 1, -1, -1):
+        s = timeline.stretches[stretches[k]]
+        if (getattr(s.objective, "name", s.objective), s.decay) != (net.objective.name,
+                                                                    net.decay):
+            return int(timeline.epochs[k + 1]) if k + 1 < timeline.n else run.epoch
+    return 0

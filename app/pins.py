@@ -86,4 +86,4 @@ def ghost_fit(pin: Pin, epoch: int, grid: np.ndarray) -> np.ndarray:
     """The pinned run's prediction over ``grid`` at ``epoch`` (its last, if it ended before)."""
     first = int(pin.run.timeline.epochs[0])
     theta, _, stretch = pin.run.timeline.at(min(max(epoch, first), pin.run.end))
-    return tinynet.Network.from_theta(theta, stretch.activation).predict(grid)
+    return tinynet.Network.from_theta(theta, stretch.activation, stretch.objective).predict(grid)

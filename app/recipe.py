@@ -3,8 +3,9 @@
 Training here is deterministic, so a run needs no recorded weights past its start: the
 starting weights and settings, then each *leg* (a stretch of the run's timeline, see
 tinynet/timeline.py) with only what changed there (weights the learner placed, the learning
-rate, the optimizer, the activation, the data), and the epoch the run reached. Replaying
-that recipe trains the same steps and gives back every epoch's weights, bit for bit.
+rate, the optimizer, the activation, the loss and its weight decay, the data), and the epoch
+the run reached. Replaying that recipe trains the same steps and gives back every epoch's
+weights, bit for bit.
 
 A recipe is a small JSON document (what the weights.json export carries, readable) and, in a
 link, that document compressed: ``run=1.<base64url of zlib>``. ``from_text`` and ``parse``
@@ -25,7 +26,7 @@ from tinynet import Network
 
 from .run import Run
 from .session import check_data
-from .settings import LEARNING_RATE_BOUNDS, SETTINGS, WEIGHT_LIMIT, WIDTHS
+from .settings import LEARNING_RATE_BOUNDS, SETTINGS, WEIGHT_LIMIT, WIDTHS, setting
 
 VERSION = "1"
 MAX_LEGS = 20_000  # a slider dragged while training makes a leg per step of the drag
@@ -55,6 +56,8 @@ class Leg:
     y: np.ndarray
     theta: np.ndarray | None = None
     state: object = "fresh"
+    loss: str = "squared"
+    decay: float = 0.0
 
     def make_optimizer(self) -> tinynet.Optimizer:
         return tinynet.make_optimizer(self.optimizer, **self.settings)
@@ -74,15 +77,19 @@ class Recipe:
     start: str = ""
 
 
+START = {"loss": "squared", "decay": 0.0}  # a recipe's start says its loss only if another
+
+
 # -- from a run ----------------------------------------------------------------------------------
 def of(run: Run, **pinned: str) -> dict:
     """The recipe of ``run`` as a JSON-ready document (up to ``run.end``); a pinned run's
     with its ``label`` and ``start``."""
-    legs, before = [], {}
+    legs, before = [], dict(START)
     for leg in run.timeline.legs():
         opt = leg.stretch.optimizer
         now = {"optimizer": opt.name, "settings": opt.settings(),
                "activation": leg.stretch.activation.name,
+               "loss": leg.stretch.objective.name, "decay": leg.stretch.decay,
                "x": leg.stretch.x.tolist(), "y": leg.stretch.y.tolist()}
         doc = {"epoch": leg.epoch, **{k: v for k, v in now.items() if before.get(k) != v}}
         if leg.placed:
@@ -216,6 +223,14 @@ def _leg(raw: dict, before: Leg | None, hidden: int, where: str) -> Leg:
     if not isinstance(activation, str) or activation not in tinynet.ACTIVATIONS:
         raise RecipeError(f"{where}: activation {_short(activation)} is not one of "
                           f"{list(tinynet.ACTIVATIONS)}")
+    loss = raw.get("loss", START["loss"] if before is None else before.loss)
+    if loss not in tinynet.LOSSES:
+        raise RecipeError(f"{where}: loss {_short(loss)} is not one of {sorted(tinynet.LOSSES)}")
+    decay = raw.get("decay", START["decay"] if before is None else before.decay)
+    lo, hi = setting("decay").bounds
+    if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not lo <= decay <= hi:
+        raise RecipeError(f"{where}: decay {_short(decay)} must be a number from {lo:g} to "
+                          f"{hi:g}")
     if "x" in raw or "y" in raw or before is None:
         def data(key):
             value = given(key)
@@ -227,7 +242,12 @@ def _leg(raw: dict, before: Leg | None, hidden: int, where: str) -> Leg:
             raise RecipeError(f"{where}: its data cannot be used: {err}") from None
     else:
         x, y = before.x, before.y  # the same arrays: the timeline sees the same data
-    leg = Leg(epoch, optimizer, {k: float(v) for k, v in settings.items()}, activation, x, y)
+    try:
+        tinynet.get_loss(loss).check(y)
+    except tinynet.DataError as err:
+        raise RecipeError(f"{where}: {err}") from None
+    leg = Leg(epoch, optimizer, {k: float(v) for k, v in settings.items()}, activation, x, y,
+              loss=loss, decay=float(decay))
     if "theta" in raw or before is None:
         theta = np.array(_numbers(given("theta"), f"{where}'s weights"))
         if theta.size != 3 * hidden + 1 or np.abs(theta).max() > WEIGHT_LIMIT:
@@ -274,15 +294,17 @@ def replay(recipe: Recipe) -> Run:
     """Train the recipe again: the run it describes, bit for bit, with its history and
     timeline; raises RecipeError if its training diverges (no run of the playground's does)."""
     first = recipe.legs[0]
-    net = Network.from_theta(first.theta, first.activation)
+    net = Network.from_theta(first.theta, first.activation, first.loss, first.decay)
     run = Run(net, first.x, first.y, first.make_optimizer())
     if first.epoch:
         run.resume_at(first.epoch)
     if isinstance(first.state, np.ndarray):
-        run.go_on(first.x, first.y, _optimizer(run, first), first.activation)
+        run.go_on(first.x, first.y, _optimizer(run, first), first.activation,
+                  objective=first.loss, decay=first.decay)
     for leg in recipe.legs[1:]:
         _train_to(run, leg.epoch)
-        run.go_on(leg.x, leg.y, _optimizer(run, leg), leg.activation, leg.theta)
+        run.go_on(leg.x, leg.y, _optimizer(run, leg), leg.activation, leg.theta, leg.loss,
+                  leg.decay)
     _train_to(run, recipe.end)
     run.checkpoint_at(recipe.safe)
     run.marks[0][:] = [e for e, _ in recipe.marks if first.epoch <= e <= recipe.end]

@@ -74,6 +74,10 @@ class Run:
     def loss(self) -> float:
         return self.trainer.loss
 
+    def data_loss(self) -> float:
+        """The loss without the weight decay's penalty."""
+        return self.trainer.data_loss
+
     def next_step(self) -> np.ndarray:
         """The weights one optimizer step from here (the optimizer's state is not touched)."""
         g = self.trainer.gradient()
@@ -130,6 +134,7 @@ class Run:
                 and {**optimizer.settings(), "learning_rate": 0}
                 == {**self.optimizer.settings(), "learning_rate": 0}
                 and stretch.activation is self.net.activation
+                and stretch.objective is self.net.objective and stretch.decay == self.net.decay
                 and np.array_equal(stretch.x, t.x) and np.array_equal(stretch.y, t.y))
         if same:
             self.optimizer.load_state(optimizer.state(theta.size), theta.shape)
@@ -174,11 +179,26 @@ class Run:
         self.go_on(x, y, optimizer, activation)
         self.mark(label, placed=False)
 
-    def go_on(self, x, y, optimizer: Optimizer, activation, theta=None) -> None:
-        """From this epoch, train on (x, y) with ``optimizer`` and ``activation``, from
-        ``theta`` if given (else from the weights here): a new stretch of the timeline."""
+    def retarget(self, objective, decay: float, label: str) -> None:
+        """Train on from here on another loss or weight decay (the optimizer carries on),
+        marked on the history; nothing happens if both are as they were."""
+        net = self.net
+        if net.objective is objective and net.decay == decay:
+            return
+        net.objective, net.decay = objective, decay
+        self.mark(label, placed=False)
+
+    def go_on(self, x, y, optimizer: Optimizer, activation, theta=None, objective=None,
+              decay=None) -> None:
+        """From this epoch, train on (x, y) with ``optimizer`` and ``activation`` (and
+        ``objective`` and ``decay``, if given), from ``theta`` if given (else from the weights
+        here): a new stretch of the timeline."""
         epoch = self.epoch
         self.net.activation = tinynet.get_activation(activation)
+        if objective is not None:
+            self.net.objective = tinynet.get_loss(objective)
+        if decay is not None:
+            self.net.decay = decay
         if theta is not None:
             self.net.theta[:] = theta
         self.trainer = Trainer(self.net, x, y, optimizer)
@@ -237,9 +257,9 @@ class Run:
     def checkpoint_at(self, epoch: int) -> None:
         """Make the run's weights at ``epoch`` (0 to ``end``) the checkpoint (a replayed run's,
         app/recipe.py)."""
-        theta = self.timeline.at(epoch)[0]
-        trainer = Trainer(Network.from_theta(theta, self.net.activation), self.trainer.x,
-                          self.trainer.y)
+        theta, _, stretch = self.timeline.at(epoch)
+        net = Network.from_theta(theta, stretch.activation, stretch.objective, stretch.decay)
+        trainer = Trainer(net, stretch.x, stretch.y)
         self._safe = (theta.copy(), epoch, trainer.loss)
 
     def reached(self, loss: float) -> int | None:
@@ -256,7 +276,8 @@ class Run:
         if any(lo < leg.epoch <= hi for leg in self.timeline.legs()):
             return hi  # something changed in between: replay would not cross it
         theta, optimizer, stretch = self.timeline.at(lo)
-        net = Network.from_theta(theta.copy(), stretch.activation)
+        net = Network.from_theta(theta.copy(), stretch.activation, stretch.objective,
+                                 stretch.decay)
         losses = Trainer(net, stretch.x, stretch.y, optimizer).run(hi - lo).losses
         return lo + 1 + int(np.flatnonzero(losses <= loss)[0])
 

@@ -21,7 +21,7 @@ from tinynet import Network, TrainResult
 from .moments import UNDONE
 from .pins import MAX_PINS, Pin, restored
 from .run import Run
-from .settings import OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
+from .settings import LOSS_NAMES, OPTIMIZERS, SETTINGS, WEIGHT_LIMIT, WIDTHS, optimizer_arguments
 
 DIVERGED = "Training diverged"  # how the message about a divergence begins
 
@@ -39,6 +39,11 @@ def slot_label(slot: str, hidden: int) -> str:
     p, j = slot.split("_")
     label = p[0] + sub[p[1]]
     return label if hidden == 1 else f"{label} (neuron {j})"
+
+
+def loss_label(loss: str, decay: float) -> str:
+    """How a change of loss or weight decay is marked on the history."""
+    return f"{LOSS_NAMES[loss]}, λ {decay:g}" if decay else LOSS_NAMES[loss]
 
 
 def check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +146,8 @@ class Session(param.Parameterized):
             self._runs[self.hidden] = self._new_run(self.hidden)
 
     def _new_run(self, hidden: int) -> Run:
-        net = Network.from_theta(self.starting_theta(hidden), self.activation)
+        net = Network.from_theta(self.starting_theta(hidden), self.activation, self.loss_choice,
+                                 self.decay)
         run = Run(net, self.x, self.y, self.make_optimizer())
         run.on_branch = self._set_aside_part
         return run
@@ -170,6 +176,27 @@ class Session(param.Parameterized):
         for run in self._runs.values():
             run.rebuild(self.x, self.y, self.make_optimizer(),
                         tinynet.get_activation(self.activation), label)
+        self.notify()
+
+    @param.depends("loss_choice", "decay", watch=True)
+    def _on_loss(self):
+        """Every width trains on from here with the chosen loss and weight decay, marked on its
+        history. Cross-entropy fits probabilities: on data with a y outside [0, 1] it is refused
+        with the reason, and the loss stays what it was."""
+        objective = tinynet.get_loss(self.loss_choice)
+        if objective is self.net.objective and self.decay == self.net.decay:
+            return  # (the loss put back after a refusal)
+        try:
+            objective.check(self.y)
+        except tinynet.DataError as err:
+            self.message = (f"The loss stays squared error: {err}. Move that point into "
+                            "[0, 1] (or choose other data) to train on cross-entropy.")
+            self.loss_choice = self.net.objective.name
+            return
+        self.message = ""
+        label = loss_label(objective.name, self.decay)
+        for run in self._runs.values():
+            run.retarget(objective, self.decay, label)
         self.notify()
 
     @param.depends("init", "seed", watch=True)
@@ -280,6 +307,7 @@ class Session(param.Parameterized):
             settings = optimizer.settings()
             self.param.update(
                 optimizer=optimizer.name, activation=run.net.activation.name,
+                loss_choice=run.net.objective.name, decay=run.net.decay,
                 learning_rate=settings["learning_rate"],
                 **{row.name: settings[row.argument] for row in SETTINGS
                    if row.optimizer == optimizer.name and row.argument in settings})
@@ -364,7 +392,8 @@ class Session(param.Parameterized):
         """A fresh run at width ``hidden`` from ``weights`` (w1, b1, w2, b2), trained ``epochs``
         steps with the current settings; the page stays at the current width (a lesson's start:
         setting another width's weights does not switch the page there and back)."""
-        net = Network(**weights, activation=self.activation)
+        net = Network(**weights, activation=self.activation, loss=self.loss_choice,
+                      decay=self.decay)
         if net.hidden != hidden:
             raise ValueError(f"expected {hidden} value(s) per neuron, got {net.hidden}")
         run = Run(net, self.x, self.y, self.make_optimizer())
@@ -404,6 +433,7 @@ class Session(param.Parameterized):
     def set_data(self, x, y, label: str = "data changed") -> None:
         """Train on new data from here on (every width keeps its weights); raises DataError."""
         x, y = check_data(x, y)
+        tinynet.get_loss(self.loss_choice).check(y)  # cross-entropy: every y in [0, 1]
         self.x, self.y = x, y
         for run in self._runs.values():
             run.rebuild(x, y, run.optimizer, self.net.activation, label)

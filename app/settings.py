@@ -24,6 +24,9 @@ OPTIMIZERS = {"gradient descent": "gd", "momentum": "momentum", "Adam": "adam"}
 INITS = {"standard for the width": "standard", "the article's (1 neuron)": "article",
          "a bump (2 neurons)": "bump", "Xavier/Glorot": "xavier", "He": "he"}
 PRESETS = {name: name for name in [*tinynet.PRESETS, "custom"]}
+LOSSES = {"squared error (linear output)": "squared",
+          "cross-entropy (sigmoid output)": "cross_entropy"}
+LOSS_NAMES = {"squared": "squared error", "cross_entropy": "cross-entropy"}  # in a sentence
 
 
 def short_number(v: float) -> str:
@@ -63,6 +66,8 @@ class Setting:
     optimizer: str = ""  # an optimizer setting: the optimizer that takes it ...
     argument: str = ""  # ... under this argument name
     not_in_links: tuple = ()  # choices a link may not ask for
+    smallest: float | None = None  # log sliders from 0: the smallest value above 0 (one step
+    # below it the slider says "off", 0)
 
     def parameter(self) -> param.Parameter:
         """The typed, bounded param.Parameter the session holds this setting in."""
@@ -127,6 +132,12 @@ SETTINGS: tuple[Setting, ...] = (
             shown_when=("optimizer", ("adam",)), optimizer="adam", argument="beta2"),
     Setting("activation", "act", "activation", "sigmoid", "The hidden neurons' nonlinearity.",
             widget="select", choices={a: a for a in tinynet.ACTIVATIONS}),
+    Setting("loss_choice", "loss", "loss", "squared",
+            "The loss trained on: the article's squared error on a linear output, or "
+            "cross-entropy on a sigmoid output.", widget="select", choices=LOSSES),
+    Setting("decay", "decay", "weight decay λ", 0.0,
+            "L2 weight decay: adds (λ/2)·Σw² over w₁ and w₂ to the loss; 0 is off.",
+            widget="log-slider", bounds=(0.0, 1.0), step=LOG_STEP, smallest=1e-5),
     Setting("init", "init", "starting weights", "standard",
             "Starting weights; 'standard' is the article's for H=1, the bump for H=2 and "
             "Xavier otherwise.", widget="select", choices=INITS),

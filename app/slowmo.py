@@ -111,45 +111,60 @@ class SlowMotion:
 
     def _take_snapshot(self):
         s = self.session
-        self._snapshot = (s.net.theta.copy(), s.x.copy(), s.y.copy(), s.activation)
+        self._snapshot = (s.net.theta.copy(), s.x.copy(), s.y.copy(), s.activation,
+                          s.net.objective, s.net.decay)
 
     def _stale(self) -> bool:
-        theta, x, y, act = self._snapshot
+        theta, x, y, act, objective, decay = self._snapshot
         s = self.session
         return not (np.array_equal(theta, s.net.theta) and np.array_equal(x, s.x)
-                    and np.array_equal(y, s.y) and act == s.activation)
+                    and np.array_equal(y, s.y) and act == s.activation
+                    and (objective, decay) == (s.net.objective, s.net.decay))
 
     # -- what a phase says -----------------------------------------------------------------------
     def lines(self) -> list[str]:
         """The phase's explanation, one short line each, with the live numbers."""
-        theta, x, y, act = self._snapshot
-        net = Network.from_theta(theta, act)
+        theta, x, y, act, objective, decay = self._snapshot
+        net = Network.from_theta(theta, act, objective, decay)
         names = backprop.weight_names(net.hidden)
         p = backprop.per_point(net, x, y)
+        squared = objective.name == "squared"
         if self.phase == 0:
+            out = (lambda i: f"ŷ = {number(p['y_hat'][i], 4)}") if squared else (
+                lambda i: f"z₂ = {number(p['z2'][i], 4)}, p = σ(z₂) = {number(p['y_hat'][i], 4)}")
             return ["Each point goes through the network, input to output:"] + [
                 f"x = {plain(xi)}: z₁ = {_vector(p['z1'][i])}, a₁ = {_vector(p['a1'][i])}, "
-                f"ŷ = {number(p['y_hat'][i], 4)}" for i, xi in enumerate(x)]
+                f"{out(i)}" for i, xi in enumerate(x)]
         if self.phase == 1:
-            return ["Each point's loss is ½(ŷ − y)²:"] + [
-                f"x = {plain(xi)}: ½({number(p['y_hat'][i], 4)} − {plain(y[i])})² = "
-                f"{number(p['L'][i], 4)}" for i, xi in enumerate(x)] + [
-                f"mean loss = {number(p['L'].mean(), 6)}"]
+            rule, each = (("½(ŷ − y)²", lambda i: f"½({number(p['y_hat'][i], 4)} − {plain(y[i])})²")
+                          if squared else ("−[y ln p + (1 − y) ln(1 − p)] (from z₂, so never "
+                                           "ln 0)", lambda i: f"p = {number(p['y_hat'][i], 4)}, "
+                                           f"y = {plain(y[i])}: L"))
+            penalty = ([f"+ penalty (λ/2)·Σw² = {number(net.penalty(), 6)}"] if decay else [])
+            return [f"Each point's loss is {rule}:"] + [
+                f"x = {plain(xi)}: {each(i)} = {number(p['L'][i], 4)}"
+                for i, xi in enumerate(x)] + [
+                f"mean loss = {number(p['L'].mean(), 6)}"] + penalty
         if self.phase < 2 + self.points:
             i = self.phase - 2
+            first = (f"∂L/∂ŷ = ŷ − y = {signed(p['dy'][i])}" if squared else
+                     f"∂L/∂z₂ = ∂L/∂p · p(1 − p) = p − y = {signed(p['dy'][i])}")
             return [f"Point {i + 1} (x = {plain(x[i])}): gradients flow from L back to "
                     "each weight, output to input:",
-                    f"∂L/∂ŷ = ŷ − y = {signed(p['dy'][i])}",
-                    f"∂L/∂a₁ = (ŷ − y) · w₂ = {_vector(p['da1'][i])}",
+                    first,
+                    f"∂L/∂a₁ = ∂L/∂z₂ · w₂ = {_vector(p['da1'][i])}",
                     f"∂L/∂z₁ = ∂L/∂a₁ · {backprop.SLOPE_SYMBOL[act][0]} = {_vector(p['dz1'][i])}",
                     ", ".join(f"∂L/∂{pretty(n)} = {signed(g)}"
                               for n, g in zip(names, p["dtheta"][i]))]
         if self.phase == self.last - 1:
-            mean = p["dtheta"].mean(axis=0)
-            return ["The step uses the mean of the points' gradients:"] + [
+            mean, extra = p["dtheta"].mean(axis=0), net.penalty_gradient()
+            return ["The step uses the mean of the points' gradients"
+                    + (", plus λw for w₁ and w₂ (the weight decay):" if decay else ":")] + [
                 f"∂L/∂{pretty(n)} = ({' '.join(signed(g) for g in p['dtheta'][:, k])}) / "
-                f"{self.points} = {signed(mean[k])}" for k, n in enumerate(names)]
-        return self._update_lines(names, p["dtheta"].mean(axis=0))
+                f"{self.points}{f' + λ·{plain(theta[k])}' if extra[k] else ''} = "
+                f"{signed(mean[k] + extra[k])}"
+                for k, n in enumerate(names)]
+        return self._update_lines(names, net.gradient(x, y))
 
     def _update_lines(self, names, g) -> list[str]:
         opt = self.session.trainer.optimizer

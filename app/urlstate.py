@@ -1,11 +1,11 @@
 """The session in the URL.
 
 Every row of the settings table (app/settings.py) is a key: hidden, lr, speed, opt, momentum,
-beta1, beta2, act, init, seed, data. Besides them the network's weights (w1, b1, w2: one value
-per neuron, comma-separated; b2), the epoch, for the learner's own data instead of a preset,
-points (x:y pairs, comma-separated), and once the run has trained, the run's recipe (run:
-app/recipe.py): with it, the link opens the same run, every epoch of it bit for bit, at the
-epoch shown; the weights' keys are then for reading.
+beta1, beta2, act, loss, decay, init, seed, data. Besides them the network's weights (w1, b1,
+w2: one value per neuron, comma-separated; b2), the epoch, for the learner's own data instead
+of a preset, points (x:y pairs, comma-separated), and once the run has trained, the run's
+recipe (run: app/recipe.py): with it, the link opens the same run, every epoch of it bit for
+bit, at the epoch shown; the weights' keys are then for reading.
 
 ``parse_query`` never raises: a value it cannot use is left out and named in a notice. A link
 with both points and a preset (data) uses the points and says so.
@@ -136,6 +136,12 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
                                "points, and those are used.")
         except tinynet.DataError as err:
             notices.append(f"points={_show(query['points'])} was ignored: {err}.")
+    if "loss_choice" in settings and "points" in settings:  # cross-entropy fits y in [0, 1]
+        try:
+            tinynet.get_loss(settings["loss_choice"]).check(settings["points"][1])
+        except tinynet.DataError as err:
+            del settings["loss_choice"]
+            notices.append(f"loss={_show(query['loss'])} was ignored: {err}.")
     return settings, notices
 
 

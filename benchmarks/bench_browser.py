@@ -29,6 +29,7 @@ also the bare Bokeh app of tools/floor.py (one Slider, one line, no Panel), the 
     ``race_loss_1`` updates reaching the page per second, and both epoch counts per second.
 """
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
@@ -43,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from tools.before import checkout, describe  # noqa: E402
 from tools.chromium import CHROMIUM_ARGS, find_chromium  # noqa: E402
 from tools.floor import floor_server  # noqa: E402
 from tools.net import free_port, wait_for_http  # noqa: E402
@@ -274,13 +276,14 @@ def race_epoch_of(page):
     return int(text.split("epoch", 1)[1].split()[0])
 
 
-def start_server(port, stock, log):
-    """``python -m app.cli`` on ``port``, with or without TINYNET_STOCK_PANEL=1."""
+def start_server(port, stock, log, root=ROOT):
+    """``python -m app.cli`` on ``port`` from the checkout ``root``, with or without
+    TINYNET_STOCK_PANEL=1."""
     env = {k: v for k, v in os.environ.items() if k != "TINYNET_STOCK_PANEL"}
     if stock:
         env["TINYNET_STOCK_PANEL"] = "1"
     return subprocess.Popen([sys.executable, "-m", "app.cli", "--no-show", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 FLOOR = {"bare Bokeh": "bokeh"}  # floor apps (tools/floor.py) measured beside the playground
@@ -430,19 +433,31 @@ def main(argv=None):
     parser.add_argument("--only", choices=["timeline", "replay"],
                         help="timeline: only (a2) and (a3), against the bare Bokeh app; "
                         "replay: only (a3)")
+    parser.add_argument("--before", metavar="REV",
+                        help="also serve the playground at commit REV (a worktree), side by "
+                        "side with this checkout in (a) and (b): 'before' and 'patched'")
     args = parser.parse_args(argv)
     if args.only:
         return only_timeline(args)
+    with contextlib.ExitStack() as stack:
+        before = stack.enter_context(checkout(args.before)) if args.before else None
+        if before:
+            print(f"before: {describe(args.before)}")
+        return measure(args, before)
+
+
+def measure(args, before):
 
     # (c) first, in this process while no server or browser competes for the CPU; shown last
     landscape = {hidden: landscape_times(hidden, args.landscape_repeats) for hidden in (1, 2)}
 
     chromium = find_chromium()
-    names = ("patched", "stock")
+    names = ("patched", "stock") + (("before",) if before else ())
     logs = {name: tempfile.NamedTemporaryFile("w+", prefix=f"bench-{name}-", suffix=".log",
                                               delete=False) for name in names}
     ports = {name: free_port() for name in names}
-    servers = {name: start_server(ports[name], name == "stock", logs[name]) for name in names}
+    servers = {name: start_server(ports[name], name == "stock", logs[name],
+                                  before if name == "before" else ROOT) for name in names}
     bases = {name: f"http://127.0.0.1:{ports[name]}" for name in names}
     base = bases["patched"]
     floors = {name: floor_server(kind).start() for name, kind in FLOOR.items()}
@@ -482,8 +497,9 @@ def main(argv=None):
                 ("over 35 ms", {n: str(sum(v > 35 for v in got[n])) for n in a_names}, ""),
             ], a_names)
             bare = "bare Bokeh"
-            print(f"    patched / bare Bokeh: p50 {p50['patched'] / p50[bare]:.2f}x (target <= "
-                  f"1.5x), p95 {p95['patched'] / p95[bare]:.2f}x (target <= 2x)")
+            for name in ("before", "patched")[0 if before else 1:]:
+                print(f"    {name} / bare Bokeh: p50 {p50[name] / p50[bare]:.2f}x (target <= "
+                      f"1.5x), p95 {p95[name] / p95[bare]:.2f}x (target <= 2x)")
 
             timeline_figures(page, base, slider_bases[bare], args)
 

@@ -33,6 +33,7 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
 import argparse
 import asyncio
 import collections
+import contextlib
 import os
 import re
 import statistics
@@ -47,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from app.capacity import FIRST_CONNECT_S  # noqa: E402
 from app.lessons import LESSONS  # noqa: E402
 from app.patches import RECLAIM_QUIET_S  # noqa: E402
+from tools.before import checkout, describe  # noqa: E402
 from tools.classclient import Learner, Teacher  # noqa: E402
 from tools.floor import floor_server  # noqa: E402
 from tools.redis import redis_server  # noqa: E402
@@ -199,21 +201,21 @@ def main(argv=None):
     parser.add_argument("--tti", type=int, default=8, help="Chromium opens per server")
     parser.add_argument("--only", type=int, nargs="+", default=[1, 2, 3, 4],
                         help="which parts to run (1, 2, 3, 4)")
+    parser.add_argument("--before", metavar="REV",
+                        help="in (1) and (3), also serve the playground at commit REV (a "
+                        "worktree) side by side: 'before'")
     args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        before = stack.enter_context(checkout(args.before)) if args.before else None
+        if before:
+            print(f"before: {describe(args.before)}")
+        return measure(args, before)
 
+
+def measure(args, before) -> int:
     one = tti = None
     if {1, 3} & set(args.only):
-        servers = {"playground": cli_server(1), "minimal Panel": floor_server("panel"),
-                   "bare Bokeh": floor_server("bokeh")}
-        for server in servers.values():
-            server.start()
-        try:
-            asyncio.run(visit(servers["playground"].url, 0.45))  # warm: imports, first build
-            one = one_at_a_time(servers, args.opens) if 1 in args.only else None
-            tti = time_to_interactive(servers, args.tti) if 3 in args.only else None
-        finally:
-            for server in servers.values():
-                server.stop()
+        one, tti = alone_and_in_chromium(args, before)
     if one:
         report_one(one, args.opens)
     if 2 in args.only:
@@ -225,12 +227,32 @@ def main(argv=None):
         for name, runs in tti.items():
             print(f"    {name:14} {statistics.median(r for r, _ in runs):13.0f} "
                   f"{statistics.median(d for _, d in runs):13.0f}")
-        ratio = (statistics.median(d for _, d in tti["playground"])
-                 / statistics.median(d for _, d in tti["minimal Panel"]))
-        print(f"    playground / minimal Panel: {ratio:.1f}x (target <= 2x)")
+        for name in ("before", "playground")[0 if before else 1:]:
+            ratio = (statistics.median(d for _, d in tti[name])
+                     / statistics.median(d for _, d in tti["minimal Panel"]))
+            print(f"    {name} / minimal Panel: {ratio:.1f}x (target <= 2x)")
     if 4 in args.only:
         report_class(args)
     return 0
+
+
+def alone_and_in_chromium(args, before) -> tuple:
+    """Parts (1) and (3): the playground beside the floor (and ``before``), served at once."""
+    servers = {"playground": cli_server(1), "minimal Panel": floor_server("panel"),
+               "bare Bokeh": floor_server("bokeh")}
+    if before:
+        servers["before"] = cli_server(1, root=before)
+    for server in servers.values():
+        server.start()
+    try:
+        for name in ("playground", "before")[:2 if before else 1]:
+            asyncio.run(visit(servers[name].url, 0.45))  # warm: imports, first build
+        one = one_at_a_time(servers, args.opens) if 1 in args.only else None
+        tti = time_to_interactive(servers, args.tti) if 3 in args.only else None
+    finally:
+        for server in servers.values():
+            server.stop()
+    return one, tti
 
 
 def report_one(one: dict, opens: int) -> None:
@@ -241,10 +263,12 @@ def report_one(one: dict, opens: int) -> None:
         print(f"    {name:14} {1000 * cpu:15.0f} {statistics.median(ready):17.3f} "
               f"{statistics.median(answered):20.3f}")
     floor = one["minimal Panel"]
-    mine = one["playground"]
-    print(f"    playground / minimal Panel: CPU {mine[0] / floor[0]:.1f}x (target <= 3x), "
-          f"answered {statistics.median(mine[2]) / statistics.median(floor[2]):.1f}x; "
-          f"/ bare Bokeh: CPU {mine[0] / one['bare Bokeh'][0]:.1f}x")
+    for name in ("before", "playground"):
+        if name in one:
+            mine = one[name]
+            print(f"    {name} / minimal Panel: CPU {mine[0] / floor[0]:.1f}x (target <= 3x), "
+                  f"answered {statistics.median(mine[2]) / statistics.median(floor[2]):.1f}x; "
+                  f"/ bare Bokeh: CPU {mine[0] / one['bare Bokeh'][0]:.1f}x")
 
 
 def built_per_process(log: str) -> collections.Counter:

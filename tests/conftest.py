@@ -17,7 +17,6 @@ from tools.chromium import find_chromium, launch_options
 from tools.page import reach, shadow_text, source_data, weights
 from tools.server import in_process
 
-
 # -- property-based tests -----------------------------------------------------------------------
 # A run of the suite is a gate: it tries the same examples every time (derandomize), so a
 # result says something about the code, not about the draw. To search new examples, run with
@@ -99,8 +98,9 @@ def wait_until(probe, timeout: float = 10.0, interval: float = 0.05, what: str =
 
 
 def readout(page, css: str) -> float:
-    """The number a readout (``.tn-loss``, ``.tn-epoch``) shows after its label."""
-    return float(shadow_text(page, css).split()[-1])
+    """The number a readout (``.tn-loss``, ``.tn-epoch``) shows after its label (the loss's
+    data and penalty parts, under weight decay, come after it)."""
+    return float(next(t for t in shadow_text(page, css).split() if t[0] in "0123456789-"))
 
 
 def is_local(url: str) -> bool:

@@ -37,7 +37,8 @@ def shown_numbers(app) -> list[str]:
     texts = [app.readouts._loss.object, app.readouts._epoch.object]
     cells = [CELL.findall(t.object or "") for t in
              (app.tables._forward, app.tables._loss, app.tables._grads)]
-    return [v for t in texts for v in VALUE.findall(t)] + [c for row in cells for c in row]
+    return ([v for t in texts for v in VALUE.findall(t) + oracle.PART.findall(t)]
+            + [c for row in cells for c in row])
 
 
 class Learner(RuleBasedStateMachine):
@@ -86,6 +87,14 @@ class Learner(RuleBasedStateMachine):
     @rule(activation=st.sampled_from(list(tinynet.ACTIVATIONS)))
     def switch_activation(self, activation):
         self.s.activation = activation
+
+    @rule(loss=st.sampled_from(["squared", "cross_entropy"]))
+    def switch_loss(self, loss):
+        self.s.loss_choice = loss
+
+    @rule(decay=st.sampled_from([0.0, 1e-5, 0.001, 0.1, 1.0]))
+    def set_weight_decay(self, decay):
+        self.s.decay = decay
 
     @rule(preset=st.sampled_from(list(tinynet.PRESETS)))
     def switch_data(self, preset):
@@ -142,6 +151,7 @@ class Learner(RuleBasedStateMachine):
     def undo(self):
         self.app.controls._undo.param.trigger("value")  # a press of the Undo button
 
+    @precondition(lambda self: self.s.end > 0)  # the film's controls come with a run
     @rule(backwards=st.booleans(), speed=st.sampled_from(SPEEDS))
     def play_or_pause_the_film(self, backwards, speed):
         film = self.app.timeline.film
@@ -178,7 +188,8 @@ class Learner(RuleBasedStateMachine):
         # holds as the slider means it (0.52): app.settings.slider_number
         shown = [slider_number(self.app.sliders.value(n)) for n in names]
         assert shown == [slider_number(t) for t in self.s.net.theta]
-        net = tinynet.Network.from_theta(self.s.net.theta, self.s.activation)
+        net = tinynet.Network.from_theta(self.s.net.theta, self.s.activation, self.s.loss_choice,
+                                         self.s.decay)
         loss = net.loss(self.s.x, self.s.y)
         # the readout's loss comes from the run, by another order of float operations: at an
         # exact tie (0.1472545) either rounding of the last digit is the loss of these weights

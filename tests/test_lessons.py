@@ -125,10 +125,29 @@ def test_bump_task_needs_two_neurons(app):
     assert np.all(np.diff(losses) < 0)  # a steady fall, no overshoot
 
 
+def test_the_loss_lesson_needs_cross_entropy_and_stops_at_its_floor(app):
+    open_lesson(app, 8)
+    s = app.state
+    assert (s.hidden, s.loss_choice) == (1, "squared")
+    train(app, 3000)  # squared error: near 1/12, and not the task
+    assert not app.lessons.met
+    s.loss_choice = "cross_entropy"
+    assert not app.lessons.met  # 0.50 on switching
+    train(app, 500)
+    assert not app.lessons.met
+    train(app, 2000)
+    assert_met(app, 8)
+    train(app, 20000)
+    floor = tinynet.monotonic_floor(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, "cross_entropy")
+    assert floor < s.loss() < floor + 1e-3
+    assert "0.4774" in LESSONS[7].praise
+
+
 def test_every_task_false_at_start_on_a_used_session():
     """Starting a lesson puts the session back, whatever the learner did before."""
     s = Session()
-    s.param.update(hidden=2, learning_rate=2.0, optimizer="adam", activation="tanh")
+    s.param.update(hidden=2, learning_rate=2.0, optimizer="adam", activation="tanh",
+                   loss_choice="cross_entropy", decay=0.01)
     s.advance(3000)
     s.hidden = 1
     s.advance(3000)
@@ -136,6 +155,7 @@ def test_every_task_false_at_start_on_a_used_session():
         progress = enter(s, lesson)
         assert not lesson.done(s, progress), lesson.title
         assert (s.optimizer, s.activation, s.training) == ("gd", "sigmoid", False)
+        assert (s.loss_choice, s.decay) == ("squared", 0.0)
         assert s.learning_rate == lesson.learning_rate
 
 
@@ -216,10 +236,10 @@ def test_next_back_and_the_way_out(app):
     assert v._begin.visible and not v._box.visible
     v.param.trigger("begin")
     assert v.number == 1 and v._back.disabled and not v._next.disabled
-    assert "Lesson 1 of 7" in v._head.object
+    assert f"Lesson 1 of {len(LESSONS)}" in v._head.object
     v.param.trigger("next")
     v.param.trigger("next")
-    assert v.number == 3 and "Lesson 3 of 7" in v._head.object
+    assert v.number == 3 and f"Lesson 3 of {len(LESSONS)}" in v._head.object
     v.param.trigger("back")
     assert v.number == 2
     v.number = len(LESSONS)

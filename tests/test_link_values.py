@@ -15,6 +15,7 @@ HOSTILE = st.one_of(
                      "<script>alert(1)</script>", "\" onmouseover=alert(1)", "../../etc/passwd",
                      "1:1,1:2,1:3", "1:0", "0:0,1:1,2:0.5", "1:0,2:1,3:1,4:0", "a:b", "1:2:3",
                      "article", "step", "custom", "gd", "adam", "tanh", "he", "2", "0", "-1",
+                     "cross_entropy", "squared", "0.01", "1e-5",
                      "4.640000000000001", "0.5,0.5", "1,2,3,4", "9" * 400]),
     st.text(max_size=40),
     st.floats().map(repr),

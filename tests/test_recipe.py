@@ -19,6 +19,8 @@ ACTIONS = st.one_of(
     st.tuples(st.just("lr"), st.sampled_from([1.3, 2.0, 6.0, 10.0])),
     st.tuples(st.just("data"), st.sampled_from(["article", "step", "line"])),
     st.tuples(st.just("init"), st.sampled_from(["xavier", "he"]), st.integers(0, 5)),
+    st.tuples(st.just("loss"), st.sampled_from(["squared", "cross_entropy"])),
+    st.tuples(st.just("decay"), st.sampled_from([0.0, 1e-5, 0.01, 0.3])),
 )
 
 
@@ -28,6 +30,10 @@ def act(s: Session, action) -> None:
         s.preset = args[0]
     elif kind == "init":
         s.param.update(init=args[0], seed=args[1])
+    elif kind == "loss":
+        s.loss_choice = args[0]
+    elif kind == "decay":
+        s.decay = args[0]
     else:  # a divergence is undone in Session.advance, as the Train loop does
         timeline.act(s, action)
 
@@ -81,6 +87,29 @@ def test_a_link_opens_the_same_run_at_the_epoch_shown(actions, hidden):
     assert np.array_equal(b.x, a.x) and np.array_equal(b.y, a.y)
     b.advance(30), a.advance(30)  # and training goes on from there alike
     assert np.array_equal(b.net.theta, a.net.theta)
+
+
+def test_a_run_that_switches_loss_and_decay_mid_way_opens_from_its_link_bit_for_bit():
+    a = Session()
+    a.advance(30)
+    a.loss_choice = "cross_entropy"
+    a.advance(40)
+    a.decay = 0.01
+    a.advance(25)
+    a.param.update(loss_choice="squared", decay=0.0)
+    a.advance(5)
+    found, notices = urlstate.parse_query(urlstate.to_query(a))
+    b = Session()
+    urlstate.apply(b, found)
+    assert notices == [] and (b.loss_choice, b.decay, b.end) == ("squared", 0.0, 100)
+    assert b.run.marks == a.run.marks
+    for epoch in (29, 30, 31, 69, 70, 71, 95, 100):
+        a.go_to(epoch)
+        b.go_to(epoch)
+        assert np.array_equal(b.net.theta, a.net.theta) and b.loss() == a.loss(), epoch
+    legs = recipe.of(a.run)["legs"]
+    assert [(leg.get("loss"), leg.get("decay")) for leg in legs] == [
+        (None, None), ("cross_entropy", None), (None, 0.01), ("squared", 0.0)]
 
 
 def test_the_articles_two_neuron_run_fits_a_short_link():

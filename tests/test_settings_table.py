@@ -99,10 +99,24 @@ def test_every_setting_has_a_widget_that_sets_it(row):
     if row.widget == "log-slider":  # the slider's value is log10 of the setting's
         import math
         widget.value = math.log10(value)  # it sets the value its title shows
-        assert getattr(s, row.name) == shown_value(value) != value
+        assert getattr(s, row.name) == shown_value(value)
     else:
         widget.value = value
         assert getattr(s, row.name) == value
+
+
+def test_the_weight_decay_slider_has_an_off_position_one_step_below_its_smallest_value():
+    s = Session(decay=0.01)
+    slider = widget_for(s, setting("decay"))
+    assert (slider.start, slider.end) == (-5.1, 0.0) and slider.value == -2.0
+    slider.value = slider.start  # Home, or a drag to the left end: off
+    assert s.decay == 0.0
+    slider.value = slider.start + slider.step  # one key press on: the smallest value
+    assert s.decay == 1e-5
+    s.decay = 0.0  # and the slider follows the session, to off and to a link's value
+    assert slider.value == slider.start
+    s.decay = 1e-7  # below the smallest position: shown there, kept as it is
+    assert slider.value == -5.0 and s.decay == 1e-7
 
 
 def test_the_url_is_rewritten_when_any_setting_changes():

@@ -122,8 +122,11 @@ def test_parameter_names_and_views():
     assert net.theta[1] == 5.0 and net.theta[-1] == 0.25
 
 
-def test_landscape_shape_and_orientation_match_network_loss():
+@pytest.mark.parametrize("loss,decay", [("squared", 0.0), ("cross_entropy", 0.0),
+                                        ("squared", 0.1), ("cross_entropy", 0.02)])
+def test_landscape_shape_and_orientation_match_network_loss(loss, decay):
     net = tn.starting_network("bump", hidden=2)
+    net.objective, net.decay = tn.get_loss(loss), decay  # the loss the landscape maps
     p_values, q_values = np.linspace(-2, 3, 7), np.linspace(-8, -6, 5)
     grid = tn.landscape(net, X, Y, "w2_1", "b1_2", p_values, q_values)
     assert grid.shape == (5, 7)  # rows follow q, columns follow p

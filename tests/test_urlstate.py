@@ -51,6 +51,8 @@ BAD = [
     ("lr", "nan"), ("lr", "0"), ("lr", "-1"), ("lr", "11"), ("lr", "inf"), ("lr", "fast"),
     ("lr", "0.0009"), ("lr", "10.01"),
     ("speed", "0"), ("speed", "1e9"), ("speed", "-5"), ("speed", "abc"),
+    ("loss", "hinge"), ("loss", ""), ("loss", "cross-entropy"), ("decay", "-0.1"),
+    ("decay", "2"), ("decay", "nan"), ("decay", "off"),
 ]
 
 
@@ -127,10 +129,35 @@ def test_the_learning_rate_bounds_are_the_links():
     ("seed", "x", "seed='x' was ignored: it must be a whole number from 0 to 2147483647."),
     ("data", "custom", "data='custom' was ignored: choose one of "),
     ("opt", "sgd", "opt='sgd' was ignored: choose one of gd, momentum, adam."),
+    ("loss", "hinge", "loss='hinge' was ignored: choose one of squared, cross_entropy."),
+    ("decay", "2", "decay='2' was ignored: it must be a number from 0 to 1."),
 ])
 def test_notices_say_what_is_allowed(key, value, notice):
     _, notices = restored({key: value})
     assert len(notices) == 1 and notices[0].startswith(notice)
+
+
+def test_the_loss_and_weight_decay_round_trip_and_train_as_tinynet_does():
+    a = Session()
+    a.param.update(loss_choice="cross_entropy", decay=0.003)
+    b, notices = restored(urlstate.to_query(a))
+    assert notices == [] and (b.loss_choice, b.decay) == ("cross_entropy", 0.003)
+    assert urlstate.to_query(a)["loss"] == "cross_entropy"
+    net = tinynet.Network(**b.weights(), loss="cross_entropy", decay=0.003)
+    assert b.loss() == pytest.approx(net.loss(b.x, b.y), rel=1e-15)
+    c, notices = restored({"loss": "squared", "decay": "0"})  # the defaults, written out
+    assert notices == [] and (c.loss_choice, c.decay) == ("squared", 0.0)
+
+
+def test_cross_entropy_on_points_outside_0_1_is_one_notice_and_the_rest_applies():
+    s, notices = restored({"loss": "cross_entropy", "points": "0:0,1:2,2:1", "decay": "0.01",
+                           "lr": "0.2"})
+    assert notices == ["loss='cross_entropy' was ignored: cross-entropy needs every y between 0 "
+                       "and 1 (a probability); point 2 has y = 2."]
+    assert (s.loss_choice, s.decay, s.learning_rate) == ("squared", 0.01, 0.2)
+    assert s.y.tolist() == [0, 2, 1]
+    s.advance(3)
+    assert s.epoch == 3
 
 
 def test_own_data_round_trips_as_points():

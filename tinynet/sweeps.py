@@ -138,4 +138,27 @@ def landscape(net: Network, x, y, p: str | int, q: str | int, p_values, q_values
     grid = np.repeat(net.theta[:, None], pv.size * qv.size, axis=1)
     pp, qq = np.meshgrid(pv, qv)  # rows follow q, columns follow p
     grid[i], grid[j] = pp.ravel(), qq.ravel()
+    if net.objective.name != "squared" or net.decay:
+        return _penalised_losses(grid, x, y, net).reshape(qv.size, pv.size)
     return batch_losses(grid, x, y, net.activation).reshape(qv.size, pv.size)
+
+
+def _penalised_losses(theta, x, y, net: Network) -> np.ndarray:
+    """The loss ``net`` trains on (its objective, plus its decay's penalty) for each column of
+    theta: (M,). Plain numpy over the grid, for the landscape's few thousand models."""
+    x, y = validate(x, y)
+    net.objective.check(y)
+    h = net.hidden
+    w1, b1, w2, b2 = theta[:h].T, theta[h : 2 * h].T, theta[2 * h : 3 * h].T, theta[3 * h]
+    out = np.empty(theta.shape[1])
+    with np.errstate(all="ignore"):
+        for start in range(0, theta.shape[1], BLOCK):
+            m = slice(start, start + BLOCK)
+            z1 = x[None, :, None] * w1[m, None, :] + b1[m, None, :]  # (B, N, H)
+            a1 = np.empty_like(z1)
+            net.activation.f(z1, a1)
+            z2 = np.einsum("bnh,bh->bn", a1, w2[m]) + b2[m, None]  # the logit  (B, N)
+            out[m] = net.objective.points(z2, y).mean(axis=1)
+            # the penalty (decay / 2) (sum w1^2 + sum w2^2)
+            out[m] += 0.5 * net.decay * ((w1[m] ** 2).sum(axis=1) + (w2[m] ** 2).sum(axis=1))
+    return out

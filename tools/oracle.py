@@ -4,8 +4,9 @@ Chromium. Tests compare the two after every action, so a page left showing old v
 *any* sequence of actions fails, whatever the cause.
 
 The values compared: each weight slider (which weights the sliders are, their values and
-that each range holds its value), the loss and epoch readouts, the width buttons, the learning
-rate and speed sliders, the Train button and the film's Play button.
+that each range holds its value), the loss and epoch readouts (the loss's name, and with
+weight decay its data and penalty parts), the width buttons, the learning rate and speed
+sliders, the Train button and the film's Play button.
 """
 import html
 import math
@@ -14,8 +15,13 @@ import re
 from app.session import slot_names
 from app.settings import LOG_STEP, WIDTHS, slider_number
 from app.text import format_loss
+from app.views.loss import readout_label
 
 VALUE = re.compile(r'class="tn-value">([^<]*)<')
+PART = re.compile(r'class="tn-part">([^<]*)<')
+LABEL = re.compile(r'class="tn-label">([^<]*)<')
+READOUT = re.compile(r"^(mean loss(?: \([\w -]+\))?) (\S+)(?: = data (\S+) \+ penalty (\S+))?$",
+                     re.IGNORECASE)  # Chromium's text is upper case where style.css says so
 
 
 def expected(state) -> dict:
@@ -25,6 +31,10 @@ def expected(state) -> dict:
     shown = {
         "weights": slots,
         "loss": format_loss(state.loss()),
+        "loss name": readout_label(state.loss_choice),
+        # weight decay: the data loss and the penalty, as parts of the loss
+        "loss parts": ([format_loss(state.run.data_loss()), format_loss(state.net.penalty())]
+                       if state.decay else []),
         "epoch": str(state.epoch),
         "width": WIDTHS.index(state.hidden),
         "learning rate": round(math.log10(state.learning_rate), 6),
@@ -38,6 +48,11 @@ def expected(state) -> dict:
         shown["values"] = [slider_number(v) for v in state.net.theta]
         shown["timeline"] = (state.epoch, max(state.end, 1))  # (epoch shown, last epoch)
     return shown
+
+
+def _pinned(labels) -> list:
+    """The pinned runs' labels (no source until the first pin: app/views/runs.py)."""
+    return list(labels.data["run"]) if labels is not None else []
 
 
 def _readout(model) -> str:
@@ -58,14 +73,17 @@ def shown_in_document(mirror, training: bool) -> dict:
     shown = {
         "weights": slots,
         "loss": _readout(mirror.one("tn-loss")),
+        "loss name": LABEL.findall(html.unescape(mirror.one("tn-loss").text))[0],
+        "loss parts": PART.findall(html.unescape(mirror.one("tn-loss").text)),
         "epoch": _readout(mirror.one("tn-epoch")),
         "width": mirror.one("tn-width").active,
         "learning rate": round(mirror.one("tn-learning-rate").value, 6),
         "speed": round(mirror.one("tn-speed").value, 6),
         "training": mirror.one("tn-train").active,
-        "pinned": list(mirror.client.get_model_by_name("pinned_labels").data["run"]),
+        "pinned": _pinned(mirror.client.get_model_by_name("pinned_labels")),
         "undo": mirror.one("tn-undo").visible,
-        "replaying": mirror.one("tn-timeline-play").active,
+        # (the film's controls come with the first epochs to play back)
+        "replaying": any(m.active for m in mirror.models("tn-timeline-play")),
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
@@ -106,16 +124,20 @@ def shown_in_chromium(page) -> dict:
     timeline = page.locator(".tn-timeline .noUi-target").evaluate(SLIDER_JS)
     buttons = page.locator(".tn-width .bk-btn").evaluate_all(
         "(els) => els.map((el) => el.classList.contains('bk-active'))")
+    name, loss, *parts = READOUT.match(" ".join(shadow_text(page, ".tn-loss").split())).groups()
     return {
         "weights": [slot[len("tn-weight-"):] for slot in slots],
         "values": [slider_number(w["value"]) for w in weights],
-        "loss": shadow_text(page, ".tn-loss").split()[-1],
+        "loss": loss,
+        "loss name": name.lower(),  # (the label is upper case on screen: style.css)
+        "loss parts": [p for p in parts if p is not None],
         "epoch": shadow_text(page, ".tn-epoch").split()[-1],
         "width": buttons.index(True) if buttons.count(True) == 1 else buttons,
         "learning rate": log["learning-rate"],
         "speed": log["speed"],
         "training": "Pause" in shadow_text(page, ".tn-train"),
-        "replaying": "Pause" in shadow_text(page, ".tn-timeline-play"),
+        "replaying": (page.locator(".tn-timeline-play").count() > 0
+                      and "Pause" in shadow_text(page, ".tn-timeline-play")),
         "timeline": (round(timeline["value"]), round(timeline["end"])),
         "pinned": (source_data(page, "pinned_labels") or {}).get("run", []),
         "undo": page.locator(".tn-undo").is_visible(),

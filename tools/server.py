@@ -40,20 +40,21 @@ class Server:
     """
 
     def __init__(self, port: int | None = None, cmd: list[str] | None = None, log=None,
-                 path: str = ""):
+                 path: str = "", root: Path = ROOT):
         self.port = port or free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         self.url = self.origin + path  # the app (``panel serve app/main.py`` serves /main)
         self.cmd = cmd or [sys.executable, "-m", "app.cli", "--no-show", "--port", str(self.port)]
         self.log = log or open(os.devnull, "w")
+        self.root = root  # the checkout it serves (tools/before.py: an earlier one)
         self.proc = None
 
     def start(self, timeout: float = 60.0) -> "Server":
         """Start the process and wait until the app answers 200 (``timeout`` s at most; on a
         busy machine one page can take seconds, and each try builds a session). A server that
         does not answer in time is stopped."""
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(self.cmd, cwd=self.root, stdout=self.log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -109,12 +110,13 @@ class Server:
         return 100 * (cpu_seconds(self.proc.pid) - c0) / (time.monotonic() - t0)
 
 
-def cli_server(procs: int = 1, *args: str, log=None) -> Server:
+def cli_server(procs: int = 1, *args: str, log=None, root: Path = ROOT) -> Server:
     """``python -m app.cli`` (the console script), with ``--num-procs`` when procs > 1 and
-    further command-line ``args``."""
+    further command-line ``args``, from the checkout ``root``."""
     port = free_port()
-    return Server(port=port, log=log, cmd=[sys.executable, "-m", "app.cli", "--no-show", "--port",
-                                           str(port), "--num-procs", str(procs), *args])
+    return Server(port=port, log=log, root=root,
+                  cmd=[sys.executable, "-m", "app.cli", "--no-show", "--port", str(port),
+                       "--num-procs", str(procs), *args])
 
 
 ENTRY = f"""# by tools/server.py: `panel serve app/main.py` fails on main.py's relative imports

@@ -17,6 +17,8 @@ import panel as pn
 
 from ..lessons import LESSONS
 from ..patches import quiet_periodic_callback
+from .links import open_on
+from .spotlight import picture
 from .store import NAME_CHARS, SPARK_POINTS, Command, Summary, clean_text
 
 PERIOD_MS = 500  # how often a learner looks for the teacher's commands
@@ -46,8 +48,9 @@ def summarize(app, learner: str, name: str) -> Summary:
     return Summary(id=learner, name=name, width=s.hidden, epoch=s.epoch,
                    loss=loss if math.isfinite(loss) else float("inf"),
                    spark=spark(s.history[1]), lesson=app.lessons.number,
-                   done=bool(app.lessons.met), challenge=challenge_text(app.challenge),
-                   training=bool(s.training), seen=time.time())
+                   done=bool(app.lessons.met), answer=app.lessons.answer or "",
+                   challenge=challenge_text(app.challenge),
+                   training=bool(s.training), seen=time.time(), picture=picture(s))
 
 
 class ClassMember(pn.viewable.Viewer):
@@ -71,7 +74,9 @@ class ClassMember(pn.viewable.Viewer):
                                    css_classes=["tn-class-banner"])
         self._callback = quiet_periodic_callback(self.tick, PERIOD_MS)
         if pn.state.curdoc is not None:  # served; elsewhere (tests) ``tick`` is called by hand
-            self._callback.start()
+            # once the page has connected: a page fetched and never opened (a link preview,
+            # a server's readiness probe) is not a learner
+            pn.state.onload(self._callback.start)
             pn.state.on_session_destroyed(self._leave)
 
     @property
@@ -102,19 +107,26 @@ class ClassMember(pn.viewable.Viewer):
     def obey(self, command: Command) -> None:
         """Show a banner whatever ``follow`` says; move (lesson, pause) only when following."""
         if command.kind == "banner":
-            self.banner.object = (f'<div role="status"><b>From the teacher:</b> '
-                                  f"{html.escape(command.value)}</div>")
-            self.banner.visible = bool(command.value)
+            self.show_banner(command.value)
         elif not self.follow.value:
             return
         elif command.kind == "lesson" and 1 <= command.value <= len(LESSONS):
             self.app.state.training = False
             self.app.lessons.number = command.value
+        elif command.kind == "open":
+            notices = open_on(self.app, command.value)
+            self.show_banner("The teacher opened a playground state on your page. "
+                             + " ".join(notices))
         elif command.kind == "pause":
             if self.app.loop is not None:
                 self.app.loop.stop()
             else:
                 self.app.state.training = False
+
+    def show_banner(self, text: str) -> None:
+        self.banner.object = (f'<div role="status"><b>From the teacher:</b> '
+                              f"{html.escape(text)}</div>")
+        self.banner.visible = bool(text)
 
     def _leave(self, context=None) -> None:
         if self._callback.running:

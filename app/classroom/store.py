@@ -47,9 +47,11 @@ class Summary:
     spark: list = field(default_factory=list)  # the loss at up to SPARK_POINTS epochs
     lesson: int = 0  # 0: the whole playground
     done: bool = False  # the lesson's task is done
+    answer: str = ""  # the weight picked in a lesson that asks for one ('' if none)
     challenge: str = ""  # the challenge's result, in words ('' if not tried)
     training: bool = False
     seen: float = 0.0  # time.time() of the publication
+    picture: dict = field(default_factory=dict)  # the network for the spotlight (spotlight.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -17,8 +17,11 @@ import segno
 
 from ..lessons import LESSONS
 from ..patches import quiet_periodic_callback
+from ..session import slot_label, slot_names
 from ..text import number
-from .store import Command, Summary
+from .links import check
+from .spotlight import Spotlight
+from .store import LINK_CHARS, Command, Summary
 
 PERIOD_MS = 500  # the rows and summary are at most this old, plus the second a learner waits
 BUMP = 1e-3  # "found the bump": two neurons whose loss is below this (the floor of one is 1/12)
@@ -109,6 +112,26 @@ def summary_html(learners: list[Summary]) -> str:
     return "".join(lines)
 
 
+def answers_html(learners: list[Summary]) -> str:
+    """For each lesson that asks for a pick, with learners on it: how many picked each weight,
+    how many have not picked yet, and how many have its task done (the right pick)."""
+    parts = []
+    for n, lesson in enumerate(LESSONS, 1):
+        on = [s for s in learners if s.lesson == n]
+        if not lesson.choices or not on:
+            continue
+        width = max(lesson.weights)
+        slots = slot_names(width)
+        picks = Counter(s.answer for s in on if s.answer in slots)
+        cells = "".join(f"<td>{slot_label(slot, width)}: <b>{picks[slot]}</b></td>"
+                        for slot in slots)
+        waiting = sum(s.answer not in slots for s in on)
+        parts.append(f"<p>Lesson {n}, {html.escape(lesson.title)}: "
+                     f"<b>{sum(s.done for s in on)} of {len(on)}</b> right.</p>"
+                     f"<table><tr>{cells}<td>not yet: <b>{waiting}</b></td></tr></table>")
+    return "".join(parts)
+
+
 class TeacherPage(pn.viewable.Viewer):
     """The class at a glance, updated every PERIOD_MS, and the commands."""
 
@@ -121,6 +144,8 @@ class TeacherPage(pn.viewable.Viewer):
             f'<div class="tn-class-address"><p>Learners, open:</p>'
             f'<p style="font-size:2.2em;font-weight:bold">{url}</p>{qr}</div>')
         self.summary = pn.pane.HTML("", css_classes=["tn-class-summary"],
+                                    sizing_mode="stretch_width")
+        self.answers = pn.pane.HTML("", css_classes=["tn-class-answers"],
                                     sizing_mode="stretch_width")
         self.rows = pn.pane.HTML("", css_classes=["tn-class-rows"], sizing_mode="stretch_width")
         self.to = pn.widgets.MultiChoice(label="Send to (nobody chosen: everyone)", options={},
@@ -138,6 +163,15 @@ class TeacherPage(pn.viewable.Viewer):
                                             css_classes=["tn-teacher-message"])
         self.send_message = pn.widgets.Button(label="Show the message",
                                               css_classes=["tn-teacher-send-message"], width=160)
+        self.link = pn.widgets.TextInput(label="Playground link", max_length=LINK_CHARS,
+                                         placeholder="http://…/?hidden=2&w1=…", width=320,
+                                         css_classes=["tn-teacher-link"])
+        self.send_link = pn.widgets.Button(label="Open it on their pages",
+                                           css_classes=["tn-teacher-send-link"], width=160)
+        self.link_notice = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
+                                        css_classes=["tn-teacher-link-notice"])
+        self.send_link.on_click(lambda _: self.open_link(self.link.value))
+        self.spotlight = Spotlight()
         self.send_lesson.on_click(lambda _: self.send("lesson", self.lesson.value))
         self.pause.on_click(lambda _: self.send("pause"))
         self.send_message.on_click(lambda _: self.send("banner", self.message.value))
@@ -150,10 +184,20 @@ class TeacherPage(pn.viewable.Viewer):
     def send(self, kind: str, value=None) -> None:
         self.store.send(Command(kind, value, to=list(self.to.value)))
 
+    def open_link(self, link: str) -> None:
+        """Send ``link`` for the learners' pages to open, or say why it cannot be sent."""
+        query, why = check(link)
+        if query:
+            self.send("open", query)
+        self.link_notice.object = (f'<div role="status">{html.escape(why)}</div>' if why else
+                                   '<div role="status">Sent: following pages open it.</div>')
+        self.link_notice.visible = True
+
     def refresh(self) -> None:
         learners = self.store.learners()
         with pn.io.hold():
             self.summary.object = summary_html(learners)
+            self.answers.object = answers_html(learners)
             self.rows.object = ('<table class="tn-class-table"><tbody>'
                                 + "".join(map(row_html, learners)) + "</tbody></table>"
                                 if learners else "<p>No learner yet.</p>")
@@ -162,14 +206,17 @@ class TeacherPage(pn.viewable.Viewer):
                        for s in learners}
             if options != self.to.options:
                 self.to.options = options
+            self.spotlight.update(learners, options)
 
     def __panel__(self):
         commands = pn.Column(
             pn.Row(self.lesson, self.send_lesson, css_classes=["tn-wrap"]),
             pn.Row(self.message, self.send_message, css_classes=["tn-wrap"]),
+            pn.Row(self.link, self.send_link, css_classes=["tn-wrap"]), self.link_notice,
             pn.Row(self.to, self.pause, css_classes=["tn-wrap"]))
-        return pn.Column("# The class", pn.Row(self.address, pn.Column(self.summary, commands)),
-                         self.rows, sizing_mode="stretch_width")
+        return pn.Column("# The class",
+                         pn.Row(self.address, pn.Column(self.summary, self.answers, commands)),
+                         self.rows, self.spotlight, sizing_mode="stretch_width")
 
 
 def teacher_page():

@@ -20,32 +20,68 @@ def is_article(x, y) -> bool:
     return np.array_equal(x, tinynet.ARTICLE_X) and np.array_equal(y, tinynet.ARTICLE_Y)
 
 
-def floor_text(floor: float, article: bool) -> str:
-    """The floor as the page writes it: 1/12 on the article's data, else its value."""
-    return "1/12" if article and abs(floor - 1 / 12) < 1e-12 else number(floor, 4)
+def floor_text(floor: float, article: bool, loss: str = "squared") -> str:
+    """The floor as the page writes it: 1/12 for squared error on the article's data, else
+    its value."""
+    squared_article = article and loss == "squared" and abs(floor - 1 / 12) < 1e-12
+    return "1/12" if squared_article else number(floor, 4)
 
 
-def why_text(hidden: int, activation: str, x, y) -> str:
-    """What explains the current width on the current data, true for the activation."""
+def drawn_floor(hidden: int, x, y, loss: str = "squared", decay: float = 0.0) -> float | None:
+    """Where a line at the one-neuron floor is true, that floor (of ``loss`` on the data), else
+    None: more than one neuron, data one neuron can follow, or weight decay on (the loss trained
+    on then settles above the data loss's floor: ``decay_text``)."""
+    if hidden != 1 or decay:
+        return None
+    floor = tinynet.monotonic_floor(x, y, loss)
+    return floor if floor > NO_FLOOR else None
+
+
+def decay_text(floor_shown: str, decay: float) -> str:
+    """Why no floor line is drawn while weight decay is on, in one sentence."""
+    return (f"With weight decay λ = {decay:g} no floor line is drawn: the loss trained on adds "
+            f"(λ/2)·Σw² to the data loss, and the data loss nears {floor_shown} only as the "
+            "weights grow without bound (a sharper and sharper step), where the penalty grows "
+            f"too, so the penalised loss settles above {floor_shown}, where the two pulls "
+            "balance, and never reaches it.")
+
+
+def why_text(hidden: int, activation: str, x, y, loss: str = "squared",
+             decay: float = 0.0) -> str:
+    """What explains the current width on the current data, true for the activation, the
+    loss and the weight decay."""
     f, shape, monotone = SHAPES[activation]
     article = is_article(x, y)
     if hidden == 1:
-        floor = tinynet.monotonic_floor(x, y)
-        curve = (f"With a single hidden neuron the output is ŷ = w₂·{f}(w₁x + b₁) + b₂. {f} "
-                 f"{monotone}, and scaling by w₂ and shifting by b₂ can flip it or stretch it "
-                 "but never bend it back, so ŷ can rise or fall with x, not both.")
+        floor = tinynet.monotonic_floor(x, y, loss)
+        if loss == "squared":
+            output, bend = f"w₂·{f}(w₁x + b₁) + b₂", ""
+        else:
+            output, bend = f"σ(w₂·{f}(w₁x + b₁) + b₂)", ", nor can the output's σ, which only rises"
+        curve = (f"With a single hidden neuron the output is ŷ = {output}. {f} {monotone}, and "
+                 "scaling by w₂ and shifting by b₂ can flip it or stretch it but never bend it "
+                 f"back{bend}, so ŷ can rise or fall with x, not both.")
         if floor <= NO_FLOOR:
             return (f"**One neuron is enough here.** {curve} These {x.size} points only rise "
                     "(or only fall) with x, so such a curve can follow them and training can "
                     "take the loss towards 0.")
-        detail = (" The best such curve is about 0 at x = 1 and 2/3 at x = 2, 3, 4: errors 0, "
-                  "−1/3, −1/3, +2/3, mean loss ½·(0 + 1/9 + 1/9 + 4/9)/4 = **1/12 ≈ 0.0833**."
-                  if article else
-                  f" On these {x.size} points the best such curve has mean loss "
-                  f"**{floor_text(floor, article)}**.")
-        return (f"**Why one neuron gets stuck at {floor_text(floor, article)}.** {curve} The data "
-                f"go up and down.{detail} No learning rate, optimizer or patience gets below "
-                "that line: the network is too narrow, not badly trained.")
+        shown = floor_text(floor, article, loss)
+        if article and loss == "squared":
+            detail = (" The best such curve is about 0 at x = 1 and 2/3 at x = 2, 3, 4: errors "
+                      "0, −1/3, −1/3, +2/3, mean loss ½·(0 + 1/9 + 1/9 + 4/9)/4 = "
+                      "**1/12 ≈ 0.0833**.")
+        elif article:
+            detail = (" The best such curve is about 0 at x = 1 and 2/3 at x = 2, 3, 4, and its "
+                      "mean cross-entropy is ¾·(−⅔ ln ⅔ − ⅓ ln ⅓) ≈ **0.4774**, the data's own "
+                      "uncertainty where the curve cannot tell the points apart.")
+        else:
+            detail = (f" On these {x.size} points the best such curve has mean "
+                      f"{'loss' if loss == 'squared' else 'cross-entropy'} **{shown}**.")
+        bound = (f" {decay_text(shown, decay)}" if decay else " No learning rate, optimizer "
+                 "or patience gets below that line: the network is too narrow, not badly "
+                 "trained.")
+        return (f"**Why one neuron gets stuck at {shown}.** {curve} The data go up and down."
+                f"{detail}{bound}")
     if hidden == 2 and article:
         return (f"**How two neurons make a bump.** Each hidden neuron draws one {shape} (the "
                 f"faint dashed curves: w₂·{f}(w₁x + b₁) for each neuron). Add one that rises "
@@ -57,10 +93,11 @@ def why_text(hidden: int, activation: str, x, y) -> str:
             "curves that go up and down, which one neuron cannot draw.")
 
 
-def landscape_text(hidden: int, x, y) -> str:
-    floor = tinynet.monotonic_floor(x, y)
+def landscape_text(hidden: int, x, y, loss: str = "squared") -> str:
+    floor = tinynet.monotonic_floor(x, y, loss)  # (a penalty only adds to the loss mapped)
     last = (f" For one neuron the valley floor never dips below "
-            f"{floor_text(floor, is_article(x, y))}." if hidden == 1 and floor > NO_FLOOR else "")
+            f"{floor_text(floor, is_article(x, y), loss)}." if hidden == 1 and floor > NO_FLOOR
+            else "")
     return LANDSCAPE + last
 
 
@@ -99,10 +136,10 @@ class WhyPanel(View):
     @param.depends("state.hidden", "state.activation", "state.version", watch=True)
     def _update(self):
         s = self.state
-        key = (s.hidden, s.activation, id(s.x))  # set_data always makes new arrays
+        key = (s.hidden, s.activation, id(s.x), s.loss_choice, s.decay)  # (new data: new arrays)
         if key != self._shown:
             self._shown = key
-            self._text.object = why_text(s.hidden, s.activation, s.x, s.y)
+            self._text.object = why_text(s.hidden, s.activation, s.x, s.y, s.loss_choice, s.decay)
 
     def __panel__(self):
         return self._text
@@ -120,9 +157,9 @@ class LandscapeNote(View):
     @param.depends("state.hidden", "state.version", watch=True)
     def _update(self):
         s = self.state
-        if (s.hidden, id(s.x)) != self._shown:
-            self._shown = (s.hidden, id(s.x))
-            self._text.object = landscape_text(s.hidden, s.x, s.y)
+        if (s.hidden, id(s.x), s.loss_choice) != self._shown:
+            self._shown = (s.hidden, id(s.x), s.loss_choice)
+            self._text.object = landscape_text(s.hidden, s.x, s.y, s.loss_choice)
 
     def __panel__(self):
         return self._text

@@ -13,14 +13,12 @@ import panel as pn
 import param
 from bokeh.models import ColumnDataSource, Scatter
 
-import tinynet
-
 from ..film import SPEEDS, Film
 from ..moments import of_run
 from ..patches import quiet_periodic_callback
 from ..throttle import Throttle
 from .base import TINY, View
-from .explain import NO_FLOOR
+from .explain import drawn_floor
 
 FRAME_MS = 25  # at most 40 frames a second, as the Train loop; faster films skip epochs
 MOST = 6  # moments shown (the first ones of a run; a learner's run has a handful)
@@ -29,31 +27,47 @@ WRAP = ".bk-btn {white-space: normal; text-align: left}"  # a moment's sentence 
 
 
 class FilmControls(View):
-    """Play/Pause (``tn-timeline-play``), forwards/backwards and the speed."""
+    """Play/Pause (``tn-timeline-play``), forwards/backwards and the speed: made once the run
+    has epochs to play back (a new page has none)."""
 
     def __init__(self, **params):
         super().__init__(**params)
         s = self.state
         self.film = Film(s)
+        self._layout = pn.FlexBox(flex_wrap="wrap", css_classes=["tn-film"], margin=(0, 10),
+                                  sizing_mode="stretch_width")
+        self._play = None
+        self._callback = quiet_periodic_callback(self._tick, FRAME_MS)
+        self._last = time.perf_counter()
+        s.param.watch(self._switch, "replaying")
+        if pn.state.curdoc is not None:  # outside a session Panel would keep it forever
+            pn.state.on_session_destroyed(self._session_destroyed)
+        self._offer()
+
+    @param.depends("state.version", watch=True)
+    def _offer(self):
+        if self._play is not None or self.state.end == 0:
+            return
         self._play = pn.widgets.Toggle.from_param(
-            s.param.replaying, label="▶ Play training back", css_classes=["tn-timeline-play"],
-            width=160, color="primary", variant="outline")
+            self.state.param.replaying, label=self._label(self.state.replaying),
+            css_classes=["tn-timeline-play"], width=160, color="primary", variant="outline")
         self._direction = pn.widgets.RadioButtonGroup(
-            options={"forwards": False, "backwards": True}, value=False,
+            options={"forwards": False, "backwards": True}, value=self.film.backwards,
             css_classes=["tn-film-direction"], color="primary", variant="outline", width=150)
         self._direction.link(self.film, value="backwards")
         self._speed = pn.widgets.Select(
             options={f"{v:,} epochs/s": v for v in SPEEDS}, value=self.film.speed, width=125,
             css_classes=["tn-film-speed"])
         self._speed.link(self.film, value="speed")
-        self._callback = quiet_periodic_callback(self._tick, FRAME_MS)
-        self._last = time.perf_counter()
-        s.param.watch(self._switch, "replaying")
-        if pn.state.curdoc is not None:  # outside a session Panel would keep it forever
-            pn.state.on_session_destroyed(self._session_destroyed)
+        self._layout.objects = [self._play, self._direction, self._speed]
+
+    @staticmethod
+    def _label(replaying: bool) -> str:
+        return "▮▮ Pause replay" if replaying else "▶ Play training back"
 
     def _switch(self, event):
-        self._play.label = "▮▮ Pause replay" if event.new else "▶ Play training back"
+        if self._play is not None:
+            self._play.label = self._label(event.new)
         if event.new and not self._callback.running:
             self._last = time.perf_counter()
             self._callback.start()
@@ -73,8 +87,7 @@ class FilmControls(View):
             self._callback.stop()
 
     def __panel__(self):
-        return pn.FlexBox(self._play, self._direction, self._speed, flex_wrap="wrap",
-                          css_classes=["tn-film"], margin=(0, 10), sizing_mode="stretch_width")
+        return self._layout
 
 
 class Moments(View):
@@ -84,12 +97,9 @@ class Moments(View):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._buttons = [pn.widgets.Button(label="", visible=False, css_classes=["tn-moment"],
-                                           color="light", sizing_mode="stretch_width",
-                                           margin=(2, 10), stylesheets=[WRAP])
-                         for _ in range(MOST)]
-        for k, button in enumerate(self._buttons):
-            button.on_click(lambda event, k=k: self._go(k))
+        self._buttons = []  # made as moments are found (a new page has none)
+        self._column = pn.Column(css_classes=["tn-moments"], margin=0,
+                                 sizing_mode="stretch_width")
         self._source = ColumnDataSource({"epoch": [], "loss": []}, name="loss_moments")
         self.figure.add_glyph(self._source, Scatter(
             x="epoch", y="loss", size=11, marker="diamond", fill_color=MOMENT_COLOR,
@@ -111,9 +121,12 @@ class Moments(View):
         if key == self._for or not self._throttle.due(s.training):
             return
         self._for = key
-        floor = tinynet.monotonic_floor(s.x, s.y) if s.hidden == 1 else None
-        self.moments = of_run(run, floor if floor is not None and floor > NO_FLOOR else None)
+        self.moments = of_run(run, drawn_floor(s.hidden, s.x, s.y, s.net.objective.name,
+                                               s.net.decay))
         self.moments = self.moments[:MOST]
+        while len(self._buttons) < len(self.moments):
+            self._buttons.append(self._button(len(self._buttons)))
+            self._column.append(self._buttons[-1])
         for k, button in enumerate(self._buttons):
             if k < len(self.moments):
                 button.param.update(label="◆ " + self.moments[k].text, visible=True)
@@ -125,6 +138,12 @@ class Moments(View):
         self._source.data = {"epoch": np.asarray(at, dtype=float),
                              "loss": np.maximum(losses[where], TINY) if at else np.zeros(0)}
 
+    def _button(self, k: int) -> pn.widgets.Button:
+        button = pn.widgets.Button(label="", css_classes=["tn-moment"], color="light",
+                                   sizing_mode="stretch_width", margin=(2, 10),
+                                   stylesheets=[WRAP])
+        button.on_click(lambda event: self._go(k))
+        return button
+
     def __panel__(self):
-        return pn.Column(*self._buttons, css_classes=["tn-moments"], margin=0,
-                         sizing_mode="stretch_width")
+        return self._column

@@ -27,12 +27,14 @@ gradient written out and checked by nudging the weight both ways (finite differe
 ROW = 1.9  # vertical distance between hidden neurons, in plot units
 BOX_W, BOX_H = 1.2, 0.44
 COLUMN = {"x": 0.0, "w1": 2.0, "b1": 2.0, "z1": 2.0, "a1": 4.0, "w2": 5.75, "y_hat": 7.5,
-          "b2": 7.5, "L": 9.7}  # w1 sits above its z1, b1 below it
-FILL = {"x": "#eeeeee", "z1": "#fdebd3", "a1": "#fdd9b0", "y_hat": "#dbe8f6", "L": "#f6d5d1",
-        "weight": "#ffffff"}
+          "z2": 7.5, "b2": 7.5, "p": 9.1, "L": 9.7}  # w1 sits above its z1, b1 below it
+L_AFTER_P = 10.7  # cross-entropy: the loss node after the p node
+FILL = {"x": "#eeeeee", "z1": "#fdebd3", "a1": "#fdd9b0", "y_hat": "#dbe8f6", "z2": "#dbe8f6",
+        "p": "#c9dcf2", "L": "#f6d5d1", "weight": "#ffffff"}
 LIT = "#fff176"  # what the current slow-motion phase works on
-TOUCHES = {"values": ("x", "z1", "a1", "y_hat"), "loss": ("L",),
-           "grads": ("x", "z1", "a1", "y_hat", "L", "weight"), "weights": ("weight",)}
+TOUCHES = {"values": ("x", "z1", "a1", "y_hat", "z2", "p"), "loss": ("L",),
+           "grads": ("x", "z1", "a1", "y_hat", "z2", "p", "L", "weight"),
+           "weights": ("weight",)}
 
 
 def layout(labels: list[str], hidden: int) -> tuple[list[float], list[float]]:
@@ -42,12 +44,13 @@ def layout(labels: list[str], hidden: int) -> tuple[list[float], list[float]]:
     for label in labels:
         base, _, j = label.partition("_")
         row = rows[int(j) - 1] if j.isdigit() else rows[0] if hidden == 1 else 0.0
-        if base == "y" or base == "x" or base == "L":
+        if base in ("y", "x", "L", "z2", "p"):
             row = 0.0
         offset = {"w1": 0.64, "b1": -0.64, "w2": 0.0, "b2": -0.75}.get(base, 0.0)
         if base == "w2":  # beside the a1 -> y_hat edge, above it
             row, offset = row / 2, 0.36
-        xs.append(COLUMN["y_hat" if base == "y" else base])
+        column = COLUMN["y_hat" if base == "y" else base]
+        xs.append(L_AFTER_P if base == "L" and "p" in labels else column)
         ys.append(row + offset)
     return xs, ys
 
@@ -196,6 +199,7 @@ class BackpropView(View):
                                    "   ·   each edge: its local derivative")
         top, bottom = max(ys) + 0.35, min(ys) - 0.35
         self._figure.y_range.update(start=bottom, end=top)
+        self._figure.x_range.end = max(xs) + 0.7
         self._figure.height = int(40 + 85 * (top - bottom))
 
     def _explain(self, c: backprop.Chain) -> str:
@@ -207,8 +211,10 @@ class BackpropView(View):
             lines[0] = f"<b>∂L/∂{w}</b>, the mean over the points of {html.escape(product)}"
             for i in range(len(s.x)):
                 lines.append(f"point {i + 1}: {_times(c.values[i])} = {signed(c.per_point[i])}")
-            lines.append(f"mean: ({' '.join(signed(v) for v in c.per_point)}) / {len(s.x)} "
-                         f"= <b>{signed(c.result)}</b>")
+            decay = s.net.penalty_gradient()[backprop.weight_names(s.hidden).index(c.weight)]
+            plus = f" + λ{w} ({signed(decay)}, the weight decay's part)" if decay else ""
+            lines.append(f"mean: ({' '.join(signed(v) for v in c.per_point)}) / {len(s.x)}"
+                         f"{plus} = <b>{signed(c.result)}</b>")
         else:
             i = c.point
             lines[0] += f" at point {i + 1} (x = {plain(s.x[i])}, y = {plain(s.y[i])})"
@@ -217,6 +223,9 @@ class BackpropView(View):
         slope, formula = backprop.SLOPE_SYMBOL[s.net.activation.name]
         if any(slope.split("(")[0] in sym for sym in c.symbols):
             lines.append(f"where {slope} = {formula}")
+        if "(p − y)" in c.symbols:
+            lines.append("and p − y = ∂L/∂p · ∂p/∂z₂ = (p − y)/(p(1 − p)) · p(1 − p): the "
+                         "sigmoid's slope cancels the cross-entropy's denominator")
         eps = number(c.epsilon, 0)
         lines.append(f"check: (L({w} + ε) − L({w} − ε)) / 2ε with ε = {eps}: "
                      f"{number(c.finite_difference, 8)}, backprop {number(c.result, 8)}: "

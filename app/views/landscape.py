@@ -152,7 +152,8 @@ class LossLandscape(View):
 
         others = theta.copy()
         others[[i, j]] = 0.0
-        key = (s.hidden, i, j, self._range, others.tobytes(), id(s.x))
+        key = (s.hidden, i, j, self._range, others.tobytes(), id(s.x), s.net.objective.name,
+               s.net.decay)
         now = time.monotonic()
         self._updates += 1
         due = not s.training or (now - self._computed_at >= TRAINING_REFRESH_S

@@ -72,6 +72,11 @@ class LessonView(View):
         return buttons
 
     @property
+    def answer(self) -> str | None:
+        """The weight the learner picked in this lesson (a slot name), if it asks for one."""
+        return self._progress.answer if self._progress is not None else None
+
+    @property
     def lesson(self):
         return LESSONS[self.number - 1] if self.number else None
 

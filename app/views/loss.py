@@ -24,9 +24,16 @@ from bokeh.plotting import figure
 import tinynet
 
 from ..patches import HTML, set_html
+from ..settings import LOSS_NAMES
 from ..text import format_loss, tick_label
 from .base import ERROR, PREDICTION, TINY, View, history_data, number_hover
-from .explain import NO_FLOOR, floor_text, is_article
+from .explain import drawn_floor, floor_text, is_article
+
+
+def readout_label(loss: str) -> str:
+    """What the loss readout calls the loss: the article's "mean loss", with the loss's name
+    when it is another."""
+    return "mean loss" if loss == "squared" else f"mean loss ({LOSS_NAMES[loss]})"
 
 
 class Readouts(View):
@@ -42,8 +49,15 @@ class Readouts(View):
     @param.depends("state.moved", "state.version", "state.progress", watch=True)
     def _update(self):
         s = self.state
-        set_html(self._loss, f'<span class="tn-label">mean loss</span> '
-                             f'<span class="tn-value">{format_loss(s.loss())}</span>')
+        parts = ""
+        if s.net.decay:  # the penalty as its own part of the loss trained on
+            parts = (f' <span class="tn-label">= data</span> '
+                     f'<span class="tn-part">{format_loss(s.run.data_loss())}</span>'
+                     f' <span class="tn-label">+ penalty</span> '
+                     f'<span class="tn-part">{format_loss(s.net.penalty())}</span>')
+        set_html(self._loss, f'<span class="tn-label">{readout_label(s.net.objective.name)}'
+                             f'</span> <span class="tn-value">{format_loss(s.loss())}</span>'
+                             f'{parts}')
         of = f' <span class="tn-label">of {s.end:,}</span>' if s.epoch < s.end else ""
         set_html(self._epoch, f'<span class="tn-label">epoch</span> '
                               f'<span class="tn-value">{s.epoch}</span>{of}')
@@ -119,16 +133,20 @@ def loss_figure(source: ColumnDataSource, **size):
     return fig, (floor, label)
 
 
-def place_floor(floor_parts, hidden: int, x, y) -> float | None:
-    """Put loss_figure's floor line and label at the one-neuron floor of (x, y); shown only
-    for one neuron and data that have a floor (they go both up and down). Returns the floor
-    while it is shown, else None."""
-    floor = tinynet.monotonic_floor(x, y)
+def place_floor(floor_parts, hidden: int, x, y, loss: str = "squared",
+                decay: float = 0.0) -> float | None:
+    """Put loss_figure's floor line and label at the one-neuron floor of ``loss`` on (x, y);
+    shown only where it is true (``explain.drawn_floor``). Returns the floor while it is
+    shown, else None."""
+    floor = drawn_floor(hidden, x, y, loss, decay)
     line, label = floor_parts
-    line.visible = label.visible = hidden == 1 and floor > NO_FLOOR
-    line.location = label.y = max(floor, TINY)
-    label.text = f"{floor_text(floor, is_article(x, y))}: the best one neuron can do"
-    return line.location if line.visible else None
+    line.visible = label.visible = floor is not None
+    if floor is not None:
+        line.location = label.y = max(floor, TINY)
+        with_loss = "" if loss == "squared" else f" with {LOSS_NAMES[loss]}"
+        label.text = (f"{floor_text(floor, is_article(x, y), loss)}: the best one neuron can "
+                      f"do{with_loss}")
+    return line.location if floor is not None else None
 
 
 def one_label_per_epoch(marks, labels) -> dict[str, list]:
@@ -200,10 +218,11 @@ class LossPlot(View):
         """The one-neuron floor for the current data, while one neuron is shown and the data
         have a floor (they go both up and down)."""
         s = self.state
-        if (s.hidden, id(s.x)) == self._floor_for:
+        key = (s.hidden, id(s.x), s.net.objective.name, s.net.decay)
+        if key == self._floor_for:
             return
-        self._floor_for = (s.hidden, id(s.x))
-        self._floor_at = place_floor(self._floor, s.hidden, s.x, s.y)
+        self._floor_for = key
+        self._floor_at = place_floor(self._floor, *key[:1], s.x, s.y, *key[2:])
 
     def __panel__(self):
         return pn.pane.Bokeh(self._figure, sizing_mode="stretch_width")

@@ -30,6 +30,23 @@ class RunsView(View):
 
     def __init__(self, **params):
         super().__init__(**params)
+        self._pin = pn.widgets.Button(label="Pin this run", css_classes=["tn-pin"],
+                                      color="primary", variant="outline")
+        self._pin.on_click(lambda _: self.state.pin())
+        self._hint = pn.pane.HTML(
+            '<span class="tn-hint">Pin a run to compare it with the next ones: its loss curve '
+            "and its fit stay on the plots as ghosts.</span>", margin=(10, 5))
+        self._top = pn.Row(self._pin, self._hint, margin=(4, 5))
+        self._layout = pn.Column(self._top, sizing_mode="stretch_width",
+                                 css_classes=["tn-runs-block"])
+        self._built = False  # the table, its buttons and the ghosts: made at the first pin
+        self._throttle = Throttle(hz=FOLLOW_HZ)
+        self._on_pins()
+
+    def _build(self) -> None:
+        """The comparison table, a row of buttons per pin and the ghost curves' glyphs (a new
+        page has no pinned run: it makes none of them)."""
+        self._built = True
         # each point joined to the next of its run (a Segment: one glyph, a colour per run)
         self._history = ColumnDataSource({"run": [], "epoch": [], "loss": [], "to_epoch": [],
                                           "to_loss": [], "color": []}, name="pinned_history")
@@ -46,10 +63,6 @@ class RunsView(View):
         self.fit_plot._figure.add_glyph(self._fits, MultiLine(
             xs="xs", ys="ys", line_color="color", line_width=2, line_alpha=0.7,
             line_dash="dashed"))
-
-        self._pin = pn.widgets.Button(label="Pin this run", css_classes=["tn-pin"],
-                                      color="primary", variant="outline")
-        self._pin.on_click(lambda _: self.state.pin())
         self._target = pn.widgets.Select.from_param(self.param.target, label="reaches loss",
                                                     width=110, css_classes=["tn-runs-target"])
         self._table = pn.pane.HTML("", css_classes=["tn-runs"], sizing_mode="stretch_width")
@@ -62,8 +75,9 @@ class RunsView(View):
             back.on_click(lambda _, k=slot: self._act(k, self.state.bring_back))
             unpin.on_click(lambda _, k=slot: self._act(k, self.state.unpin))
             self._rows.append((pn.Row(back, unpin, visible=False, margin=0), back, unpin))
-        self._throttle = Throttle(hz=FOLLOW_HZ)
-        self._on_pins()
+        # the pin button stays where it is (a keyboard's focus on it stays too)
+        self._top.objects = [self._pin, self._target]
+        self._layout.extend([self._table, *[buttons for buttons, _, _ in self._rows]])
 
     def _act(self, slot: int, action) -> None:
         pin = next((p for p in self.state.pins if p.slot == slot), None)
@@ -74,6 +88,10 @@ class RunsView(View):
     def _on_pins(self):
         """The pinned runs changed: their curves, labels and buttons anew."""
         pins = self.state.pins
+        if not self._built:
+            if not pins:
+                return
+            self._build()
         parts = [(p, history_data(*p.run.history)) for p in pins]
 
         def joined(column, then):  # the runs one after the other; then: each point's next
@@ -102,7 +120,7 @@ class RunsView(View):
     def _follow(self, force: bool = False):
         """The current run's row and the ghost fits at the epoch shown."""
         s = self.state
-        if not (force or self._throttle.due(s.training or s.replaying)):
+        if not self._built or not (force or self._throttle.due(s.training or s.replaying)):
             return
         if s.pins or self._fits.data["xs"]:
             grid = x_grid(s.x)
@@ -135,8 +153,4 @@ class RunsView(View):
         return html_table(headers, cells, title=title, region="Runs compared")
 
     def __panel__(self):
-        return pn.Column(
-            pn.Row(self._pin, self._target, margin=(4, 5)),
-            self._table,
-            *[buttons for buttons, _, _ in self._rows],
-            sizing_mode="stretch_width", css_classes=["tn-runs-block"])
+        return self._layout

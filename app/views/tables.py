@@ -31,22 +31,29 @@ class Tables(View):
         h = net.hidden
         sub = ((lambda name: [name]) if h == 1
                else (lambda name: [f"{name}[{j}]" for j in range(1, h + 1)]))
+        squared = net.objective.name == "squared"
+        logit = [] if squared else [net.logit(x)]  # cross-entropy: z₂, then ŷ = σ(z₂)
         self._forward.object = html_table(
-            ["x", *sub("z₁"), *sub("a₁"), "ŷ", "y"],
-            [[f"{xi:g}", *map(signed, z1[i]), *map(signed, a1[i]), signed(y_hat[i]), f"{y[i]:g}"]
+            ["x", *sub("z₁"), *sub("a₁"), *([] if squared else ["z₂"]),
+             "ŷ" if squared else "ŷ = σ(z₂)", "y"],
+            [[f"{xi:g}", *map(signed, z1[i]), *map(signed, a1[i]),
+              *(signed(z[i]) for z in logit), signed(y_hat[i]), f"{y[i]:g}"]
              for i, xi in enumerate(x)], title="Forward pass")
         err = y_hat - y
-        losses = 0.5 * err**2
+        losses = net.losses(x, y)  # from the logit: finite where ŷ rounds to 0 or 1
         self._loss.object = html_table(
-            ["x", "ŷ − y", "½(ŷ − y)²"],
+            ["x", "ŷ − y", "½(ŷ − y)²" if squared else "−[y ln ŷ + (1 − y) ln(1 − ŷ)]"],
             [[f"{xi:g}", signed(err[i]), signed(losses[i])] for i, xi in enumerate(x)],
             foot=["mean", "", signed(float(np.mean(losses)))], title="Loss per point")
         g = net.point_gradients(x, y)
         names = ["∂L/∂" + n for n in _pretty(net.names)]
-        self._grads.object = html_table(
-            ["x", *names],
-            [[f"{xi:g}", *map(signed, g[i])] for i, xi in enumerate(x)],
-            foot=["mean", *map(signed, g.mean(axis=0))], title="Gradient per point")
+        rows = [[f"{xi:g}", *map(signed, g[i])] for i, xi in enumerate(x)]
+        foot = ["mean", *map(signed, g.mean(axis=0))]
+        if net.decay:  # the penalty's part, λw (0 for the biases), added to the mean
+            rows.append(["+ λw", *map(signed, net.penalty_gradient())])
+            foot = ["∂L/∂θ", *map(signed, net.gradient(x, y))]
+        self._grads.object = html_table(["x", *names], rows, foot=foot,
+                                        title="Gradient per point")
 
     def __panel__(self):
         return pn.FlexBox(self._forward, self._loss, self._grads, css_classes=["tn-tables"],

@@ -39,26 +39,39 @@ def log_slider(state, row: Setting, digits: int = 2, **kwargs) -> pn.widgets.Flo
     """A slider over log10 of a session parameter, showing the parameter's value itself.
     Moved by the learner, it sets the value its title shows (0.5, not 10**-0.3 = 0.501187...),
     so the page, the link and the training say the same number; set from elsewhere (a link,
-    a lesson), the value is kept as it is and the slider goes to its exact logarithm."""
+    a lesson), the value is kept as it is and the slider goes to its exact logarithm.
+
+    A setting whose bounds start at 0 (weight decay) has one position more, one step below
+    ``row.smallest``: "off", 0. One widget, so Home (or a drag to the left end) turns it off
+    and a key press turns it on at the smallest value: no second switch to keep in step."""
     name = row.name
     # tn-log: app/a11y.py gives it the value its title shows as aria-valuetext
     kwargs["css_classes"] = [*kwargs.get("css_classes", []), "tn-log"]
-    start, end = (math.log10(b) for b in row.bounds)
+    lo, hi = row.bounds
+    off = lo == 0
+    first = math.log10(row.smallest if off else lo)  # the lowest position that is a value
+    start, end = (first - row.step if off else first), math.log10(hi)
     formatter = CustomJSTickFormatter(
-        code="const v = Math.pow(10, tick); "
-             f"return v >= 100 ? v.toFixed(0) : v.toPrecision({digits});")
+        code=(f"if (tick < {first - row.step / 2}) return 'off'; " if off else "")
+        + "const v = Math.pow(10, tick); "
+        f"return v >= 100 ? v.toFixed(0) : v.toPrecision({digits});")
+
+    def position(v):
+        return start if off and v <= 0 else min(max(math.log10(v), first), end)
+
     slider = pn.widgets.FloatSlider(
-        start=start, end=end, step=row.step, value=math.log10(getattr(state, name)),
+        start=start, end=end, step=row.step, value=position(getattr(state, name)),
         format=formatter, **kwargs)
     syncing = []  # non-empty while one side sets the other: its echo is not a change
 
     def to_state(event):
         if syncing:
             return
-        lo, hi = row.bounds
         syncing.append(True)
         try:
-            setattr(state, name, min(max(shown_value(10 ** event.new, digits), lo), hi))
+            value = (0.0 if off and event.new < first - row.step / 2
+                     else min(max(shown_value(10 ** event.new, digits), lo), hi))
+            setattr(state, name, value)
         finally:
             syncing.pop()
 
@@ -67,7 +80,7 @@ def log_slider(state, row: Setting, digits: int = 2, **kwargs) -> pn.widgets.Flo
             return
         syncing.append(True)
         try:
-            slider.value = min(max(math.log10(event.new), start), end)
+            slider.value = position(event.new)
         finally:
             syncing.pop()
 

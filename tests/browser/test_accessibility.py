@@ -335,15 +335,29 @@ def test_a_lesson_opened_by_keyboard_has_the_focus_on_its_heading(playground):
 
 
 def test_plots_are_not_tab_stops(playground):
-    """Tab goes from the cards to the next control (the timeline under the loss plot, the
-    film's controls, the pin button, the runs table's loss to reach and the table itself, then
-    the challenge), not through the plots' canvases and tool buttons, which offer nothing by
-    keyboard (their content is text on the page)."""
+    """Tab goes from the cards to the next control (the timeline under the loss plot, the pin
+    button, then the challenge; once there is a run, the film's controls after the timeline;
+    once a run is pinned, the runs table's loss to reach, the table itself and the pin's
+    buttons after the pin button), not through the plots'
+    canvases and tool buttons, which offer nothing by keyboard (their content is text on the
+    page)."""
     page = playground.open("/")
     wait_ready(playground)
     page.locator(".tn-export-card button.card-header").focus()
+    for host in ("tn-timeline", "tn-pin", "tn-challenge-start"):
+        page.keyboard.press("Tab")
+        assert host in focus(page)["host"], (host, focus(page))
+    playground.click(".tn-step")  # one epoch: a run to play back
+    playground.wait(lambda: page.locator(".tn-timeline-play").count(), what="the film")
+    page.locator(".tn-export-card button.card-header").focus()
     for host in ("tn-timeline", "tn-timeline-play", "tn-film-direction", "tn-film-direction",
-                 "tn-film-speed", "tn-pin", "tn-runs-target", "tn-runs", "tn-challenge-start"):
+                 "tn-film-speed", "tn-pin"):
+        page.keyboard.press("Tab")
+        assert host in focus(page)["host"], (host, focus(page))
+    page.keyboard.press("Enter")  # on Pin: pin the run
+    playground.wait(lambda: page.locator(".tn-runs-target").count(), what="the runs table")
+    for host in ("tn-runs-target", "tn-runs", "tn-pin-back-0", "tn-unpin-0",
+                 "tn-challenge-start"):
         page.keyboard.press("Tab")
         assert host in focus(page)["host"], (host, focus(page))
     reached = []

@@ -200,3 +200,18 @@ def test_next_and_back_through_every_lesson_show_the_session(playground):
         playground.wait(lambda n=n: f"Lesson {n} of" in lesson_text(playground),
                         what=f"lesson {n}")
         assert_page_shows_its_session(playground, f"{move} to lesson {n}")
+
+
+def test_the_loss_lesson_in_the_browser(playground):
+    """Lesson 8: the settings card is on the lesson's page; cross-entropy chosen there and
+    trained, the task is confirmed and the praise names where one neuron stops."""
+    page = playground.open("/?lesson=8")
+    assert "Lesson 8 of" in lesson_text(playground)
+    page.locator(".tn-settings-card").first.click()  # open the card
+    page.locator(".tn-loss-choice select").select_option(label="cross-entropy (sigmoid output)")
+    playground.wait(lambda: "loss=cross_entropy" in page.url, what="cross-entropy chosen")
+    assert not done(page)
+    page.locator(".tn-train button").click()
+    playground.wait(lambda: done(page), timeout=30, what="lesson 8 confirmed")
+    assert playground.loss() < 0.485
+    assert "0.4774" in playground.text(".tn-lesson-done")
