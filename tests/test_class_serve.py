@@ -120,3 +120,19 @@ def test_without_class_there_is_no_teacher_and_no_class(tmp_path):
         loop.close()
     text = (tmp_path / "server.log").read_text()
     assert "teacher:" not in text
+
+
+def test_a_page_fetched_and_never_opened_is_not_a_learner(klass):
+    """A page whose websocket never connects (a readiness probe, a link preview) does not join
+    the class: learners publish once their page has connected."""
+    from tools.classclient import Teacher
+
+    server, url, key = klass
+    assert get(f"{server.url}/?name=Ghost")[0] == 200
+    time.sleep(2.5)  # more than a learner's publishing period (1 s), twice
+    teacher = Teacher(server.url, key)
+    server.loop.run(teacher.open())
+    try:
+        assert list(teacher.rows) == ["Zelda"], teacher.rows  # (no Ghost, no probe)
+    finally:
+        server.loop.call(teacher.close)
