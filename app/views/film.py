@@ -100,10 +100,7 @@ class Moments(View):
         self._buttons = []  # made as moments are found (a new page has none)
         self._column = pn.Column(css_classes=["tn-moments"], margin=0,
                                  sizing_mode="stretch_width")
-        self._source = ColumnDataSource({"epoch": [], "loss": []}, name="loss_moments")
-        self.figure.add_glyph(self._source, Scatter(
-            x="epoch", y="loss", size=11, marker="diamond", fill_color=MOMENT_COLOR,
-            line_color="white"))
+        self._source = None  # the dots' source, with their glyph: made at the first moment
         self.moments = []
         self._for = None  # what the moments were found for
         self._throttle = Throttle(hz=1)
@@ -132,6 +129,13 @@ class Moments(View):
                 button.param.update(label="◆ " + self.moments[k].text, visible=True)
             else:
                 button.visible = False
+        if self._source is None:
+            if not self.moments:
+                return
+            self._source = ColumnDataSource({"epoch": [], "loss": []}, name="loss_moments")
+            self.figure.add_glyph(self._source, Scatter(
+                x="epoch", y="loss", size=11, marker="diamond", fill_color=MOMENT_COLOR,
+                line_color="white"))
         epochs, losses = (np.asarray(v, dtype=float) for v in run.history)
         at = [m.epoch for m in self.moments]
         where = np.clip(np.searchsorted(epochs, at), 0, max(epochs.size - 1, 0))
