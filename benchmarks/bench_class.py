@@ -301,6 +301,13 @@ def report_arrivals(args) -> None:
               f"sessions per process: {'/'.join(map(str, split))}")
 
 
+async def warm(url: str) -> None:
+    """One page opened and closed: the server's imports and first build done."""
+    session = Session(url)
+    await session.open()
+    session.close()
+
+
 async def class_with_teacher(url: str, key: str | None, n: int, train_seconds: float) -> dict:
     """n learners arrive and train: updates/s each without the teacher's page; then (with a
     ``key``) with it open, the rows' lag, and when "go to lesson 3" reached each learner."""
@@ -333,11 +340,17 @@ async def class_with_teacher(url: str, key: str | None, n: int, train_seconds: f
                 if at >= watched_from and shown:
                     lags.append(max(0.0, at - shown))
         out["lag"] = lags
+        for learner in learners:
+            learner.kept = []  # what each page gets from now on (a missed lesson: what came)
         await teacher.send_lesson(3, f"3. {LESSONS[2].title}")
         sent = loop.time()
         while loop.time() < sent + 30 and not all(lr.reached(3) for lr in learners):
             await asyncio.sleep(0.02)
         out["lesson"] = [(lr.reached(3) or float("inf")) - sent for lr in learners]
+        out["missed"] = [f"{lr.name}: its row says {teacher.rows.get(lr.name, 'nothing')!r}; "
+                         f"its page got {len(lr.kept)} updates since, "
+                         f"{sum('esson' in raw for raw in lr.kept)} of them about a lesson"
+                         for lr in learners if not lr.reached(3)]
         learners.append(teacher)
     for client, reader in zip(learners, readers):
         client.close()
@@ -361,10 +374,12 @@ def report_class(args) -> None:
             with tempfile.NamedTemporaryFile("w") as log, \
                     cli_server(2, *extra, log=log) as server:
                 found = re.search(r"^teacher: \S+key=(\S+)$", Path(log.name).read_text(), re.M)
-                asyncio.run(visit(server.url, 0.45))  # warm
+                asyncio.run(warm(server.url))
                 time.sleep(FIRST_CONNECT_S + 2)  # every seat free (as in (2))
                 r = asyncio.run(class_with_teacher(server.url, found and found.group(1), n,
                                                    args.train_seconds))
+                errors = [line for line in Path(log.name).read_text().splitlines()
+                          if " ERROR " in line or " WARNING " in line]
             alone = sorted(r["alone"])
             line = f"    {name:22} {alone[0]:9.1f} {statistics.median(alone):6.1f}"
             if "watched" in r:
@@ -378,6 +393,10 @@ def report_class(args) -> None:
                          f"{len(lag)}; lesson after {CLASS_LAG_S:g} s: "
                          f"{sum(v > CLASS_LAG_S for v in lesson)}")
             print(line, flush=True)
+            for missed in r.get("missed", []):
+                print(f"      lesson 3 never reached {missed}")
+            for error in errors[:10]:
+                print(f"      server log: {error}")
     print(f"    load average at the end {os.getloadavg()[0]:.1f}")
 
 

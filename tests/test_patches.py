@@ -214,6 +214,37 @@ def contract_quick_write_retry():
     assert document.asyncio.ensure_future is asyncio.ensure_future
 
 
+def contract_stranded_writes():
+    """A message queued for a session after the write task before it cleared the write mark
+    is sent by the next task (Panel's returns without sending it)."""
+    from panel.io import document
+    from tornado.websocket import WebSocketHandler
+
+    require(isinstance(getattr(document, "_WRITE_BLOCK", None), weakref.WeakKeyDictionary)
+            and isinstance(getattr(document, "_WRITE_MSGS", None), weakref.WeakKeyDictionary),
+            "panel.io.document._WRITE_BLOCK / _WRITE_MSGS")
+    require("_dispatch_write_task(doc, _dispatch_msgs, doc)"
+            in inspect.getsource(document.schedule_write_events),
+            "panel.io.document.schedule_write_events", "no longer starts _dispatch_msgs by name")
+    panels = getattr(document._dispatch_msgs, "__wrapped__", document._dispatch_msgs)
+    require("if doc not in _WRITE_BLOCK:\n        return" in inspect.getsource(panels),
+            "panel.io.document._dispatch_msgs", "no longer returns when no write is marked")
+    sent = []
+    original = document.dispatch_tornado
+    document.dispatch_tornado = lambda conn, msg: sent.append(msg) or []
+    try:
+        doc = type("Doc", (), {})()  # a document's key in Panel's tables
+        conn = type("Connection", (), {"_socket": object.__new__(WebSocketHandler)})()
+        document._WRITE_MSGS[doc] = {conn: ["the lesson"]}  # queued; the mark already cleared
+        patches._send_stranded_writes()
+        patches._send_stranded_writes()  # idempotent
+        run_on_own_thread(lambda: document._dispatch_msgs(doc))
+        assert sent == ["the lesson"] and doc not in document._WRITE_BLOCK
+    finally:
+        document.dispatch_tornado = original
+        document._WRITE_MSGS.pop(doc, None)
+
+
 def contract_cached_references():
     """The patched PATCH-DOC create and the document's deserializer give what Bokeh's own do,
     also after the document's set of models changes (a new model is sent in full)."""
@@ -1065,6 +1096,7 @@ from panel.io import document as pd, server as ps
 def snapshot():
     return {
         "WSHandler.open": id(ps.WSHandler.open), "panel.io.document.asyncio": id(pd.asyncio),
+        "panel.io.document._dispatch_msgs": id(pd._dispatch_msgs),
         "patch_doc.create": id(patch_doc.__dict__["create"]),
         "Document.apply_json_patch": id(bd.Document.apply_json_patch),
         "bokeh.document.document.Deserializer": id(bd.Deserializer),
@@ -1122,7 +1154,8 @@ def test_patched_install_changes_what_the_snapshot_watches():
     assert patched["changed"] == sorted([
         "Design._get_modifiers", "Document.apply_json_patch", "DocumentModelManager.destroy",
         "PaneBase.__init__", "WSHandler.open", "diagnostics",
-        "bokeh.document.document.Deserializer", "gc thresholds", "panel.io.document.asyncio",
+        "bokeh.document.document.Deserializer", "gc thresholds", "panel.io.document._dispatch_msgs",
+        "panel.io.document.asyncio",
         "patch_doc.create"])
     assert patched["classes"] == [False, False, False]
 

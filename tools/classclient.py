@@ -46,6 +46,7 @@ class Learner(Session):
         super().__init__(base_url, f"?name={name}")
         self.name = name
         self.lessons: list[tuple[float, int]] = []
+        self.kept: list[str] | None = None  # a list: every patch from then on (to look into)
 
     async def read_forever(self) -> None:
         """As Session's reader (epoch readouts counted, ticks acknowledged), also noting each
@@ -64,6 +65,8 @@ class Learner(Session):
             if header["msgtype"] != "PATCH-DOC":
                 continue
             self.patches += 1
+            if self.kept is not None:
+                self.kept.append(raw)
             if f'"{beacon_id}"' in raw:
                 await self.acknowledge(raw)
             if f'"{epoch_id}"' in raw:
