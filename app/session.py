@@ -408,6 +408,9 @@ class Session(param.Parameterized):
         loss = self.stop_loss
         if loss and self.loss() <= loss:
             return f"Stopped: the loss reached {loss:g} at epoch {self.epoch:,}."
+        if self.epoch > self.stop_epoch:
+            return (f"Not trained: the run is at epoch {self.epoch:,}, past the stop at epoch "
+                    f"{self.stop_epoch:,}. Raise the stop, or set it to 0, to train on.")
         return (f"Stopped at epoch {self.epoch:,}, as you asked. (Raise the stop, or set it to "
                 "0, to train on.)")
 

@@ -71,6 +71,10 @@ def test_stop_epoch_pauses_at_exactly_that_epoch_whatever_the_ticks(chunks):
     assert (s.epoch, s.training) == (1000, False) and s.stopped.startswith("Stopped at")
     s.param.trigger("step")  # a Step always steps
     assert s.epoch == 1001 and s.stopped == ""
+    train(s, [5])  # past the stop: Train says so
+    assert s.epoch == 1001 and s.stopped == ("Not trained: the run is at epoch 1,001, past the "
+                                             "stop at epoch 1,000. Raise the stop, or set it to "
+                                             "0, to train on.")
 
 
 @pytest.mark.parametrize("chunks", [[5000], [13] * 500])
