@@ -18,7 +18,13 @@ from ..text import number, number_js
 from ..throttle import Throttle
 from .base import ERROR, GOOD, INK, View
 
-LOCKED, UNLOCKED = "🔒", "🔓"
+# the lock's icons, inline (an emoji needs a font the machine may not have; a named icon is
+# fetched): a shackle closed, and open
+LOCK_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16" height="16" '
+            'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">'
+            '<rect x="5" y="11" width="14" height="10" rx="2"/>{}</svg>')
+LOCKED = LOCK_SVG.format('<path d="M8 11V7a4 4 0 0 1 8 0v4"/>')
+UNLOCKED = LOCK_SVG.format('<path d="M8 11V7a4 4 0 0 1 7.5-2"/>')
 SLIDER_HZ = 15  # while training, the sliders follow the network this often; the plots and
 # readouts, which read the network itself, follow every tick
 
@@ -90,7 +96,7 @@ class WeightSliders(View):
                                       css_classes=["tn-nudge", f"tn-nudge-{slot}"])
             # a real toggle (Tab reaches it, Space presses it); app/a11y.py names it
             # "freeze w₂₁" and says whether it is pressed
-            lock = pn.widgets.Toggle(label=UNLOCKED, width=34, margin=(22, 0, 0, 0),
+            lock = pn.widgets.Toggle(label="", icon=UNLOCKED, width=34, margin=(22, 0, 0, 0),
                                      color="light", css_classes=["tn-freeze",
                                                                        f"tn-freeze-{slot}"])
             lock.param.watch(lambda event: self._on_lock(slot, event.new), "value")
@@ -110,7 +116,7 @@ class WeightSliders(View):
     def _show_locks(self):
         for slot, lock in self._locks.items():
             locked = slot in self.state.frozen
-            lock.param.update(value=locked, label=LOCKED if locked else UNLOCKED)
+            lock.param.update(value=locked, icon=LOCKED if locked else UNLOCKED)
 
     def locked(self, slot: str) -> bool:
         """Whether the lock of ``slot`` shows it frozen."""
