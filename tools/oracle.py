@@ -93,6 +93,8 @@ def shown_in_document(mirror, training: bool) -> dict:
         "pinned": _pinned(mirror.client.get_model_by_name("pinned_labels")),
         "undo": mirror.one("tn-undo").visible,
         "replaying": mirror.one("tn-timeline-play").active,
+    }
+    shown |= {  # each weight's lock, and where training stops
         "locked": [row.children[1].active for row in weights.children],
         "stop epoch": mirror.one("tn-stop-epoch").value,
         "stopped": _text(mirror.one("tn-stopped")),
@@ -152,6 +154,7 @@ def shown_in_chromium(page) -> dict:
         "timeline": (round(timeline["value"]), round(timeline["end"])),
         "pinned": (source_data(page, "pinned_labels") or {}).get("run", []),
         "undo": page.locator(".tn-undo").is_visible(),
+    } | {  # each weight's lock, and where training stops
         "locked": page.locator(".tn-freeze .bk-btn").evaluate_all(
             "(els) => els.map((el) => el.classList.contains('bk-active'))"),
         "stop epoch": int(page.locator(".tn-stop-epoch input").input_value()),
