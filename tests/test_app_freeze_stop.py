@@ -113,3 +113,21 @@ def test_a_bad_weight_name_to_freeze_is_one_notice_and_the_rest_applies():
     assert "frozen" not in found
     assert notices == ["freeze='w2' was ignored: 'w2' is not a weight of a network with 1 "
                        "hidden neuron; its weights are w1_1, b1_1, w2_1, b2."]
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_slow_motion_leaves_a_frozen_weight_bit_for_bit_and_ends_where_its_ghost_said(optimizer):
+    from app.slowmo import SlowMotion
+
+    s = Session(hidden=2, optimizer=optimizer)
+    s.advance(20)  # (Adam with moments built up)
+    s.frozen = ["w1_2", "b2"]
+    frozen = np.isin(slot_names(2), s.frozen)
+    before, expected = s.net.theta.copy(), s.next_step()
+    assert expected[frozen].tobytes() == before[frozen].tobytes()
+    mo = SlowMotion(s)
+    mo.start()
+    while mo.phase < mo.last:
+        mo.next()
+    assert s.net.theta.tobytes() == expected.tobytes()
+    assert not np.array_equal(s.net.theta[~frozen], before[~frozen])
