@@ -44,3 +44,4 @@ def test_a_link_with_stop_epoch_1000_trains_exactly_1000_epochs_on_one_press(pla
     assert playground.epoch() == 1000
     page.wait_for_timeout(300)
     assert playground.epoch() == 1000  # not one epoch more
+    page.locator(".tn-sidebar").screenshot(path="assets/stop-epoch.png")
