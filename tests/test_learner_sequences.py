@@ -106,6 +106,22 @@ class Learner(RuleBasedStateMachine):
     def set_the_stops(self, epoch, loss):
         self.s.param.update(stop_epoch=epoch, stop_loss=loss)
 
+    @rule(more=st.integers(1, 300), chunk=st.sampled_from([1, 7, 64, 400]))
+    def train_exactly_to_a_stop(self, more, chunk):
+        """Stop at the epoch ``more`` from here, press Train, and let the loop tick until it
+        pauses: exactly there, saying so."""
+        target = self.s.epoch + more
+        self.s.param.update(stop_epoch=target, stop_loss=0.0)
+        self.s.training = True
+        for _ in range(more + 1):
+            if not self.s.training:
+                break
+            if self.s.advance(chunk).diverged:
+                return  # (undone, and said: app/session.py)
+            self.s.notify()
+        assert not self.s.training and self.s.epoch == target
+        assert self.s.stopped.startswith(f"Stopped at epoch {target:,}, as you asked.")
+
     @rule(preset=st.sampled_from(list(tinynet.PRESETS)))
     def switch_data(self, preset):
         self.s.preset = preset

@@ -62,7 +62,7 @@ def _pinned(labels) -> list:
 
 def _text(alert) -> str:
     """An alert's text as a person reads it ('' while hidden)."""
-    return html.unescape(TAG.sub("", alert.text)).strip() if alert.visible else ""
+    return TAG.sub("", html.unescape(alert.text)).strip() if alert.visible else ""
 
 
 def _readout(model) -> str:
