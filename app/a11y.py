@@ -20,6 +20,8 @@ the open shadow roots, watches them for new elements, and:
   * passes a click on a download button (``pn.widgets.FileDownload``) to the link inside it:
     Panel listens on the link only, so Enter or Space on the focused button did nothing and
     the file came with the next mouse click;
+  * names each weight's lock (host class ``tn-freeze-<weight>``) "freeze w₂₁" and keeps its
+    ``aria-pressed`` (Bokeh re-renders the button when the lock's label changes);
   * names the spin buttons of number inputs ("Increase" / "Decrease" + the input's label);
   * gives landmarks and named regions to the hosts listed in ``REGIONS``;
   * makes the ``tn-live`` pane's container a polite live region (its text is set by the
@@ -34,6 +36,9 @@ import json
 
 from bokeh.events import ConnectionLost, DocumentReady
 from bokeh.models import CustomJS
+
+from .session import freeze_name, slot_names
+from .settings import WIDTHS
 
 VIEWPORT = "width=device-width, initial-scale=1"
 LAZY_MARGIN = "400px 0px"  # a lazily built part is built when this near the viewport
@@ -60,6 +65,9 @@ INPUT_NAMES = {
     "tn-film-speed": "Playback speed (epochs per second)",
 }
 
+# host class of a weight's lock -> its accessible name (app/views/sliders.py)
+LOCKS = {f"tn-freeze-{slot}": f"freeze {freeze_name(slot)}" for slot in slot_names(max(WIDTHS))}
+
 # host class of a folding card -> the accessible name of its header button
 CARDS = {
     "tn-settings-card": "Settings: optimizer, activation, starting weights and data",
@@ -84,7 +92,7 @@ REGIONS = {
 PAGE_JS = """
 if (window.tnA11y) return;
 const SHORTCUTS = %(shortcuts)s, REGIONS = %(regions)s, INPUT_NAMES = %(inputs)s;
-const CARDS = %(cards)s, LESSON_BUTTONS = %(lesson_buttons)s;
+const CARDS = %(cards)s, LESSON_BUTTONS = %(lesson_buttons)s, LOCKS = %(locks)s;
 if (!document.querySelector('meta[name=viewport]')) {
   const meta = document.createElement('meta');
   meta.name = 'viewport';
@@ -160,6 +168,13 @@ function landmarks(root) {
   for (const [cls, name] of Object.entries(INPUT_NAMES)) {
     const input = host.classList.contains(cls) && root.querySelector('input, select');
     if (input && !input.getAttribute('aria-label')) input.setAttribute('aria-label', name);
+  }
+  for (const [cls, name] of Object.entries(LOCKS)) {
+    const button = host.classList.contains(cls) && root.querySelector('button');
+    if (button) {
+      button.setAttribute('aria-label', name);
+      button.setAttribute('aria-pressed', String(button.classList.contains('bk-active')));
+    }
   }
   for (const [cls, [role, name]] of Object.entries(REGIONS)) {
     if (host.classList.contains(cls) && host.getAttribute('role') !== role) {
@@ -351,7 +366,8 @@ def page_js() -> str:
     return PAGE_JS % {
         "lazy_margin": json.dumps(LAZY_MARGIN), "shortcuts": json.dumps(SHORTCUTS),
         "regions": json.dumps(REGIONS), "inputs": json.dumps(INPUT_NAMES),
-        "cards": json.dumps(CARDS), "lesson_buttons": json.dumps(LESSON_BUTTONS),
+        "cards": json.dumps(CARDS), "locks": json.dumps(LOCKS),
+        "lesson_buttons": json.dumps(LESSON_BUTTONS),
         "viewport": json.dumps(VIEWPORT), "head_css": json.dumps(HEAD_CSS)}
 
 

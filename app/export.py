@@ -208,6 +208,13 @@ LOSS_TEXT = {"squared": "loss 0.5 * (y_hat - y)^2",
              "cross_entropy": "cross-entropy -(y log y_hat + (1 - y) log(1 - y_hat))"}
 
 
+def _frozen(state: Session) -> str:
+    """The Trainer's ``frozen`` argument for the weights the page has frozen ('' if none), in
+    tinynet's names for them."""
+    names = [n for n, f in zip(state.net.names, state.run.frozen) if f]
+    return f", frozen={names!r}" if names else ""
+
+
 def python_snippet(state: Session) -> str:
     """A Python script that rebuilds the current network and data with tinynet and prints the
     loss, to full precision (the same number the playground shows)."""
@@ -233,7 +240,7 @@ def python_snippet(state: Session) -> str:
         f"{_wrapped('x', state.x)}\n"
         f"{_wrapped('y', state.y)}\n"
         f"optimizer = make_optimizer({optimizer_args})  # {name}\n"
-        "trainer = Trainer(net, x, y, optimizer)\n\n"
+        f"trainer = Trainer(net, x, y, optimizer{_frozen(state)})\n\n"
         f"print(repr(trainer.loss))  # mean {LOSS_TEXT[state.loss_choice]}"
         f"{' plus (decay / 2) * sum(w^2)' if state.decay else ''}, as the playground shows it\n"
         "# trainer.run(1000); print(trainer.loss)  # train on from here\n"

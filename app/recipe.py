@@ -3,7 +3,8 @@
 Training here is deterministic, so a run needs no recorded weights past its start: the
 starting weights and settings, then each *leg* (a stretch of the run's timeline, see
 tinynet/timeline.py) with only what changed there (weights the learner placed, the learning
-rate, the optimizer, the activation, the loss and its weight decay, the data), and the epoch
+rate, the optimizer, the activation, the loss and its weight decay, the weights frozen, the
+data), and the epoch
 the run reached. Replaying that recipe trains the same steps and gives back every epoch's
 weights, bit for bit.
 
@@ -25,7 +26,7 @@ import tinynet
 from tinynet import Network
 
 from .run import Run
-from .session import check_data
+from .session import check_data, slot_names
 from .settings import LEARNING_RATE_BOUNDS, SETTINGS, WEIGHT_LIMIT, WIDTHS, setting
 
 VERSION = "1"
@@ -58,6 +59,10 @@ class Leg:
     state: object = "fresh"
     loss: str = "squared"
     decay: float = 0.0
+    frozen: tuple = ()  # the weights' names, as a link's freeze key writes them
+
+    def frozen_mask(self, hidden: int) -> np.ndarray:
+        return np.isin(slot_names(hidden), self.frozen)
 
     def make_optimizer(self) -> tinynet.Optimizer:
         return tinynet.make_optimizer(self.optimizer, **self.settings)
@@ -77,7 +82,8 @@ class Recipe:
     start: str = ""
 
 
-START = {"loss": "squared", "decay": 0.0}  # a recipe's start says its loss only if another
+# a recipe's start says its loss, decay and frozen weights only if they are not these
+START = {"loss": "squared", "decay": 0.0, "frozen": []}
 
 
 # -- from a run ----------------------------------------------------------------------------------
@@ -90,6 +96,7 @@ def of(run: Run, **pinned: str) -> dict:
         now = {"optimizer": opt.name, "settings": opt.settings(),
                "activation": leg.stretch.activation.name,
                "loss": leg.stretch.objective.name, "decay": leg.stretch.decay,
+               "frozen": np.array(slot_names(run.net.hidden))[leg.stretch.frozen].tolist(),
                "x": leg.stretch.x.tolist(), "y": leg.stretch.y.tolist()}
         doc = {"epoch": leg.epoch, **{k: v for k, v in now.items() if before.get(k) != v}}
         if leg.placed:
@@ -231,6 +238,9 @@ def _leg(raw: dict, before: Leg | None, hidden: int, where: str) -> Leg:
     if isinstance(decay, bool) or not isinstance(decay, (int, float)) or not lo <= decay <= hi:
         raise RecipeError(f"{where}: decay {_short(decay)} must be a number from {lo:g} to "
                           f"{hi:g}")
+    frozen = raw.get("frozen", START["frozen"] if before is None else list(before.frozen))
+    if not isinstance(frozen, list) or not set(frozen) <= set(slot_names(hidden)):
+        raise RecipeError(f"{where}: its frozen weights must be a list of {slot_names(hidden)}")
     if "x" in raw or "y" in raw or before is None:
         def data(key):
             value = given(key)
@@ -247,7 +257,7 @@ def _leg(raw: dict, before: Leg | None, hidden: int, where: str) -> Leg:
     except tinynet.DataError as err:
         raise RecipeError(f"{where}: {err}") from None
     leg = Leg(epoch, optimizer, {k: float(v) for k, v in settings.items()}, activation, x, y,
-              loss=loss, decay=float(decay))
+              loss=loss, decay=float(decay), frozen=tuple(frozen))
     if "theta" in raw or before is None:
         theta = np.array(_numbers(given("theta"), f"{where}'s weights"))
         if theta.size != 3 * hidden + 1 or np.abs(theta).max() > WEIGHT_LIMIT:
@@ -295,16 +305,17 @@ def replay(recipe: Recipe) -> Run:
     timeline; raises RecipeError if its training diverges (no run of the playground's does)."""
     first = recipe.legs[0]
     net = Network.from_theta(first.theta, first.activation, first.loss, first.decay)
-    run = Run(net, first.x, first.y, first.make_optimizer())
+    run = Run(net, first.x, first.y, first.make_optimizer(), first.frozen_mask(recipe.hidden))
     if first.epoch:
         run.resume_at(first.epoch)
     if isinstance(first.state, np.ndarray):
         run.go_on(first.x, first.y, _optimizer(run, first), first.activation,
-                  objective=first.loss, decay=first.decay)
+                  objective=first.loss, decay=first.decay,
+                  frozen=first.frozen_mask(recipe.hidden))
     for leg in recipe.legs[1:]:
         _train_to(run, leg.epoch)
         run.go_on(leg.x, leg.y, _optimizer(run, leg), leg.activation, leg.theta, leg.loss,
-                  leg.decay)
+                  leg.decay, leg.frozen_mask(recipe.hidden))
     _train_to(run, recipe.end)
     run.checkpoint_at(recipe.safe)
     run.marks[0][:] = [e for e, _ in recipe.marks if first.epoch <= e <= recipe.end]

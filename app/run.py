@@ -32,9 +32,9 @@ def record(history: tuple[list, list], first_epoch: int, losses: np.ndarray) -> 
 class Run:
     """A network being trained: weights, epoch count, loss history and labelled marks."""
 
-    def __init__(self, net: Network, x, y, optimizer: Optimizer):
+    def __init__(self, net: Network, x, y, optimizer: Optimizer, frozen=()):
         self.net = net
-        self.trainer = Trainer(net, x, y, optimizer)
+        self.trainer = Trainer(net, x, y, optimizer, frozen)
         self.history: tuple[list, list] = ([0], [self.trainer.loss])
         self.marks: tuple[list, list] = ([], [])  # (epochs, labels)
         self.timeline = Timeline(net.theta.size)
@@ -52,7 +52,7 @@ class Run:
         new = Run.__new__(Run)
         new.net = self.net.copy()
         new.trainer = Trainer(new.net, self.trainer.x, self.trainer.y,
-                              copy.deepcopy(self.optimizer))
+                              copy.deepcopy(self.optimizer), self.frozen)
         new.trainer.epoch = self.epoch
         new.history = (list(self.history[0]), list(self.history[1]))
         new.marks = (list(self.marks[0]), list(self.marks[1]))
@@ -71,6 +71,11 @@ class Run:
     def optimizer(self) -> Optimizer:
         return self.trainer.optimizer
 
+    @property
+    def frozen(self) -> np.ndarray:
+        """Which weights training leaves where they are: a mask over theta."""
+        return self.trainer.frozen
+
     def loss(self) -> float:
         return self.trainer.loss
 
@@ -79,12 +84,15 @@ class Run:
         return self.trainer.data_loss
 
     def next_step(self) -> np.ndarray:
-        """The weights one optimizer step from here (the optimizer's state is not touched)."""
+        """The weights one optimizer step from here (the optimizer's state is not touched);
+        the frozen ones where they are."""
         g = self.trainer.gradient()
         if type(self.optimizer) is GradientDescent:  # the common case, without copying state
-            return self.net.theta - self.optimizer.learning_rate * g
-        theta = self.net.theta.copy()
-        copy.deepcopy(self.optimizer).step(theta, g)
+            theta = self.net.theta - self.optimizer.learning_rate * g
+        else:
+            theta = self.net.theta.copy()
+            copy.deepcopy(self.optimizer).step(theta, g)
+        np.copyto(theta, self.net.theta, where=self.frozen)
         return theta
 
     def advance(self, epochs: int):
@@ -100,7 +108,7 @@ class Run:
             left -= result.losses.size
             if self.epoch == due:
                 timeline.keep(self.trainer)
-            if result.diverged or not left:
+            if result.diverged or result.stopped or not left:
                 break
         done = np.concatenate(losses)
         if done.size:
@@ -142,7 +150,8 @@ class Run:
             self.optimizer.reset()
         t.epoch = epoch
         # as shown, before a weight or setting is changed here: what a branch sets aside
-        self._shown = (theta.copy(), self.net.activation, t.x, t.y, copy.deepcopy(t.optimizer))
+        self._shown = (theta.copy(), self.net.activation, t.x, t.y, copy.deepcopy(t.optimizer),
+                       t.frozen)
 
     def branch(self) -> int:
         """Drop the part of the run after the epoch shown (training goes on from here);
@@ -167,10 +176,10 @@ class Run:
         the run without it."""
         new = self.copy()
         if self._shown is not None:
-            theta, activation, x, y, optimizer = self._shown
+            theta, activation, x, y, optimizer, frozen = self._shown
             new.net.theta[:] = theta
             new.net.activation = activation
-            new.trainer = Trainer(new.net, x, y, copy.deepcopy(optimizer))
+            new.trainer = Trainer(new.net, x, y, copy.deepcopy(optimizer), frozen)
             new.trainer.epoch = self.epoch
         return new
 
@@ -188,11 +197,19 @@ class Run:
         net.objective, net.decay = objective, decay
         self.mark(label, placed=False)
 
+    def freeze(self, frozen, label: str) -> None:
+        """Train on from here leaving the ``frozen`` weights (names, or a mask) where they
+        are, marked on the history; nothing happens if they are the ones frozen already."""
+        before = self.frozen
+        self.trainer.frozen = frozen
+        if not np.array_equal(before, self.frozen):
+            self.mark(label, placed=False)
+
     def go_on(self, x, y, optimizer: Optimizer, activation, theta=None, objective=None,
-              decay=None) -> None:
+              decay=None, frozen=None) -> None:
         """From this epoch, train on (x, y) with ``optimizer`` and ``activation`` (and
-        ``objective`` and ``decay``, if given), from ``theta`` if given (else from the weights
-        here): a new stretch of the timeline."""
+        ``objective``, ``decay`` and the ``frozen`` weights, if given), from ``theta`` if given
+        (else from the weights here): a new stretch of the timeline."""
         epoch = self.epoch
         self.net.activation = tinynet.get_activation(activation)
         if objective is not None:
@@ -201,7 +218,8 @@ class Run:
             self.net.decay = decay
         if theta is not None:
             self.net.theta[:] = theta
-        self.trainer = Trainer(self.net, x, y, optimizer)
+        self.trainer = Trainer(self.net, x, y, optimizer,
+                               self.frozen if frozen is None else frozen)
         self.trainer.epoch = epoch
         self.here()
         if theta is not None:  # the loss jumps here
@@ -278,7 +296,7 @@ class Run:
         theta, optimizer, stretch = self.timeline.at(lo)
         net = Network.from_theta(theta.copy(), stretch.activation, stretch.objective,
                                  stretch.decay)
-        losses = Trainer(net, stretch.x, stretch.y, optimizer).run(hi - lo).losses
+        losses = Trainer(net, stretch.x, stretch.y, optimizer, stretch.frozen).run(hi - lo).losses
         return lo + 1 + int(np.flatnonzero(losses <= loss)[0])
 
     def undo(self) -> int:

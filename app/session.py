@@ -41,6 +41,16 @@ def slot_label(slot: str, hidden: int) -> str:
     return label if hidden == 1 else f"{label} (neuron {j})"
 
 
+def freeze_name(slot: str) -> str:
+    """A weight's name in a sentence and a lock's accessible name: w₂₁ for w2_1, b₂ for b2."""
+    return slot.translate(str.maketrans("1234", "₁₂₃₄")).replace("_", "")
+
+
+def freeze_label(frozen: list[str]) -> str:
+    """How a change of the frozen weights is marked on the history."""
+    return ("frozen: " + ", ".join(map(freeze_name, frozen))) if frozen else "none frozen"
+
+
 def loss_label(loss: str, decay: float) -> str:
     """How a change of loss or weight decay is marked on the history."""
     return f"{LOSS_NAMES[loss]}, λ {decay:g}" if decay else LOSS_NAMES[loss]
@@ -61,6 +71,10 @@ class Session(param.Parameterized):
         locals()[_row.name] = _row.parameter()
     del _row
 
+    frozen = param.List([], item_type=str, doc="The weights training and Step leave where "
+                        "they are (names as in a link's keys, e.g. 'w2_1'); at each width, "
+                        "those it has.")
+    stopped = param.String("", doc="Where a stop (stop_epoch, stop_loss) paused training.")
     training = param.Boolean(False, doc="Whether the Train loop is running.")
     replaying = param.Boolean(False, doc="Whether the run is being played back (app/film.py).")
     step = param.Event(doc="Take one optimizer step.")
@@ -145,10 +159,14 @@ class Session(param.Parameterized):
         if self.hidden not in self._runs:
             self._runs[self.hidden] = self._new_run(self.hidden)
 
+    def frozen_at(self, hidden: int) -> np.ndarray:
+        """Which weights of a network of width ``hidden`` are frozen: a mask over theta."""
+        return np.isin(slot_names(hidden), self.frozen)
+
     def _new_run(self, hidden: int) -> Run:
         net = Network.from_theta(self.starting_theta(hidden), self.activation, self.loss_choice,
                                  self.decay)
-        run = Run(net, self.x, self.y, self.make_optimizer())
+        run = Run(net, self.x, self.y, self.make_optimizer(), self.frozen_at(hidden))
         run.on_branch = self._set_aside_part
         return run
 
@@ -199,6 +217,18 @@ class Session(param.Parameterized):
             run.retarget(objective, self.decay, label)
         self.notify()
 
+    @param.depends("frozen", watch=True)
+    def _on_frozen(self):
+        """Every width trains on from here leaving its frozen weights where they are, marked
+        on its history (where that changes which of its weights are frozen)."""
+        unknown = set(self.frozen) - set(slot_names(max(WIDTHS)))
+        if unknown:
+            raise ValueError(f"cannot freeze {sorted(unknown)}: not a weight's name")
+        for hidden, run in self._runs.items():
+            mask = self.frozen_at(hidden)
+            run.freeze(mask, freeze_label(np.array(slot_names(hidden))[mask].tolist()))
+        self.notify()
+
     @param.depends("init", "seed", watch=True)
     def _on_init(self):
         """New starting weights for the current width, marked on its history."""
@@ -216,13 +246,14 @@ class Session(param.Parameterized):
     @param.depends("training", watch=True)
     def _on_training(self):
         if self.training:
-            self.message = ""
+            self.message = self.stopped = ""
             self.run.checkpoint_if_stable()  # (from a past epoch, this branches: said there)
         else:
             self.notify()  # views that skipped frames while training catch up
 
     @param.depends("step", watch=True)
     def _on_step(self):
+        self.stopped = ""
         self.advance(1)
         self.notify()
 
@@ -308,6 +339,8 @@ class Session(param.Parameterized):
             self.param.update(
                 optimizer=optimizer.name, activation=run.net.activation.name,
                 loss_choice=run.net.objective.name, decay=run.net.decay,
+                frozen=[n for n, f in zip(slot_names(run.net.hidden), run.frozen) if f]
+                + [n for n in self.frozen if n not in slot_names(run.net.hidden)],
                 learning_rate=settings["learning_rate"],
                 **{row.name: settings[row.argument] for row in SETTINGS
                    if row.optimizer == optimizer.name and row.argument in settings})
@@ -342,7 +375,13 @@ class Session(param.Parameterized):
         training stops, the weights go back to the run's checkpoint (the last weights the
         learner placed, or from which training was stable; see ``Run.checkpoint_if_stable``),
         and ``message`` says why; the result says ``diverged``.
+
+        While the Train loop runs, training pauses at the stops (``stop_epoch``, ``stop_loss``,
+        0: none), exactly there, and ``stopped`` says which was reached; a Step always steps.
         """
+        trainer = self.trainer
+        trainer.stop_epoch = (self.stop_epoch or None) if self.training else None
+        trainer.stop_loss = (self.stop_loss or None) if self.training else None
         result = self.run.advance(epochs)
         if not result.diverged and np.max(np.abs(self.net.theta)) > WEIGHT_LIMIT:
             reason = (f"at epoch {self.epoch}: with learning rate {self.learning_rate:g} the "
@@ -358,7 +397,22 @@ class Session(param.Parameterized):
                                 "lower the learning rate and train again.")
         elif self.message.startswith(DIVERGED):  # that was an earlier run; this one is fine
             self.message = ""
+        if result.stopped and not result.diverged:
+            with self.batch():
+                self.training = False
+                self.stopped = self.stop_text()
         return result
+
+    def stop_text(self) -> str:
+        """Which stop paused training, where, in the learner's words."""
+        loss = self.stop_loss
+        if loss and self.loss() <= loss:
+            return f"Stopped: the loss reached {loss:g} at epoch {self.epoch:,}."
+        if self.epoch > self.stop_epoch:
+            return (f"Not trained: the run is at epoch {self.epoch:,}, past the stop at epoch "
+                    f"{self.stop_epoch:,}. Raise the stop, or set it to 0, to train on.")
+        return (f"Stopped at epoch {self.epoch:,}, as you asked. (Raise the stop, or set it to "
+                "0, to train on.)")
 
     # -- setting things from code, links and files ---------------------------------------------
     def weights(self) -> dict[str, list[float] | float]:
@@ -396,7 +450,7 @@ class Session(param.Parameterized):
                       decay=self.decay)
         if net.hidden != hidden:
             raise ValueError(f"expected {hidden} value(s) per neuron, got {net.hidden}")
-        run = Run(net, self.x, self.y, self.make_optimizer())
+        run = Run(net, self.x, self.y, self.make_optimizer(), self.frozen_at(hidden))
         if epochs:
             run.advance(epochs)
             run.checkpoint()

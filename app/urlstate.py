@@ -1,8 +1,9 @@
 """The session in the URL.
 
 Every row of the settings table (app/settings.py) is a key: hidden, lr, speed, opt, momentum,
-beta1, beta2, act, loss, decay, init, seed, data. Besides them the network's weights (w1, b1,
-w2: one value per neuron, comma-separated; b2), the epoch, for the learner's own data instead
+beta1, beta2, act, loss, decay, stop_epoch, stop_loss, init, seed, data. Besides them the
+network's weights (w1, b1, w2: one value per neuron, comma-separated; b2), the weights frozen
+(freeze: their names, comma-separated, e.g. w2_1,b2), the epoch, for the learner's own data instead
 of a preset, points (x:y pairs, comma-separated), and once the run has trained, the run's
 recipe (run: app/recipe.py): with it, the link opens the same run, every epoch of it bit for
 bit, at the epoch shown; the weights' keys are then for reading.
@@ -17,7 +18,7 @@ import tinynet
 
 from . import recipe
 from .pins import MAX_PINS
-from .session import check_data
+from .session import check_data, slot_names
 from .settings import SETTINGS, WEIGHT_LIMIT, Setting, short_number
 
 PER_NEURON = ("w1", "b1", "w2")
@@ -28,7 +29,8 @@ MAX_VALUE = WEIGHT_LIMIT  # the largest weight or data value a link may carry
 
 def keys(table: tuple[Setting, ...] = SETTINGS) -> tuple[str, ...]:
     """Every key a link may carry."""
-    return (*(row.key for row in table), *PER_NEURON, "b2", "points", "epoch", "run", "pins")
+    return (*(row.key for row in table), *PER_NEURON, "b2", "freeze", "points", "epoch", "run",
+            "pins")
 
 
 def _number(text):
@@ -100,7 +102,22 @@ def parse_query(query: dict, table: tuple[Setting, ...] = SETTINGS) -> tuple[dic
                            f"between -{MAX_VALUE:g} and {MAX_VALUE:g}.")
     if weights:
         settings["weights"] = weights
-
+    if "freeze" in query:  # the weights' names at the link's width; the others are named
+        names = [n.strip() for n in query["freeze"].split(",") if n.strip()]
+        known = slot_names(h)
+        frozen = [n for n in known if n in names]
+        unknown = list(dict.fromkeys(n for n in names if n not in known))
+        if frozen or not unknown:
+            settings["frozen"] = frozen
+        if unknown:
+            one = len(unknown) == 1
+            named = ", ".join(_show(n, 20) for n in unknown[:MAX_NAMED])
+            more = "" if len(unknown) <= MAX_NAMED else f" and {len(unknown) - MAX_NAMED} more"
+            notices.append(f"freeze={_show(query['freeze'])} was ignored"
+                           f"{' in part' if frozen else ''}: {named}{more} "
+                           f"{'is not a weight' if one else 'are not weights'} of a network "
+                           f"with {h} hidden neuron{'s' if h > 1 else ''}; its weights are "
+                           f"{', '.join(known)}.")
     if "epoch" in query:
         try:
             epoch = int(query["epoch"])
@@ -157,6 +174,8 @@ def apply(state, settings: dict, table: tuple[Setting, ...] = SETTINGS) -> None:
         state.hidden = settings["hidden"]
     state.param.update({row.name: settings[row.name] for row in table
                         if row.name in settings and row.name not in ("preset", "hidden")})
+    if "frozen" in settings:
+        state.frozen = settings["frozen"]
     if settings.get("pins"):
         state.restore_pins([(r.label, r.start, recipe.replayed(r)) for r in settings["pins"]])
     run = settings.get("run")
@@ -182,6 +201,9 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
     for key in PER_NEURON:
         q[key] = ",".join(map(short_number, w[key]))
     q["b2"] = short_number(w["b2"])
+    frozen = [n for n in slot_names(state.hidden) if n in state.frozen]
+    if frozen:
+        q["freeze"] = ",".join(frozen)
     if 0 < state.end - state.run.timeline.epochs[0] <= recipe.LINK_EPOCHS:
         q["run"] = recipe.to_text(recipe.of(state.run))  # and the epoch shown, if not its end
     if state.epoch or state.epoch != state.end:

@@ -179,6 +179,18 @@ def test_the_snippet_runs_and_prints_the_same_loss(hidden, settings):
     assert done.stdout.strip() == repr(s.loss())
 
 
+@pytest.mark.parametrize("hidden, frozen", [(1, ["w2_1"]), (3, ["w1_2", "b1_3", "b2"])])
+def test_the_snippet_trains_on_with_the_pages_frozen_weights_bit_for_bit(hidden, frozen):
+    s = trained(hidden, epochs=40)
+    s.frozen = frozen
+    snippet = export.python_snippet(s) + "trainer.run(60); print(repr(net.theta.tolist()))\n"
+    done = subprocess.run([sys.executable, "-c", snippet], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    s.advance(60)
+    assert done.stdout.strip().splitlines()[-1] == repr(s.net.theta.tolist())
+
+
 # -- snapshot.html and plots.png -------------------------------------------------------------
 def test_snapshot_is_static_offline_and_shows_the_loss():
     s = trained(2, epochs=200)

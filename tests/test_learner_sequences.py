@@ -96,6 +96,32 @@ class Learner(RuleBasedStateMachine):
     def set_weight_decay(self, decay):
         self.s.decay = decay
 
+    @rule(k=st.integers(0, 12))
+    def press_a_lock(self, k):
+        names = slot_names(self.s.hidden)
+        lock = self.app.sliders._locks[names[k % len(names)]]
+        lock.value = not lock.value
+
+    @rule(epoch=st.sampled_from([0, 1, 30, 400, 10**9]), loss=st.sampled_from([0.0, 1e-3, 0.1]))
+    def set_the_stops(self, epoch, loss):
+        self.s.param.update(stop_epoch=epoch, stop_loss=loss)
+
+    @rule(more=st.integers(1, 300), chunk=st.sampled_from([1, 7, 64, 400]))
+    def train_exactly_to_a_stop(self, more, chunk):
+        """Stop at the epoch ``more`` from here, press Train, and let the loop tick until it
+        pauses: exactly there, saying so."""
+        target = self.s.epoch + more
+        self.s.param.update(stop_epoch=target, stop_loss=0.0)
+        self.s.training = True
+        for _ in range(more + 1):
+            if not self.s.training:
+                break
+            if self.s.advance(chunk).diverged:
+                return  # (undone, and said: app/session.py)
+            self.s.notify()
+        assert not self.s.training and self.s.epoch == target
+        assert self.s.stopped.startswith(f"Stopped at epoch {target:,}, as you asked.")
+
     @rule(preset=st.sampled_from(list(tinynet.PRESETS)))
     def switch_data(self, preset):
         self.s.preset = preset
@@ -168,9 +194,26 @@ class Learner(RuleBasedStateMachine):
     @precondition(lambda self: self.s.training)
     @rule(epochs=st.sampled_from([1, 5, 40, 400]), light=st.booleans())
     def tick(self, epochs, light):
-        """What a tick of the Train loop does (app/loop.py)."""
+        """What a tick of the Train loop does (app/loop.py); training leaves the frozen weights
+        where they are, and never passes a stop."""
+        frozen = self.s.run.frozen.copy()
+        before, epoch = self.s.net.theta.copy(), self.s.epoch
+        stop_epoch, stop_loss = self.s.stop_epoch, self.s.stop_loss
         result = self.s.advance(epochs)
         self.s.notify(light=light and not result.diverged)
+        if result.diverged:
+            return
+        assert self.s.net.theta[frozen].tobytes() == before[frozen].tobytes()
+        if stop_epoch and epoch <= stop_epoch:
+            assert self.s.epoch <= stop_epoch
+            assert self.s.training == (self.s.epoch < stop_epoch and not self.s.stopped)
+        if self.s.stopped:
+            assert not self.s.training
+            said = re.search(r"epoch ([\d,]+)", self.s.stopped).group(1)
+            assert said == f"{self.s.epoch:,}"
+            if "loss reached" in self.s.stopped:
+                assert self.s.loss() <= stop_loss and (self.s.epoch == epoch or all(
+                    loss > stop_loss for loss in result.losses[:-1]))
 
     # -- what must hold ---------------------------------------------------------------------
     @invariant()

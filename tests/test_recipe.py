@@ -21,6 +21,8 @@ ACTIONS = st.one_of(
     st.tuples(st.just("init"), st.sampled_from(["xavier", "he"]), st.integers(0, 5)),
     st.tuples(st.just("loss"), st.sampled_from(["squared", "cross_entropy"])),
     st.tuples(st.just("decay"), st.sampled_from([0.0, 1e-5, 0.01, 0.3])),
+    st.tuples(st.just("freeze"), st.lists(st.sampled_from(["w1_1", "b1_2", "w2_1", "b2"]),
+                                          max_size=3, unique=True)),
 )
 
 
@@ -34,6 +36,8 @@ def act(s: Session, action) -> None:
         s.loss_choice = args[0]
     elif kind == "decay":
         s.decay = args[0]
+    elif kind == "freeze":
+        s.frozen = args[0]
     else:  # a divergence is undone in Session.advance, as the Train loop does
         timeline.act(s, action)
 
@@ -84,6 +88,7 @@ def test_a_link_opens_the_same_run_at_the_epoch_shown(actions, hidden):
     for name in ("optimizer", "learning_rate", "momentum", "beta1", "beta2", "activation",
                  "preset"):
         assert getattr(b, name) == getattr(a, name), name
+    assert np.array_equal(b.run.frozen, a.run.frozen)
     assert np.array_equal(b.x, a.x) and np.array_equal(b.y, a.y)
     b.advance(30), a.advance(30)  # and training goes on from there alike
     assert np.array_equal(b.net.theta, a.net.theta)
@@ -110,6 +115,27 @@ def test_a_run_that_switches_loss_and_decay_mid_way_opens_from_its_link_bit_for_
     legs = recipe.of(a.run)["legs"]
     assert [(leg.get("loss"), leg.get("decay")) for leg in legs] == [
         (None, None), ("cross_entropy", None), (None, 0.01), ("squared", 0.0)]
+
+
+def test_a_run_that_freezes_and_thaws_weights_mid_way_opens_from_its_link_bit_for_bit():
+    a = Session(hidden=2)
+    a.frozen = ["w2_1"]
+    a.advance(30)
+    a.frozen = ["w2_1", "b2", "w1_3"]  # w1_3 is a weight of wider networks only
+    a.advance(40)
+    a.frozen = []
+    a.advance(25)
+    found, notices = urlstate.parse_query(urlstate.to_query(a))
+    b = Session()
+    urlstate.apply(b, found)
+    assert notices == [] and b.end == 95 and b.run.marks == a.run.marks
+    for epoch in (0, 1, 29, 30, 31, 69, 70, 71, 94, 95):
+        a.go_to(epoch)
+        b.go_to(epoch)
+        assert b.net.theta.tobytes() == a.net.theta.tobytes(), epoch
+    legs = recipe.of(a.run)["legs"]
+    assert [leg.get("frozen") for leg in legs] == [["w2_1"], ["w2_1", "b2"], []]
+    assert a.run.marks == ([0, 30, 70], ["frozen: w₂₁", "frozen: w₂₁, b₂", "none frozen"])
 
 
 def test_the_articles_two_neuron_run_fits_a_short_link():

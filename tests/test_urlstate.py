@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import tinynet
 from app import urlstate
-from app.session import Session
+from app.session import Session, slot_names
 from app.settings import LEARNING_RATE_BOUNDS
 
 
@@ -53,6 +53,10 @@ BAD = [
     ("speed", "0"), ("speed", "1e9"), ("speed", "-5"), ("speed", "abc"),
     ("loss", "hinge"), ("loss", ""), ("loss", "cross-entropy"), ("decay", "-0.1"),
     ("decay", "2"), ("decay", "nan"), ("decay", "off"),
+    ("stop_epoch", "-1"), ("stop_epoch", "1.5"), ("stop_epoch", "1e3"), ("stop_epoch", "never"),
+    ("stop_epoch", "1000000001"), ("stop_loss", "-0.1"), ("stop_loss", "nan"),
+    ("stop_loss", "2"), ("stop_loss", "low"), ("freeze", "w2"), ("freeze", "w2_2"),
+    ("freeze", "<script>alert(1)</script>"), ("freeze", "nan,inf"),
 ]
 
 
@@ -131,6 +135,11 @@ def test_the_learning_rate_bounds_are_the_links():
     ("opt", "sgd", "opt='sgd' was ignored: choose one of gd, momentum, adam."),
     ("loss", "hinge", "loss='hinge' was ignored: choose one of squared, cross_entropy."),
     ("decay", "2", "decay='2' was ignored: it must be a number from 0 to 1."),
+    ("stop_epoch", "-1", "stop_epoch='-1' was ignored: it must be a whole number from 0 to "
+     "1000000000."),
+    ("stop_loss", "2", "stop_loss='2' was ignored: it must be a number from 0 to 1."),
+    ("freeze", "w2_2", "freeze='w2_2' was ignored: 'w2_2' is not a weight of a network with 1 "
+     "hidden neuron; its weights are w1_1, b1_1, w2_1, b2."),
 ])
 def test_notices_say_what_is_allowed(key, value, notice):
     _, notices = restored({key: value})
@@ -169,3 +178,22 @@ def test_own_data_round_trips_as_points():
     b, notices = restored(query)
     assert notices == [] and b.preset == "custom"
     assert b.x.tolist() == a.x.tolist() and b.y.tolist() == a.y.tolist() and b.loss() == a.loss()
+
+
+def test_the_stops_and_frozen_weights_round_trip_and_train_as_said():
+    a = Session(hidden=3)
+    a.param.update(stop_epoch=250, stop_loss=1e-4, frozen=["w1_2", "b2"])
+    query = urlstate.to_query(a)
+    assert (query["stop_epoch"], query["stop_loss"], query["freeze"]) == ("250", "0.0001",
+                                                                         "w1_2,b2")
+    b, notices = restored(query)
+    assert notices == [] and (b.stop_epoch, b.stop_loss, b.frozen) == (250, 1e-4, ["w1_2", "b2"])
+    before = b.net.theta.copy()
+    b.training = True
+    while b.training:
+        b.advance(100)
+    assert b.epoch == 250 and b.stopped.startswith("Stopped at epoch 250,")
+    frozen = [slot_names(3).index("w1_2"), slot_names(3).index("b2")]
+    assert b.net.theta[frozen].tobytes() == before[frozen].tobytes()
+    c, notices = restored({"stop_epoch": "0", "stop_loss": "0", "freeze": ""})  # none, written
+    assert notices == [] and (c.stop_epoch, c.stop_loss, c.frozen) == (0, 0.0, [])

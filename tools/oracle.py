@@ -6,7 +6,8 @@ Chromium. Tests compare the two after every action, so a page left showing old v
 The values compared: each weight slider (which weights the sliders are, their values and
 that each range holds its value), the loss and epoch readouts (the loss's name, and with
 weight decay its data and penalty parts), the width buttons, the learning rate and speed
-sliders, the Train button and the film's Play button.
+sliders, the Train button and the film's Play button, each weight's lock, the stop at an epoch
+and the message saying where training stopped.
 """
 import html
 import math
@@ -20,6 +21,7 @@ from app.views.loss import readout_label
 VALUE = re.compile(r'class="tn-value">([^<]*)<')
 PART = re.compile(r'class="tn-part">([^<]*)<')
 LABEL = re.compile(r'class="tn-label">([^<]*)<')
+TAG = re.compile(r"<[^>]+>")
 READOUT = re.compile(r"^(mean loss(?: \([\w -]+\))?) (\S+)(?: = data (\S+) \+ penalty (\S+))?$",
                      re.IGNORECASE)  # Chromium's text is upper case where style.css says so
 
@@ -43,6 +45,9 @@ def expected(state) -> dict:
         "pinned": [p.label for p in state.pins],  # their ghost curves' labels on the loss plot
         "undo": bool(state.undoable),
         "replaying": state.replaying,
+        "locked": [slot in state.frozen for slot in slots],
+        "stop epoch": state.stop_epoch,
+        "stopped": state.stopped,
     }
     if not state.training:
         shown["values"] = [slider_number(v) for v in state.net.theta]
@@ -53,6 +58,11 @@ def expected(state) -> dict:
 def _pinned(labels) -> list:
     """The pinned runs' labels (no source until the first pin: app/views/runs.py)."""
     return list(labels.data["run"]) if labels is not None else []
+
+
+def _text(alert) -> str:
+    """An alert's text as a person reads it ('' while hidden)."""
+    return TAG.sub("", html.unescape(alert.text)).strip() if alert.visible else ""
 
 
 def _readout(model) -> str:
@@ -84,6 +94,11 @@ def shown_in_document(mirror, training: bool) -> dict:
         "undo": mirror.one("tn-undo").visible,
         # (the film's controls come with the first epochs to play back)
         "replaying": any(m.active for m in mirror.models("tn-timeline-play")),
+    }
+    shown |= {  # each weight's lock, and where training stops
+        "locked": [row.children[1].active for row in weights.children],
+        "stop epoch": mirror.one("tn-stop-epoch").value,
+        "stopped": _text(mirror.one("tn-stopped")),
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
@@ -141,6 +156,12 @@ def shown_in_chromium(page) -> dict:
         "timeline": (round(timeline["value"]), round(timeline["end"])),
         "pinned": (source_data(page, "pinned_labels") or {}).get("run", []),
         "undo": page.locator(".tn-undo").is_visible(),
+    } | {  # each weight's lock, and where training stops
+        "locked": page.locator(".tn-freeze .bk-btn").evaluate_all(
+            "(els) => els.map((el) => el.classList.contains('bk-active'))"),
+        "stop epoch": int(page.locator(".tn-stop-epoch input").input_value()),
+        "stopped": (" ".join(shadow_text(page, ".tn-stopped").split())
+                    if page.locator(".tn-stopped").is_visible() else ""),
     }
 
 

@@ -1,4 +1,5 @@
-"""Train/Pause, Step, Reset, width, learning rate, speed, and the place messages appear."""
+"""Train/Pause, Step, Reset, width, learning rate, speed, where training stops, and the place
+messages appear."""
 import html
 
 import panel as pn
@@ -29,6 +30,10 @@ class Controls(View):
                                  sizing_mode="stretch_width")
         self._lr = widget_for(s, setting("learning_rate"), sizing_mode="stretch_width")
         self._speed = widget_for(s, setting("speed"), sizing_mode="stretch_width")
+        self._stop_epoch = widget_for(s, setting("stop_epoch"), sizing_mode="stretch_width")
+        self._stop_loss = widget_for(s, setting("stop_loss"), sizing_mode="stretch_width")
+        self._stopped = pn.pane.Alert("", alert_type="info", visible=False,
+                                      css_classes=["tn-stopped"], sizing_mode="stretch_width")
         self._alert = pn.pane.Alert("", alert_type="danger", visible=False,
                                     css_classes=["tn-message"], sizing_mode="stretch_width")
         self._notice = pn.pane.Alert("", alert_type="warning", visible=False,
@@ -39,6 +44,7 @@ class Controls(View):
         self._show_training()
         self._show_message()
         self._show_undo()
+        self._show_stopped()
 
     @param.depends("state.training", watch=True)
     def _show_training(self):
@@ -50,6 +56,11 @@ class Controls(View):
         self._alert.visible = bool(self.state.message)
         self._notice.object = html.escape(self.notice)  # it quotes what a link said
         self._notice.visible = bool(self.notice)
+
+    @param.depends("state.stopped", watch=True)
+    def _show_stopped(self):
+        self._stopped.object = self.state.stopped
+        self._stopped.visible = bool(self.state.stopped)
 
     @param.depends("state.undoable", watch=True)
     def _show_undo(self):
@@ -64,6 +75,9 @@ class Controls(View):
             self._width,
             self._lr,
             self._speed,
+            self._stop_epoch,
+            self._stop_loss,
+            self._stopped,
             self._alert,
             self._undo,
             self._notice,

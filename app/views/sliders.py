@@ -1,7 +1,8 @@
 """One slider per weight of the current width, in the order w1, b1, w2, b2.
 
 Beside each slider: which way and how hard gradient descent will push that weight
-(-dL/dtheta), and on the slider's track a ghost marker where the next step will put it.
+(-dL/dtheta), on the slider's track a ghost marker where the next step will put it, and a
+lock that freezes the weight (training and Step leave it where it is; a drag still moves it).
 """
 import math
 
@@ -17,6 +18,13 @@ from ..text import number, number_js
 from ..throttle import Throttle
 from .base import ERROR, GOOD, INK, View
 
+# the lock's icons, inline (an emoji needs a font the machine may not have; a named icon is
+# fetched): a shackle closed, and open
+LOCK_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16" height="16" '
+            'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">'
+            '<rect x="5" y="11" width="14" height="10" rx="2"/>{}</svg>')
+LOCKED = LOCK_SVG.format('<path d="M8 11V7a4 4 0 0 1 8 0v4"/>')
+UNLOCKED = LOCK_SVG.format('<path d="M8 11V7a4 4 0 0 1 7.5-2"/>')
 SLIDER_HZ = 15  # while training, the sliders follow the network this often; the plots and
 # readouts, which read the network itself, follow every tick
 
@@ -64,6 +72,7 @@ class WeightSliders(View):
         # a slot's slider, its push readout and their row, made when its width is first shown
         self._sliders: dict[str, FloatSlider] = {}
         self._nudges: dict[str, HTML] = {}
+        self._locks: dict[str, pn.widgets.Toggle] = {}
         self._rows: dict[str, pn.Row] = {}
         self._format = CustomJSTickFormatter(code=number_js(3))  # one for every slider
         self._layout = pn.Column(css_classes=["tn-weights"], sizing_mode="stretch_width",
@@ -85,9 +94,33 @@ class WeightSliders(View):
             self._sliders[slot] = slider
             self._nudges[slot] = HTML("", width=96, margin=(22, 0, 0, 0),
                                       css_classes=["tn-nudge", f"tn-nudge-{slot}"])
-            self._rows[slot] = pn.Row(slider, self._nudges[slot], sizing_mode="stretch_width",
-                                      margin=0)
+            # a real toggle (Tab reaches it, Space presses it); app/a11y.py names it
+            # "freeze w₂₁" and says whether it is pressed
+            lock = pn.widgets.Toggle(label="", icon=UNLOCKED, width=34, margin=(22, 0, 0, 0),
+                                     color="light", css_classes=["tn-freeze",
+                                                                       f"tn-freeze-{slot}"])
+            lock.param.watch(lambda event: self._on_lock(slot, event.new), "value")
+            self._locks[slot] = lock
+            self._rows[slot] = pn.Row(slider, lock, self._nudges[slot],
+                                      sizing_mode="stretch_width", margin=0)
+            self._show_locks()
         return self._rows[slot]
+
+    def _on_lock(self, slot: str, locked: bool):
+        if (slot in self.state.frozen) == locked:
+            return  # (the lock set from the session)
+        frozen = [w for w in self.state.frozen if w != slot]
+        self.state.frozen = frozen + [slot] if locked else frozen
+
+    @param.depends("state.frozen", watch=True)
+    def _show_locks(self):
+        for slot, lock in self._locks.items():
+            locked = slot in self.state.frozen
+            lock.param.update(value=locked, icon=LOCKED if locked else UNLOCKED)
+
+    def locked(self, slot: str) -> bool:
+        """Whether the lock of ``slot`` shows it frozen."""
+        return self._row(slot)[1].value
 
     def value(self, slot: str) -> float:
         """What the slider of ``slot`` shows."""
@@ -154,6 +187,8 @@ class WeightSliders(View):
             push, next_value = float(0.0 - grad[k]), float(ghost[k])  # 0.0 - 0.0 is 0.0, not -0.0
             bar = 4 + 40 * abs(push) / biggest
             color, arrow, way, shown = push_parts(push)
+            if slot in s.frozen and push:
+                way = way.replace("pushes", "would push") + ", but it is frozen"
             set_html(self._nudges[slot],
                 f'<div class="tn-push" data-push="{push!r}" data-ghost="{next_value!r}" '
                 f'title="−∂L/∂{slot_label(slot, s.hidden)}: gradient descent {way}; the next '
