@@ -209,7 +209,7 @@ class Learner(RuleBasedStateMachine):
             assert self.s.training == (self.s.epoch < stop_epoch and not self.s.stopped)
         if self.s.stopped:
             assert not self.s.training
-            said = re.search(r"epoch ([\d,]+)", self.s.stopped).group(1)
+            said = re.search(r"epoch (\d{1,3}(?:,\d{3})*)", self.s.stopped).group(1)
             assert said == f"{self.s.epoch:,}"
             if "loss reached" in self.s.stopped:
                 assert self.s.loss() <= stop_loss and (self.s.epoch == epoch or all(
