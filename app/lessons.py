@@ -21,7 +21,8 @@ ARTICLE_LR = 0.5  # the article's learning rate: a lesson that starts trained wa
 NO_BUMP = {"w1": [1.0, 1.0], "b1": [-2.0, -2.5], "w2": [0.5, 0.5], "b2": 0.0}
 # every lesson's: the article's network, data and loss (squared error, no weight decay)
 SETTINGS = {"activation": "sigmoid", "optimizer": "gd", "preset": "article",
-            "loss_choice": "squared", "decay": 0.0}
+            "loss_choice": "squared", "decay": 0.0, "frozen": [], "stop_epoch": 0,
+            "stop_loss": 0.0}
 CE_FLOOR = tinynet.monotonic_floor(tinynet.ARTICLE_X, tinynet.ARTICLE_Y, "cross_entropy")
 
 

@@ -147,7 +147,7 @@ def test_every_task_false_at_start_on_a_used_session():
     """Starting a lesson puts the session back, whatever the learner did before."""
     s = Session()
     s.param.update(hidden=2, learning_rate=2.0, optimizer="adam", activation="tanh",
-                   loss_choice="cross_entropy", decay=0.01)
+                   loss_choice="cross_entropy", decay=0.01, frozen=["w2_1"], stop_epoch=9000)
     s.advance(3000)
     s.hidden = 1
     s.advance(3000)
@@ -156,6 +156,7 @@ def test_every_task_false_at_start_on_a_used_session():
         assert not lesson.done(s, progress), lesson.title
         assert (s.optimizer, s.activation, s.training) == ("gd", "sigmoid", False)
         assert (s.loss_choice, s.decay) == ("squared", 0.0)
+        assert (s.frozen, s.stop_epoch, s.stop_loss) == ([], 0, 0.0)
         assert s.learning_rate == lesson.learning_rate
 
 

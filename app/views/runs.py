@@ -35,9 +35,10 @@ class RunsView(View):
         self._pin.on_click(lambda _: self.state.pin())
         self._hint = pn.pane.HTML(
             '<span class="tn-hint">Pin a run to compare it with the next ones: its loss curve '
-            "and its fit stay on the plots as ghosts.</span>", margin=(10, 5))
-        self._top = pn.Row(self._pin, self._hint, margin=(4, 5))
-        self._layout = pn.Column(self._top, sizing_mode="stretch_width",
+            "and its fit stay on the plots as ghosts.</span>", margin=(0, 15),
+            sizing_mode="stretch_width")  # under the button: it wraps on a phone
+        self._top = pn.Row(self._pin, margin=(4, 5))
+        self._layout = pn.Column(self._top, self._hint, sizing_mode="stretch_width",
                                  css_classes=["tn-runs-block"])
         self._built = False  # the table, its buttons and the ghosts: made at the first pin
         self._throttle = Throttle(hz=FOLLOW_HZ)
@@ -76,8 +77,9 @@ class RunsView(View):
             unpin.on_click(lambda _, k=slot: self._act(k, self.state.unpin))
             self._rows.append((pn.Row(back, unpin, visible=False, margin=0), back, unpin))
         # the pin button stays where it is (a keyboard's focus on it stays too)
-        self._top.objects = [self._pin, self._target]
-        self._layout.extend([self._table, *[buttons for buttons, _, _ in self._rows]])
+        self._top.append(self._target)
+        self._layout.objects = [self._top, self._table,
+                                *[buttons for buttons, _, _ in self._rows]]
 
     def _act(self, slot: int, action) -> None:
         pin = next((p for p in self.state.pins if p.slot == slot), None)
