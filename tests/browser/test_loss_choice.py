@@ -3,6 +3,7 @@ them, read off the page and checked against tinynet."""
 import pytest
 
 import tinynet
+from app.session import slot_names
 
 pytestmark = pytest.mark.browser
 
@@ -54,3 +55,28 @@ def test_weight_decay_set_by_keyboard_while_training_splits_the_readout(playgrou
     page.keyboard.press("Home")  # off
     playground.wait(lambda: "penalty" not in playground.text(".tn-loss").lower(), what="off")
     assert "decay=" not in page.url
+
+
+def test_switching_to_cross_entropy_while_training_keeps_the_page_consistent(playground):
+    """Cross-entropy chosen mid-training: training goes on under it, the switch is a mark on
+    the history, and once paused the readout is tinynet's cross-entropy at the weights the
+    sliders show."""
+    page = playground.open("/?speed=1000")
+    page.locator(".tn-settings-card").first.click()
+    page.locator(".tn-train button").click()
+    playground.wait(lambda: playground.epoch() > 200, what="training under squared error")
+    page.locator(".tn-loss-choice select").select_option(label="cross-entropy (sigmoid output)")
+    playground.wait(lambda: "loss=cross_entropy" in page.url, what="cross-entropy chosen")
+    switched = playground.epoch()
+    playground.wait(lambda: playground.epoch() > switched + 500, what="training on")
+    page.locator(".tn-train button").click()
+    playground.wait(lambda: "Train" in page.locator(".tn-train button").inner_text(),
+                    what="paused")
+    page.wait_for_timeout(300)
+    assert "cross-entropy" in playground.text(".tn-loss").lower()
+    shown = playground.weights()
+    theta = [shown[name] for name in slot_names(1)]
+    net = tinynet.Network.from_theta(theta, "sigmoid", "cross_entropy")
+    assert playground.loss() == pytest.approx(net.loss(X, Y), abs=6e-5)  # 4 decimals shown
+    history = playground.source("loss_history")
+    assert history["loss"][-1] == pytest.approx(net.loss(X, Y), rel=1e-6)
