@@ -48,37 +48,12 @@ class Learner(Session):
         self.lessons: list[tuple[float, int]] = []
         self.kept: list[str] | None = None  # a list: every patch from then on (to look into)
 
-    async def read_forever(self) -> None:
-        """As Session's reader (epoch readouts counted, ticks acknowledged), also noting each
-        lesson shown."""
-        loop = asyncio.get_running_loop()
-        epoch_id, beacon_id = self.models["tn-epoch"], self.models["tn-beacon"]
-        while True:
-            frame = await self.ws.read_message()
-            if frame is None:
-                return
-            header = json.loads(frame)
-            await self.ws.read_message()
-            raw = await self.ws.read_message()
-            for _ in range(2 * header.get("num_buffers", 0)):
-                await self.ws.read_message()
-            if header["msgtype"] != "PATCH-DOC":
-                continue
-            self.patches += 1
-            if self.kept is not None:
-                self.kept.append(raw)
-            if f'"{beacon_id}"' in raw:
-                await self.acknowledge(raw)
-            if f'"{epoch_id}"' in raw:
-                for event in json.loads(raw)["events"]:
-                    if event.get("model", {}).get("id") == epoch_id:
-                        match = re.search(r"tn-value\">(\d+)<",
-                                          html.unescape(str(event.get("new", ""))))
-                        if match:
-                            self.readouts += 1
-                            self.epochs.append((loop.time(), int(match.group(1))))
-            for number in LESSON_RE.findall(html.unescape(raw)):
-                self.lessons.append((loop.time(), int(number)))
+    def took(self, raw: str, at: float) -> None:
+        """Note each lesson a patch shows, and keep the patch if asked to."""
+        if self.kept is not None:
+            self.kept.append(raw)
+        for number in LESSON_RE.findall(html.unescape(raw)):
+            self.lessons.append((at, int(number)))
 
     def reached(self, lesson: int) -> float | None:
         """When lesson ``lesson`` first arrived (loop time), or None."""

@@ -251,6 +251,10 @@ class Session:
                         if match:
                             self.readouts += 1
                             self.epochs.append((loop.time(), int(match.group(1))))
+            self.took(raw, loop.time())
+
+    def took(self, raw: str, at: float) -> None:
+        """A document patch came at loop time ``at`` (counted already): for subclasses."""
 
     def reset(self):
         self.patches = self.readouts = 0
