@@ -6,6 +6,7 @@ installed, the session fails loudly. The Chromium (Debian's, installed with apt 
 we are root, else Playwright's own), its flags, the servers and the page-reading scripts come
 from tools/, which the benchmarks use too.
 """
+import re
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from hypothesis import settings
 from app.session import slot_names
 from tools.chromium import find_chromium, launch_options
 from tools.page import reach, shadow_text, source_data, weights
-from tools.server import in_process
+from tools.server import cli_server, in_process
 
 # -- property-based tests -----------------------------------------------------------------------
 # A run of the suite is a gate: it tries the same examples every time (derandomize), so a
@@ -75,6 +76,18 @@ def app_url():
     """The playground served in this process on a free port: 'http://127.0.0.1:PORT'."""
     with in_process() as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def class_urls(tmp_path_factory):
+    """A server with --class: (learners' address, teacher's address); its log holds no
+    traceback at the end."""
+    log_path = tmp_path_factory.mktemp("class") / "server.log"
+    with open(log_path, "w") as log, cli_server(1, "--class", log=log) as server:
+        teacher = re.search(r"^teacher: (\S+)$", Path(log_path).read_text(), re.M).group(1)
+        yield server.url, teacher
+    text = log_path.read_text()
+    assert "Traceback" not in text, f"the server logged tracebacks:\n{text[-4000:]}"
 
 
 # -- reading the page ----------------------------------------------------------------------------

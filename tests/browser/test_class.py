@@ -3,7 +3,6 @@ teacher's page, as a class and its teacher use them."""
 import re
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -12,24 +11,11 @@ from app.classroom.teacher import PERIOD_MS as TEACHER_PERIOD_MS
 from app.lessons import LESSONS
 from tests.conftest import Playground, wait_until
 from tools.page import shadow_text
-from tools.server import cli_server
 
 pytestmark = pytest.mark.browser
 LAG_S = 2.0  # the teacher's page follows the learners, and they the teacher, within this
 PUBLISH_S = PUBLISH_EVERY * PERIOD_MS / 1000  # how long a learner's state waits to be published
 TEACHER_S = TEACHER_PERIOD_MS / 1000  # and then to be read by the teacher's page
-
-
-@pytest.fixture(scope="module")
-def klass(tmp_path_factory):
-    """A server with --class: (learners' address, teacher's address); its log holds no
-    traceback at the end."""
-    log_path = tmp_path_factory.mktemp("class") / "server.log"
-    with open(log_path, "w") as log, cli_server(1, "--class", log=log) as server:
-        teacher = re.search(r"^teacher: (\S+)$", Path(log_path).read_text(), re.M).group(1)
-        yield server.url, teacher
-    text = log_path.read_text()
-    assert "Traceback" not in text, f"the server logged tracebacks:\n{text[-4000:]}"
 
 
 def rows(teacher) -> dict[str, str]:
@@ -47,8 +33,8 @@ def epoch_loss(row: str) -> tuple[int, float]:
             float(re.search(r"loss (\S+)", row).group(1)))
 
 
-def test_the_teacher_sees_the_class_and_leads_it(browser, klass):
-    learners_url, teacher_url = klass
+def test_the_teacher_sees_the_class_and_leads_it(browser, class_urls):
+    learners_url, teacher_url = class_urls
     context = browser.new_context()
     tabs = {}
     for name, query in (("Ada", "?name=Ada"), ("Bo", "?name=Bo"),

@@ -2,7 +2,6 @@
 learners and reads its fit and loss, sees a lesson's picks tallied, and opens a playground state
 on the pages that follow (not on one that does not)."""
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +9,6 @@ import pytest
 from app.lessons import LESSONS
 from tests.conftest import Playground
 from tools.page import shadow_text, source_data
-from tools.server import cli_server
 
 pytestmark = pytest.mark.browser
 LAG_S = 2.0  # the teacher's page follows the learners, and they the teacher, within this
@@ -18,19 +16,8 @@ PICK = next(n for n, lesson in enumerate(LESSONS, 1) if lesson.choices)
 TEACHERS_STATE = "?hidden=2&lr=2&w1=4,-3&b1=-1,2&w2=1.5,-0.5&b2=0.25"
 
 
-@pytest.fixture(scope="module")
-def klass(tmp_path_factory):
-    """A server with --class: (learners' address, teacher's address); no traceback logged."""
-    log_path = tmp_path_factory.mktemp("class") / "server.log"
-    with open(log_path, "w") as log, cli_server(1, "--class", log=log) as server:
-        teacher = re.search(r"^teacher: (\S+)$", Path(log_path).read_text(), re.M).group(1)
-        yield server.url, teacher
-    text = log_path.read_text()
-    assert "Traceback" not in text, f"the server logged tracebacks:\n{text[-4000:]}"
-
-
-def test_spotlight_answers_and_the_teachers_state(browser, klass):
-    learners_url, teacher_url = klass
+def test_spotlight_answers_and_the_teachers_state(browser, class_urls):
+    learners_url, teacher_url = class_urls
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     tabs = {}
     for name, query in (("Ada", "?name=Ada"), ("Bo", "?name=Bo"), ("Cy", "?name=Cy&hidden=2")):
