@@ -11,7 +11,7 @@ import html
 import json
 import re
 
-from .wsclient import Session
+from .wsclient import Session, dicts
 
 LESSON_RE = re.compile(r"Lesson (\d+) of")
 ROW_RE = re.compile(r'<tr class="tn-class-row"[^>]*>(.*?)</tr>', re.S)
@@ -83,20 +83,11 @@ class Teacher(Session):
         """The rows pane's text in a document (or its patches), newest last."""
         rows_id = self.models["tn-class-rows"]
         found = []
-
-        def walk(node):
-            if isinstance(node, dict):
-                if node.get("id") == rows_id and "text" in node.get("attributes", {}):
-                    found.append(node["attributes"]["text"])
-                if node.get("model", {}).get("id") == rows_id and node.get("attr") == "text":
-                    found.append(node["new"])
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
-
-        walk(parts)
+        for node in dicts(parts):
+            if node.get("id") == rows_id and "text" in node.get("attributes", {}):
+                found.append(node["attributes"]["text"])
+            if node.get("model", {}).get("id") == rows_id and node.get("attr") == "text":
+                found.append(node["new"])
         return found
 
     def _take(self, text: str, at: float) -> None:

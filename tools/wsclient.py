@@ -31,25 +31,26 @@ _PAGE_THREADS = ThreadPoolExecutor(max_workers=128, thread_name_prefix="visitor-
 CLASSES = ("tn-train", "tn-epoch", "tn-loss", "tn-beacon", "tn-ack")
 
 
+def dicts(node):
+    """Every object (dict) in a JSON tree, depth first, each before what it holds."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from dicts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from dicts(value)
+
+
 def find_models(doc_json: dict, classes=CLASSES) -> dict:
     """Model ids in a PULL-DOC-REPLY, found by CSS class (the first model of each class): by
     default the Train toggle, the readouts and the page's acknowledgement widgets."""
     found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "object" and "id" in node:
-                own = node.get("attributes", {}).get("css_classes") or []
-                for cls in own:
-                    if cls in classes and cls not in found:
-                        found[cls] = node["id"]
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(doc_json)
+    for node in dicts(doc_json):
+        if node.get("type") == "object" and "id" in node:
+            for cls in node.get("attributes", {}).get("css_classes") or []:
+                if cls in classes and cls not in found:
+                    found[cls] = node["id"]
     return found
 
 
