@@ -5,7 +5,9 @@ Serve it with ``tinynet-playground`` (app/cli.py) or ``panel serve app/main.py``
 import logging
 import time
 import warnings
+from contextlib import contextmanager
 from functools import cached_property
+from typing import Callable
 
 import panel as pn
 import param
@@ -171,6 +173,8 @@ class PlaygroundApp(pn.viewable.Viewer):
         self.lessons = LessonView(state=s, parts=list(self.blocks), show=self.show)
         self.lessons.param.watch(self._lesson_changed, "number")
         self._teacher_parts = None  # what a teacher's link (?show=) shows, None for every part
+        self._shown = None  # the parts the last show() named, None for every part
+        self._schedule = None  # set within build_later()
         b = self.blocks
         # The weights right under Train, the cards after them. On a phone (one column, see
         # style.css) the readouts, the fit and the weights come first, then Train: the
@@ -249,15 +253,36 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def show(self, names) -> None:
         """Show only these parts of the page (all of them if ``names`` is None), building those
-        named; the readouts come with the loss plot, the Train controls always."""
+        named (at once, or through the scheduler ``build_later`` gave); the readouts come with
+        the loss plot, the Train controls always."""
         names = None if names is None else {*names, "controls"} | (
             {"readouts"} if "loss" in names else set())
+        self._shown = names
         for name, part in self.blocks.items():
             part.visible = names is None or name in names
-            if names is not None and name in names and name in self.lazy:
-                self.lazy[name].open()
         # the parts below the first screen: their placeholder only while one of them is shown
         self.below.__panel__().visible = names is None or bool(names & set(self.lazy))
+        if self._schedule is None:
+            self.build_shown()
+        else:
+            self._schedule(self.build_shown)
+
+    def build_shown(self) -> None:
+        """Build the parts the last ``show`` named that are not built yet."""
+        for name, part in self.lazy.items():
+            if self._shown is not None and name in self._shown:
+                part.open()
+
+    @contextmanager
+    def build_later(self, schedule: Callable[[Callable[[], None]], None]):
+        """Within it, ``show`` lays out what it shows at once and hands the building of the
+        parts not yet built to ``schedule``: a teacher's lesson reaches every learner of a
+        process before any of them builds its graph (app/classroom/learner.py)."""
+        self._schedule = schedule
+        try:
+            yield
+        finally:
+            self._schedule = None
 
     def show_only(self, names) -> None:
         """A teacher's link: only these parts (every part for None), kept in the URL."""

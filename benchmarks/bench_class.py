@@ -25,7 +25,8 @@ speaks it (GET the page, open the websocket, pull the document, then drag a slid
     updates/s each receives without the teacher's page, then with it open (side by side, and
     beside a server without ``--class``); how far behind the teacher's rows are (when a row
     showed an epoch, minus when that learner's page first showed it); then the teacher sends
-    "go to lesson 3" and each learner's page notes when the lesson arrived.
+    "go to lesson 3" and each learner's page notes when the lesson arrived (its words and
+    task) and when the last of the parts it shows came built.
 
     python benchmarks/bench_class.py [--opens 12] [--arrivals 30] [--train-seconds 10]
                                      [--tti 8] [--only 1 3 4]
@@ -80,6 +81,8 @@ window.__tti = {ready: null, drawn: null};
 """
 FIRST_CHANGE_S = 5.0  # the target: every arrival answers its first change within this
 TRAIN_HZ = 15.0  # then each trains at no fewer updates per second
+LESSON_3_PARTS = ("tables", "graph", "diagram")  # the parts lesson 3 shows that a new page
+# builds when first wanted (app/views/lazy.py): "parts built" is when the last of them came
 CLASS_LAG_S = 2.0  # the teacher's rows at most this far behind; "go to lesson" within this
 
 
@@ -202,7 +205,7 @@ def main(argv=None):
     parser.add_argument("--only", type=int, nargs="+", default=[1, 2, 3, 4],
                         help="which parts to run (1, 2, 3, 4)")
     parser.add_argument("--before", metavar="REV",
-                        help="in (1) and (3), also serve the playground at commit REV (a "
+                        help="in (1), (3) and (4), also serve the playground at commit REV (a "
                         "worktree) side by side: 'before'")
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack:
@@ -232,7 +235,7 @@ def measure(args, before) -> int:
                      / statistics.median(d for _, d in tti["minimal Panel"]))
             print(f"    {name} / minimal Panel: {ratio:.1f}x (target <= 2x)")
     if 4 in args.only:
-        report_class(args)
+        report_class(args, before)
     return 0
 
 
@@ -344,9 +347,11 @@ async def class_with_teacher(url: str, key: str | None, n: int, train_seconds: f
             learner.kept = []  # what each page gets from now on (a missed lesson: what came)
         await teacher.send_lesson(3, f"3. {LESSONS[2].title}")
         sent = loop.time()
-        while loop.time() < sent + 30 and not all(lr.reached(3) for lr in learners):
+        while loop.time() < sent + 30 and not all(lr.reached(3) and lr.all_built(LESSON_3_PARTS)
+                                                  for lr in learners):
             await asyncio.sleep(0.02)
         out["lesson"] = [(lr.reached(3) or float("inf")) - sent for lr in learners]
+        out["parts"] = [(lr.all_built(LESSON_3_PARTS) or float("inf")) - sent for lr in learners]
         out["missed"] = [f"{lr.name}: its row says {teacher.rows.get(lr.name, 'nothing')!r}; "
                          f"its page got {len(lr.kept)} updates since, "
                          f"{sum('esson' in raw for raw in lr.kept)} of them about a lesson"
@@ -359,20 +364,23 @@ async def class_with_teacher(url: str, key: str | None, n: int, train_seconds: f
     return out
 
 
-def report_class(args) -> None:
+def report_class(args, before=None) -> None:
     n = args.arrivals
     print(f"\n(4) {n} learners training on --num-procs 2, without and with the teacher's page "
           f"open ({args.train_seconds:g} s each); load average at start "
           f"{os.getloadavg()[0]:.1f} (2 cores)")
     print(f"    {'':22} {'updates/s alone':>17} {'with teacher':>13} {'rows lag s':>11} "
-          f"{'lesson 3 reached s':>19}")
+          f"{'lesson 3 reached s':>19} {'its parts built s':>18}")
     print(f"    {'':22} {'(min med)':>17} {'(min med)':>13} {'(med max)':>11} "
-          f"{'(med max)':>19}")
+          f"{'(med max)':>19} {'(med max)':>18}")
     with redis_server() as redis_url:
-        for name, extra in (("without --class", ()), ("class, embedded store", ("--class",)),
-                            ("class, Redis store", ("--class", "--class-store", redis_url))):
+        runs = [("without --class", ROOT, ()), ("class, embedded store", ROOT, ("--class",)),
+                ("class, Redis store", ROOT, ("--class", "--class-store", redis_url))]
+        if before:
+            runs.insert(1, ("before: class, embedded", before, ("--class",)))
+        for name, root, extra in runs:
             with tempfile.NamedTemporaryFile("w") as log, \
-                    cli_server(2, *extra, log=log) as server:
+                    cli_server(2, *extra, log=log, root=root) as server:
                 found = re.search(r"^teacher: \S+key=(\S+)$", Path(log.name).read_text(), re.M)
                 asyncio.run(warm(server.url))
                 time.sleep(FIRST_CONNECT_S + 2)  # every seat free (as in (2))
@@ -384,9 +392,11 @@ def report_class(args) -> None:
             line = f"    {name:22} {alone[0]:9.1f} {statistics.median(alone):6.1f}"
             if "watched" in r:
                 watched, lag, lesson = sorted(r["watched"]), sorted(r["lag"]), sorted(r["lesson"])
+                parts = sorted(r["parts"])
                 line += (f" {watched[0]:6.1f} {statistics.median(watched):6.1f}"
                          f" {statistics.median(lag):5.2f} {lag[-1]:5.2f}"
                          f" {statistics.median(lesson):9.2f} {lesson[-1]:9.2f}"
+                         f" {statistics.median(parts):8.2f} {parts[-1]:9.2f}"
                          f"   below {TRAIN_HZ:g}/s: {sum(v < TRAIN_HZ for v in watched)} "
                          f"(alone {sum(v < TRAIN_HZ for v in alone)}); rows over "
                          f"{CLASS_LAG_S:g} s behind: {sum(v > CLASS_LAG_S for v in lag)} of "

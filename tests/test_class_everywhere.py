@@ -1,6 +1,7 @@
 """One class however it is served: learners spread over the workers of ``--num-procs 2`` (the
 embedded store they share), or over two servers behind nginx sharing a Redis server, all
-appear on one teacher's page, and its "go to lesson 3" reaches every one of them.
+appear on one teacher's page, and its "go to lesson 3" reaches every one of them: on each
+process, the lesson's words reach all its learners before the parts it shows are built.
 
 Learners and the teacher speak Bokeh's websocket protocol (tools/classclient.py); which
 process or server built each learner's page is read from the servers' logs.
@@ -22,6 +23,7 @@ from tools.server import built_sessions, cli_server
 from tools.threads import run_on_own_thread
 
 CLASS = 4
+LESSON_3_PARTS = ("tables", "graph", "diagram")  # what lesson 3 shows that a new page lacks
 # Every learner reaches the lesson within this (2 s is the target on an idle machine, which
 # benchmarks/bench_class.py measures for 30; this machine is shared, so the test checks that
 # the lesson reaches everyone, on both workers or servers, with room for a busy minute)
@@ -57,6 +59,9 @@ def lead_a_class(url: str, key: str) -> tuple[list[Learner], Teacher, float]:
             assert loop.time() < sent + 10, [learner.lessons for learner in learners]
             await asyncio.sleep(0.05)
         took = max(learner.reached(3) for learner in learners) - sent
+        while not all(learner.all_built(LESSON_3_PARTS) for learner in learners):
+            assert loop.time() < sent + 20, [learner.built for learner in learners]
+            await asyncio.sleep(0.05)
         while not all(lesson_of(row) == 3 for row in teacher.rows.values()):
             assert loop.time() < sent + 10, f"the teacher's page shows {teacher.rows}"
             await asyncio.sleep(0.1)
@@ -67,6 +72,19 @@ def lead_a_class(url: str, key: str) -> tuple[list[Learner], Teacher, float]:
         return learners, teacher, took
 
     return run_on_own_thread(scenario, timeout=120)
+
+
+def assert_words_before_parts(learners, where: dict) -> None:
+    """On each process (``where``: session id -> process), every learner had lesson 3's words
+    before any of them got the parts the lesson shows built (app/classroom/learner.py
+    LaterBuilds), and each got them all."""
+    by_process = collections.defaultdict(list)
+    for learner in learners:
+        by_process[where[learner.session_id]].append(learner)
+    for process, group in by_process.items():
+        words = max(learner.reached(3) for learner in group)
+        parts = min(t for learner in group for t, name in learner.built if name in LESSON_3_PARTS)
+        assert words < parts, (process, [(learner.lessons, learner.built) for learner in group])
 
 
 def test_learners_on_both_workers_of_num_procs_are_one_class(tmp_path):
@@ -80,6 +98,7 @@ def test_learners_on_both_workers_of_num_procs_are_one_class(tmp_path):
     assert len(workers) == 2, workers  # the class is on both workers...
     assert set(teacher.rows) == {learner.name for learner in learners}  # ... and on one page
     assert took < REACH_S, f"lesson 3 reached the last learner after {took:.2f} s"
+    assert_words_before_parts(learners, built)
     assert "Traceback" not in text, text[-4000:]
     assert [line for line in text.splitlines() if key in line] == [f"teacher: {server.url}/"
                                                                     f"teacher?key={key}"]
@@ -117,6 +136,7 @@ def test_two_servers_on_one_redis_behind_nginx_are_one_class(tmp_path):
     assert len(servers) == 2, servers  # the class is on both servers...
     assert set(teacher.rows) == {learner.name for learner in learners}  # ... and on one page
     assert took < REACH_S, f"lesson 3 reached the last learner after {took:.2f} s"
+    assert_words_before_parts(learners, built)
     for name, text in logs.items():
         assert "Traceback" not in text, text[-4000:]
         assert [line for line in text.splitlines() if key in line] == [found.group(0)], name

@@ -137,3 +137,58 @@ def test_only_the_teacher_page_needs_the_key(mode):
     allowed = authorize(mode)
     assert allowed(None, "/") and allowed(None, "/static/x.js")
     assert not allowed(None, "/teacher")  # no session, so no key
+
+
+class FakeSession:
+    """A served page's document as LaterBuilds sees it: open until ``close()``."""
+
+    def __init__(self, loop):
+        self.loop, self.session_context = loop, object()
+
+    def add_next_tick_callback(self, callback):
+        self.loop.add_callback(callback)
+
+    def close(self):
+        self.session_context = None
+
+
+def test_lesson_parts_are_built_a_quiet_look_after_the_last_learner_entered():
+    """app.classroom.learner.LaterBuilds: learners entering a lesson 0.3 s apart (within a
+    look of each other) get their parts built only once a look has passed with nobody entering;
+    a page closed meanwhile builds nothing; a stream of entries waits at most MAX_WAIT_S."""
+    import asyncio
+
+    from tornado.ioloop import IOLoop
+
+    from app.classroom.learner import PERIOD_MS, LaterBuilds
+    from tools.threads import run_on_own_thread
+
+    async def scenario():
+        loop, later = IOLoop.current(), LaterBuilds()
+        start, built, entered = loop.time(), {}, []
+
+        def enter(name, doc):
+            entered.append(loop.time() - start)
+            later.add(lambda: built.setdefault(name, loop.time() - start), doc)
+
+        docs = [FakeSession(loop) for _ in range(4)]
+        for k, doc in enumerate(docs):
+            enter(k, doc)
+            await asyncio.sleep(0.3)
+        docs[3].close()
+        await asyncio.sleep(PERIOD_MS / 1000 + 0.3)
+        quiet = dict(built)
+        stream = [FakeSession(loop) for _ in range(20)]  # entries that never pause for a look
+        streamed = loop.time() - start
+        for k, doc in enumerate(stream):
+            enter(10 + k, doc)
+            await asyncio.sleep(0.25)
+        return entered, quiet, built, streamed
+
+    entered, quiet, built, streamed = run_on_own_thread(scenario, timeout=30)
+    last = entered[3]
+    assert sorted(quiet) == [0, 1, 2]  # the closed page's build never ran
+    assert all(last + PERIOD_MS / 1000 <= t for t in quiet.values()), (entered, quiet)
+    first_streamed = min(t for name, t in built.items() if name >= 10)
+    assert first_streamed <= streamed + LaterBuilds.MAX_WAIT_S + PERIOD_MS / 1000 + 0.5
+    assert first_streamed < entered[-1]  # ... and did not wait for the stream to end

@@ -14,6 +14,7 @@ import re
 from .wsclient import Session, dicts
 
 LESSON_RE = re.compile(r"Lesson (\d+) of")
+BUILT_RE = re.compile(r'"tn-block-([a-z]+)",\s*"tn-lazy-part",\s*"tn-built"')
 ROW_RE = re.compile(r'<tr class="tn-class-row"[^>]*>(.*?)</tr>', re.S)
 TAG_RE = re.compile(r"<[^>]+>")
 
@@ -40,12 +41,14 @@ def lesson_of(row: str) -> int:
 
 
 class Learner(Session):
-    """A learner's page: ``lessons`` holds (time, N) for each "Lesson N of" that arrived."""
+    """A learner's page: ``lessons`` holds (time, N) for each "Lesson N of" that arrived,
+    ``built`` (time, name) for each part of the page that came built."""
 
     def __init__(self, base_url: str, name: str):
         super().__init__(base_url, f"?name={name}")
         self.name = name
         self.lessons: list[tuple[float, int]] = []
+        self.built: list[tuple[float, str]] = []
         self.kept: list[str] | None = None  # a list: every patch from then on (to look into)
 
     def took(self, raw: str, at: float) -> None:
@@ -54,10 +57,16 @@ class Learner(Session):
             self.kept.append(raw)
         for number in LESSON_RE.findall(html.unescape(raw)):
             self.lessons.append((at, int(number)))
+        self.built.extend((at, name) for name in BUILT_RE.findall(raw))
 
     def reached(self, lesson: int) -> float | None:
         """When lesson ``lesson`` first arrived (loop time), or None."""
         return next((t for t, n in self.lessons if n == lesson), None)
+
+    def all_built(self, names) -> float | None:
+        """When the last of the parts ``names`` came built (loop time), or None."""
+        times = [next((t for t, n in self.built if n == name), None) for name in names]
+        return None if None in times else max(times)
 
     def shown_by(self, epoch: int) -> float | None:
         """When this page first showed an epoch at or past ``epoch`` (loop time), or None."""

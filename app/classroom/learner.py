@@ -11,9 +11,11 @@ import logging
 import math
 import secrets
 import time
+from typing import Callable
 
 import numpy as np
 import panel as pn
+from tornado.ioloop import IOLoop
 
 from ..lessons import LESSONS
 from ..patches import quiet_periodic_callback
@@ -51,6 +53,51 @@ def summarize(app, learner: str, name: str) -> Summary:
                    done=bool(app.lessons.met), answer=app.lessons.answer or "",
                    challenge=challenge_text(app.challenge),
                    training=bool(s.training), seen=time.time(), picture=picture(s))
+
+
+class LaterBuilds:
+    """The parts of the page a teacher's lesson shows, built once every learner of this process
+    has the lesson's words on their page.
+
+    A lesson's words cost a session little; the parts it shows that the page had not built yet
+    (the graph, the tables, the diagram) cost several times more. One process serves its
+    learners one after another, and each learner sees a command within a look (PERIOD_MS): so
+    the builds wait until a look has passed with no learner entering a lesson (at most
+    MAX_WAIT_S after the first), then each runs in its own session.
+    """
+
+    MAX_WAIT_S = 2.0
+
+    def __init__(self):
+        self._waiting: list[tuple[object, Callable[[], None]]] = []
+        self._timer = None
+        self._first = 0.0
+
+    def add(self, build: Callable[[], None], doc=None) -> None:
+        """Run ``build`` in the session of ``doc`` (the current one by default), later."""
+        doc = doc or pn.state.curdoc
+        if doc is None or doc.session_context is None:
+            build()  # not served (tests, a notebook): nobody to wait for
+            return
+        loop = IOLoop.current()
+        if not self._waiting:
+            self._first = loop.time()
+        self._waiting.append((doc, build))
+        if self._timer is not None and loop.time() - self._first < self.MAX_WAIT_S:
+            loop.remove_timeout(self._timer)
+            self._timer = None
+        if self._timer is None:
+            self._timer = loop.call_later(PERIOD_MS / 1000 + 0.1, self._run)
+
+    def _run(self) -> None:
+        self._timer = None
+        waiting, self._waiting = self._waiting, []
+        for doc, build in waiting:
+            if doc.session_context is not None:  # still open
+                doc.add_next_tick_callback(build)
+
+
+LATER = LaterBuilds()
 
 
 class ClassMember(pn.viewable.Viewer):
@@ -112,7 +159,8 @@ class ClassMember(pn.viewable.Viewer):
             return
         elif command.kind == "lesson" and 1 <= command.value <= len(LESSONS):
             self.app.state.training = False
-            self.app.lessons.number = command.value
+            with self.app.build_later(LATER.add):
+                self.app.lessons.number = command.value
         elif command.kind == "open":
             notices = open_on(self.app, command.value)
             self.show_banner("The teacher opened a playground state on your page. "
