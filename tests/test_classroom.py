@@ -192,3 +192,18 @@ def test_lesson_parts_are_built_a_quiet_look_after_the_last_learner_entered():
     first_streamed = min(t for name, t in built.items() if name >= 10)
     assert first_streamed <= streamed + LaterBuilds.MAX_WAIT_S + PERIOD_MS / 1000 + 0.5
     assert first_streamed < entered[-1]  # ... and did not wait for the stream to end
+
+
+def test_a_learner_in_a_class_has_the_lesson_widgets_made_ahead_and_hidden(mode, member):
+    from app.classroom.learner import PREPARE_AT
+
+    lessons = member.app.lessons
+    for _ in range(PREPARE_AT):
+        member.tick()
+    assert not lessons._box.objects  # a page just opened pays nothing for the lessons yet
+    member.tick()
+    assert lessons._box.objects and not lessons._box.visible and lessons.number == 0
+    assert all(part.visible for part in member.app.blocks.values())  # the whole page still
+    mode.store.send(Command("lesson", 2))
+    member.tick()
+    assert lessons._box.visible and "Lesson 2 of" in lessons._head.object

@@ -25,6 +25,7 @@ from .store import NAME_CHARS, SPARK_POINTS, Command, Summary, clean_text
 
 PERIOD_MS = 500  # how often a learner looks for the teacher's commands
 PUBLISH_EVERY = 2  # ... and publishes its summary every this many looks (once a second)
+PREPARE_AT = 4  # at this look (2 s after the page connected) the lesson's widgets are made
 log = logging.getLogger("tinynet")
 
 
@@ -141,6 +142,8 @@ class ClassMember(pn.viewable.Viewer):
                         self.obey(command)
             if self._ticks % PUBLISH_EVERY == 0:
                 self.publish()
+            if self._ticks == PREPARE_AT:  # so a teacher's lesson costs a class less
+                self.app.lessons.prepare()
             self._failing = False
         except Exception:
             if not self._failing:

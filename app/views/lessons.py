@@ -37,6 +37,12 @@ class LessonView(View):
         self._choices: dict[str, pn.widgets.Button] = {}
         self.state.param.watch(self._check, ["version", "progress"])
 
+    def prepare(self) -> None:
+        """Make the lesson's widgets (hidden until a lesson opens), if not made yet: done when
+        the first lesson opens, or ahead of time (a class's learners, while idle)."""
+        if not self._box.objects:
+            self._build()
+
     def _build(self) -> None:
         self._head = pn.pane.HTML("", css_classes=["tn-lesson-head"], sizing_mode="stretch_width",
                                   margin=(0, 10))
@@ -104,8 +110,7 @@ class LessonView(View):
         self.met = False
         self._progress = None
         if lesson is not None:
-            if not self._box.objects:
-                self._build()
+            self.prepare()
             self._progress = enter(self.state, lesson)
             self._head.object = (f'<div class="tn-lesson-progress">Lesson {self.number} of '
                                  f"{len(LESSONS)}</div><h2>{html.escape(lesson.title)}</h2>")
