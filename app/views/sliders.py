@@ -5,6 +5,7 @@ Beside each slider: which way and how hard gradient descent will push that weigh
 lock that freezes the weight (training and Step leave it where it is; a drag still moves it).
 """
 import math
+from urllib.parse import quote
 
 import numpy as np
 import panel as pn
@@ -18,13 +19,27 @@ from ..text import number, number_js
 from ..throttle import Throttle
 from .base import ERROR, GOOD, INK, View
 
-# the lock's icons, inline (an emoji needs a font the machine may not have; a named icon is
-# fetched): a shackle closed, and open
-LOCK_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="16" height="16" '
-            'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">'
+# the lock's icons, drawn by its stylesheet in the button's colour (an emoji needs a font the
+# machine may not have; a named icon is fetched; an icon model is one more model a page): a
+# shackle open, and closed while the button is pressed
+LOCK_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" '
+            'stroke="black" stroke-width="2" stroke-linecap="round">'
             '<rect x="5" y="11" width="14" height="10" rx="2"/>{}</svg>')
 LOCKED = LOCK_SVG.format('<path d="M8 11V7a4 4 0 0 1 8 0v4"/>')
 UNLOCKED = LOCK_SVG.format('<path d="M8 11V7a4 4 0 0 1 7.5-2"/>')
+
+
+def _mask(svg: str) -> str:
+    return f'url("data:image/svg+xml,{quote(svg)}")'
+
+
+LOCK_CSS = f"""
+.bk-btn::before {{ content: ""; display: inline-block; width: 16px; height: 16px;
+  vertical-align: middle; background-color: currentColor;
+  -webkit-mask: {_mask(UNLOCKED)} center / contain no-repeat;
+  mask: {_mask(UNLOCKED)} center / contain no-repeat; }}
+.bk-btn.bk-active::before {{ -webkit-mask-image: {_mask(LOCKED)}; mask-image: {_mask(LOCKED)}; }}
+"""
 SLIDER_HZ = 15  # while training, the sliders follow the network this often; the plots and
 # readouts, which read the network itself, follow every tick
 
@@ -96,9 +111,9 @@ class WeightSliders(View):
                                       css_classes=["tn-nudge", f"tn-nudge-{slot}"])
             # a real toggle (Tab reaches it, Space presses it); app/a11y.py names it
             # "freeze w₂₁" and says whether it is pressed
-            lock = pn.widgets.Toggle(label="", icon=UNLOCKED, width=34, margin=(22, 0, 0, 0),
-                                     color="light", css_classes=["tn-freeze",
-                                                                       f"tn-freeze-{slot}"])
+            lock = pn.widgets.Toggle(label="", width=34, margin=(22, 0, 0, 0), color="light",
+                                     stylesheets=[LOCK_CSS],
+                                     css_classes=["tn-freeze", f"tn-freeze-{slot}"])
             lock.param.watch(lambda event: self._on_lock(slot, event.new), "value")
             self._locks[slot] = lock
             self._rows[slot] = pn.Row(slider, lock, self._nudges[slot],
@@ -116,7 +131,7 @@ class WeightSliders(View):
     def _show_locks(self):
         for slot, lock in self._locks.items():
             locked = slot in self.state.frozen
-            lock.param.update(value=locked, icon=LOCKED if locked else UNLOCKED)
+            lock.value = locked
 
     def locked(self, slot: str) -> bool:
         """Whether the lock of ``slot`` shows it frozen."""
