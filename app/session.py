@@ -174,7 +174,7 @@ class Session(param.Parameterized):
     @param.depends("hidden", watch=True)
     def _on_width(self):
         self._use_width()  # first: a watcher of anything below may read the new width's run
-        self.message = ""
+        self.message = self.stopped = ""  # (a stop said where the other width's run paused)
         self.notify()
 
     @param.depends("learning_rate", watch=True)
@@ -363,7 +363,7 @@ class Session(param.Parameterized):
     @param.depends("reset", watch=True)
     def _on_reset(self):
         self.training = False
-        self.message = ""
+        self.message = self.stopped = ""
         self._runs[self.hidden] = self._new_run(self.hidden)
         self.notify()
 

@@ -77,6 +77,18 @@ def test_stop_epoch_pauses_at_exactly_that_epoch_whatever_the_ticks(chunks):
                                              "0, to train on.")
 
 
+def test_a_stop_is_said_only_of_the_run_it_paused(app):
+    """"Stopped at epoch 1,000" belongs to the run that stopped: another width's run, or the
+    run Reset starts, has not stopped, and the page says nothing of it."""
+    s = app.state
+    s.stop_epoch = 1000
+    for change in (lambda: setattr(s, "hidden", 2), lambda: s.param.trigger("reset")):
+        train(s, [400] * 5)
+        assert s.stopped.startswith("Stopped at epoch 1,000") and app.controls._stopped.visible
+        change()
+        assert s.stopped == "" and not app.controls._stopped.visible
+
+
 @pytest.mark.parametrize("chunks", [[5000], [13] * 500])
 def test_stop_loss_pauses_at_the_first_epoch_whose_loss_is_at_or_below_it(chunks):
     s = Session(hidden=2, stop_loss=1e-3)
