@@ -12,6 +12,7 @@ unknown reference and drops the rest of the message, and the page goes on showin
 """
 import contextlib
 
+import numpy as np
 import panel as pn
 from bokeh.document import Document
 from bokeh.document.events import DocumentPatchedEvent
@@ -57,7 +58,18 @@ class Mirror:
         if self._pending:
             message = PROTOCOL.create("PATCH-DOC", self._pending)
             self._pending = []
-            message.apply_to_document(self.client)
+            # Bokeh walks the whole document again at each change of a reference in the
+            # message: walk it once, after the message, if one changed. And it formats each
+            # value it sets for a trace log line that is off: numpy prints only its ends.
+            models, changed = self.client.models, []
+            models.invalidate = lambda: changed.append(True)
+            try:
+                with np.printoptions(threshold=0, edgeitems=1):
+                    message.apply_to_document(self.client)
+            finally:
+                del models.invalidate
+            if changed:
+                models.recompute()
 
     def models(self, css_class: str) -> list:
         """The client's models carrying this CSS class, in the client's document order."""
