@@ -1161,16 +1161,18 @@ def test_patched_install_changes_what_the_snapshot_watches():
 
 
 # The non-browser tests that build pages, sessions, their views and the server's settings, run
-# once more in stock mode: the mode any other version of Panel, Bokeh or param gets (~45 s here).
+# once more in stock mode: the mode any other version of Panel, Bokeh or param gets (~45 s here),
+# one process per file, so that pytest -n spreads them.
 STOCK_RUN = ["test_app_state.py", "test_app_views.py", "test_app_experiments.py", "test_loop.py",
              "test_lazy.py", "test_lessons.py", "test_link_values.py", "test_urlstate.py",
              "test_reliability.py", "test_export.py"]
 
 
-def test_the_app_tests_pass_in_stock_mode():
+@pytest.mark.parametrize("name", STOCK_RUN)
+def test_the_app_tests_pass_in_stock_mode(name):
     env = {**os.environ, "TINYNET_STOCK_PANEL": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-m", "not browser", "-p", "no:cacheprovider",
-         *(f"tests/{name}" for name in STOCK_RUN)],
+         f"tests/{name}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"in stock mode:\n{done.stdout[-6000:]}"
