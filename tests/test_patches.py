@@ -1161,16 +1161,19 @@ def test_patched_install_changes_what_the_snapshot_watches():
 
 
 # The non-browser tests that build pages, sessions, their views and the server's settings, run
-# once more in stock mode: the mode any other version of Panel, Bokeh or param gets (~45 s here).
+# once more in stock mode: the mode any other version of Panel, Bokeh or param gets (~45 s here),
+# in three processes, so that pytest -n spreads them (one per file costs a start-up each).
 STOCK_RUN = ["test_app_state.py", "test_app_views.py", "test_app_experiments.py", "test_loop.py",
              "test_lazy.py", "test_lessons.py", "test_link_values.py", "test_urlstate.py",
              "test_reliability.py", "test_export.py"]
+STOCK_PARTS = [STOCK_RUN[i::3] for i in range(3)]
 
 
-def test_the_app_tests_pass_in_stock_mode():
+@pytest.mark.parametrize("names", STOCK_PARTS, ids=lambda names: names[0][len("test_"):-3])
+def test_the_app_tests_pass_in_stock_mode(names):
     env = {**os.environ, "TINYNET_STOCK_PANEL": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-m", "not browser", "-p", "no:cacheprovider",
-         *(f"tests/{name}" for name in STOCK_RUN)],
+         *(f"tests/{name}" for name in names)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"in stock mode:\n{done.stdout[-6000:]}"

@@ -38,9 +38,14 @@ DECAY = 0.03
 @pytest.fixture(scope="module")
 def torch():
     try:
-        return import_torch()
+        torch = import_torch()
     except RuntimeError as exc:  # fail loudly rather than skip
         pytest.fail(str(exc), pytrace=False)
+    # one thread: BCEWithLogitsLoss's log-sigmoid splits even 4 elements between threads,
+    # and on a busy machine (pytest -n on two cores) each call then waits milliseconds for
+    # a second thread to be scheduled
+    torch.set_num_threads(1)
+    return torch
 
 
 def torch_optimizer(torch, name, params):

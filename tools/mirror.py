@@ -12,6 +12,7 @@ unknown reference and drops the rest of the message, and the page goes on showin
 """
 import contextlib
 
+import numpy as np
 import panel as pn
 from bokeh.document import Document
 from bokeh.document.events import DocumentPatchedEvent
@@ -28,6 +29,7 @@ class Mirror:
         the document is current and connected while it is built and while it changes."""
         self.page = Document()
         self._pending: list[DocumentPatchedEvent] = []
+        self._classes: dict[str, list] | None = None  # the client's models by CSS class
         with self.current():
             self.viewable = build()
             pn.panel(self.viewable).server_doc(self.page)
@@ -56,15 +58,30 @@ class Mirror:
         """Send what changed since the last sync to the client, as one PATCH-DOC message."""
         if self._pending:
             message = PROTOCOL.create("PATCH-DOC", self._pending)
-            self._pending = []
-            message.apply_to_document(self.client)
+            self._pending, self._classes = [], None
+            # Bokeh walks the whole document again at each change of a reference in the
+            # message: walk it once, after the message, if one changed. And it formats each
+            # value it sets for a trace log line that is off: numpy prints only its ends.
+            models, changed = self.client.models, []
+            models.invalidate = lambda: changed.append(True)
+            try:
+                with np.printoptions(threshold=0, edgeitems=1):
+                    message.apply_to_document(self.client)
+            finally:
+                del models.invalidate
+            if changed:
+                models.recompute()
 
     def models(self, css_class: str) -> list:
         """The client's models carrying this CSS class, in the client's document order."""
-        # ask the class for the property: a missing attribute makes Bokeh search for close
-        # names with difflib, which costs more than the rest of a check
-        return [m for m in self.client.models
-                if "css_classes" in m.properties() and css_class in (m.css_classes or [])]
+        if self._classes is None:  # the client changes only in sync, which forgets this
+            self._classes = {}
+            # ask the class for the property: a missing attribute makes Bokeh search for
+            # close names with difflib, which costs more than the rest of a check
+            for m in self.client.models:
+                for name in (m.css_classes or []) if "css_classes" in m.properties() else []:
+                    self._classes.setdefault(name, []).append(m)
+        return list(self._classes.get(css_class, []))
 
     def one(self, css_class: str):
         """The one client model carrying this CSS class."""
