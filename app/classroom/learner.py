@@ -68,6 +68,7 @@ class LaterBuilds:
     """
 
     MAX_WAIT_S = 2.0
+    MARGIN_S = 0.25  # a look may come this much late (the process busy with another session)
 
     def __init__(self):
         self._waiting: list[tuple[object, Callable[[], None]]] = []
@@ -88,7 +89,7 @@ class LaterBuilds:
             loop.remove_timeout(self._timer)
             self._timer = None
         if self._timer is None:
-            self._timer = loop.call_later(PERIOD_MS / 1000 + 0.1, self._run)
+            self._timer = loop.call_later(PERIOD_MS / 1000 + self.MARGIN_S, self._run)
 
     def _run(self) -> None:
         self._timer = None
