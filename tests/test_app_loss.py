@@ -191,3 +191,17 @@ def test_the_floor_moment_counts_from_where_the_run_took_cross_entropy():
     epochs, losses = s.history
     first = next(e for e, v in zip(epochs, losses) if e > 10 and v <= floor * 1.01)
     assert moment.epoch == first > 1000
+
+
+def test_the_fit_follows_a_change_of_loss_at_the_same_weights(app):
+    """The same weights predict σ(z) under cross-entropy and z under squared error: switched
+    mid-run, the fit's ŷ at each point is the network's prediction, and its legend says the
+    dashed curves are parts of the logit (not of ŷ) while cross-entropy is chosen."""
+    s = app.state
+    s.advance(500)
+    s.notify()
+    for choice, logit in (("cross_entropy", True), ("squared", False)):
+        s.loss_choice = choice
+        points = source(app.fit, "fit_points").data
+        assert points["y_hat_exact"] == s.net.predict(s.x).tolist()
+        assert ("of the logit" in app.fit._legend.object) == logit

@@ -51,6 +51,8 @@ def expected(state) -> dict:
     }
     if not state.training:
         shown["values"] = [slider_number(v) for v in state.net.theta]
+        # the fit's ŷ at each data point (σ of the output under cross-entropy)
+        shown["prediction"] = [float(f"{v:.6g}") for v in state.net.predict(state.x)]
         shown["timeline"] = (state.epoch, max(state.end, 1))  # (epoch shown, last epoch)
     return shown
 
@@ -102,6 +104,8 @@ def shown_in_document(mirror, training: bool) -> dict:
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
+        points = mirror.client.get_model_by_name("fit_points").data
+        shown["prediction"] = [float(f"{v:.6g}") for v in points["y_hat_exact"]]
         timeline = mirror.one("tn-timeline")
         shown["timeline"] = (timeline.value, timeline.end)
     return shown
@@ -143,6 +147,8 @@ def shown_in_chromium(page) -> dict:
     return {
         "weights": [slot[len("tn-weight-"):] for slot in slots],
         "values": [slider_number(w["value"]) for w in weights],
+        "prediction": [float(f"{v:.6g}")
+                       for v in (source_data(page, "fit_points") or {}).get("y_hat_exact", [])],
         "loss": loss,
         "loss name": name.lower(),  # (the label is upper case on screen: style.css)
         "loss parts": [p for p in parts if p is not None],

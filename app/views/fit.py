@@ -47,18 +47,20 @@ LEGEND = [
 ]
 
 
-def neuron_label(j: int) -> str:
-    """The legend's and the hover's name of hidden neuron ``j`` (from 1)."""
-    return f"neuron {j}: w₂·σ(w₁x+b₁)"
+def neuron_label(j: int, logit: bool = False) -> str:
+    """The legend's and the hover's name of hidden neuron ``j`` (from 1). Under cross-entropy
+    (``logit``) the network predicts σ(z): a neuron's w₂·σ(w₁x+b₁) is its part of the logit z,
+    not of ŷ."""
+    return f"neuron {j}: w₂·σ(w₁x+b₁)" + (", of the logit" if logit else "")
 
 
-def legend_html(hidden: int) -> str:
+def legend_html(hidden: int, logit: bool = False) -> str:
     """The fit's legend as the page shows it: text beside the plot, not drawn in it, so a
     slider step repaints the curves alone (drawn in the plot, on the layer that moves, the
     legend took ~1.4 ms of the page's ~12 per step). The exports draw Bokeh's legend."""
     parts = [(LINE.format(color=NEURON_COLORS[j], width=2,
                            extra=' stroke-opacity="0.6" stroke-dasharray="5 3"'),
-              neuron_label(j + 1)) for j in range(hidden)]
+              neuron_label(j + 1, logit)) for j in range(hidden)]
     return swatch_list(parts + LEGEND, "tn-fit-legend", "Legend of the fit plot")
 
 
@@ -95,7 +97,7 @@ def fit_data(net, x, y) -> dict[str, dict]:
         "curve": {"x": grid, "y": in_frame(fwd.y_hat)},
         "parts": {"xs": [grid] * net.hidden, "ys": [in_frame(part) for part in parts.T],
                   "color": NEURON_COLORS[: net.hidden],
-                  "label": [neuron_label(j + 1) for j in range(net.hidden)]},
+                  "label": [neuron_label(j + 1, logit(net)) for j in range(net.hidden)]},
         # the points' error bars and y-hat markers, held inside the frame (at its edge if off it);
         # the exact ŷ and each neuron's share w2_j * a1_j for the hover
         "points": {"x": x.tolist(), "y": np.clip(y, *Y_RANGE).tolist(),
@@ -107,10 +109,16 @@ def fit_data(net, x, y) -> dict[str, dict]:
     }
 
 
-def point_tooltips(hidden: int) -> list[tuple[str, str]]:
-    """The hover of a ŷ marker: the point, ŷ there and each neuron's share of it."""
+def logit(net) -> bool:
+    """Whether ``net`` predicts σ of its output (cross-entropy), not the output itself."""
+    return net.objective.name == "cross_entropy"
+
+
+def point_tooltips(hidden: int, logit: bool = False) -> list[tuple[str, str]]:
+    """The hover of a ŷ marker: the point, ŷ there and each neuron's share of it (of the
+    logit under cross-entropy)."""
     return [("x", "@x{custom}"), ("y", "@y_exact{custom}"), ("ŷ", "@y_hat_exact{custom}"),
-            *[(neuron_label(j), f"@share_{j}{{custom}}") for j in range(1, hidden + 1)]]
+            *[(neuron_label(j, logit), f"@share_{j}{{custom}}") for j in range(1, hidden + 1)]]
 
 
 def _point_formatters(hidden: int, number) -> dict:
@@ -120,7 +128,7 @@ def _point_formatters(hidden: int, number) -> dict:
 
 
 def fit_figure(sources: dict[str, ColumnDataSource], hidden: int = 1, legend: bool = True,
-               **size):
+               logit: bool = False, **size):
     """The fit plot of a network of ``hidden`` neurons, drawn from its four sources (curve,
     parts, points, data); returns the figure, the data's renderer and the hover of the ŷ
     markers (its tooltips name each neuron). The page and the exports both draw it here; the
@@ -149,7 +157,7 @@ def fit_figure(sources: dict[str, ColumnDataSource], hidden: int = 1, legend: bo
     fig.add_tools(HoverTool(renderers=[curve], mode="vline", tooltips=[
         ("x", "@x{custom}"), ("ŷ", "@y{custom}")],
         formatters={"@x": number_hover(4), "@y": number}))
-    point_hover = HoverTool(renderers=[marks], tooltips=point_tooltips(hidden),
+    point_hover = HoverTool(renderers=[marks], tooltips=point_tooltips(hidden, logit),
                             formatters=_point_formatters(hidden, number))
     fig.add_tools(point_hover)
     data = fig.add_glyph(sources["data"], Scatter(
@@ -199,19 +207,22 @@ class FitPlot(View):
     @param.depends("state.moved", "state.version", watch=True)
     def _update(self):
         s = self.state
-        drawn = (s.net.theta.tobytes(), s.activation, s.x.tobytes(), s.y.tobytes())
+        # (the loss too: under cross-entropy the network predicts σ of its output)
+        drawn = (s.net.theta.tobytes(), s.activation, s.loss_choice, s.x.tobytes(),
+                 s.y.tobytes())
         if drawn == self._drawn:
             return  # drawn already (a moved weight is drawn first, then its version)
         self._drawn = drawn
         new = fit_data(s.net, s.x, s.y)
         grid = new["curve"]["x"]
-        if self._shown != (grid[0], grid[-1], s.net.hidden):  # new x range or width: all anew
-            self._shown = (grid[0], grid[-1], s.net.hidden)
+        shown = (grid[0], grid[-1], s.net.hidden, logit(s.net))
+        if self._shown != shown:  # new x range, width or loss: all anew
+            self._shown = shown
             self._curve.data = new["curve"]
             self._parts.data = new["parts"]
-            set_html(self._legend, legend_html(s.net.hidden))
+            set_html(self._legend, legend_html(s.net.hidden, logit(s.net)))
             number = self._point_hover.formatters["@x"]
-            self._point_hover.update(tooltips=point_tooltips(s.net.hidden),
+            self._point_hover.update(tooltips=point_tooltips(s.net.hidden, logit(s.net)),
                                      formatters=_point_formatters(s.net.hidden, number))
         else:  # the same x: send only the new predictions
             self._curve.data["y"] = new["curve"]["y"]
