@@ -257,12 +257,12 @@ def plots(state: Session, width: int = 560, height: int = 380):
     from bokeh.models import ColumnDataSource
 
     from .views.base import history_data
-    from .views.fit import fit_data, fit_figure, logit
+    from .views.fit import fit_data, fit_figure, outputs_logit
     from .views.loss import fit_loss_axis, loss_extent, loss_figure, place_floor
 
     sources = {name: ColumnDataSource(data)
                for name, data in fit_data(state.net, state.x, state.y).items()}
-    fit, _, _ = fit_figure(sources, state.hidden, logit=logit(state.net), width=width,
+    fit, _, _ = fit_figure(sources, state.hidden, logit=outputs_logit(state.net), width=width,
                            height=height)
     epochs, losses = state.history
     loss, floor = loss_figure(ColumnDataSource(history_data(epochs, losses)),

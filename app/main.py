@@ -269,9 +269,9 @@ class PlaygroundApp(pn.viewable.Viewer):
 
     def build_shown(self) -> None:
         """Build the parts the last ``show`` named that are not built yet."""
-        for name, part in self.lazy.items():
-            if self._shown is not None and name in self._shown:
-                part.open()
+        for name in self._shown or ():
+            if name in self.lazy:
+                self.lazy[name].open()
 
     @contextmanager
     def build_later(self, schedule: Callable[[Callable[[], None]], None]):

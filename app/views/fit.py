@@ -97,7 +97,8 @@ def fit_data(net, x, y) -> dict[str, dict]:
         "curve": {"x": grid, "y": in_frame(fwd.y_hat)},
         "parts": {"xs": [grid] * net.hidden, "ys": [in_frame(part) for part in parts.T],
                   "color": NEURON_COLORS[: net.hidden],
-                  "label": [neuron_label(j + 1, logit(net)) for j in range(net.hidden)]},
+                  "label": [neuron_label(j + 1, outputs_logit(net))
+                            for j in range(net.hidden)]},
         # the points' error bars and y-hat markers, held inside the frame (at its edge if off it);
         # the exact ŷ and each neuron's share w2_j * a1_j for the hover
         "points": {"x": x.tolist(), "y": np.clip(y, *Y_RANGE).tolist(),
@@ -109,8 +110,9 @@ def fit_data(net, x, y) -> dict[str, dict]:
     }
 
 
-def logit(net) -> bool:
-    """Whether ``net`` predicts σ of its output (cross-entropy), not the output itself."""
+def outputs_logit(net) -> bool:
+    """Whether ``net``'s output is a logit z and it predicts σ(z) (cross-entropy), rather than
+    predicting its output itself."""
     return net.objective.name == "cross_entropy"
 
 
@@ -215,14 +217,15 @@ class FitPlot(View):
         self._drawn = drawn
         new = fit_data(s.net, s.x, s.y)
         grid = new["curve"]["x"]
-        shown = (grid[0], grid[-1], s.net.hidden, logit(s.net))
+        logit = outputs_logit(s.net)
+        shown = (grid[0], grid[-1], s.net.hidden, logit)
         if self._shown != shown:  # new x range, width or loss: all anew
             self._shown = shown
             self._curve.data = new["curve"]
             self._parts.data = new["parts"]
-            set_html(self._legend, legend_html(s.net.hidden, logit(s.net)))
+            set_html(self._legend, legend_html(s.net.hidden, logit))
             number = self._point_hover.formatters["@x"]
-            self._point_hover.update(tooltips=point_tooltips(s.net.hidden, logit(s.net)),
+            self._point_hover.update(tooltips=point_tooltips(s.net.hidden, logit),
                                      formatters=_point_formatters(s.net.hidden, number))
         else:  # the same x: send only the new predictions
             self._curve.data["y"] = new["curve"]["y"]
