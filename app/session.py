@@ -163,6 +163,10 @@ class Session(param.Parameterized):
         """Which weights of a network of width ``hidden`` are frozen: a mask over theta."""
         return np.isin(slot_names(hidden), self.frozen)
 
+    def frozen_names(self, hidden: int) -> list[str]:
+        """The frozen weights a network of width ``hidden`` has, in its order."""
+        return [n for n in slot_names(hidden) if n in self.frozen]
+
     def _new_run(self, hidden: int) -> Run:
         net = Network.from_theta(self.starting_theta(hidden), self.activation, self.loss_choice,
                                  self.decay)
@@ -225,8 +229,7 @@ class Session(param.Parameterized):
         if unknown:
             raise ValueError(f"cannot freeze {sorted(unknown)}: not a weight's name")
         for hidden, run in self._runs.items():
-            mask = self.frozen_at(hidden)
-            run.freeze(mask, freeze_label(np.array(slot_names(hidden))[mask].tolist()))
+            run.freeze(self.frozen_at(hidden), freeze_label(self.frozen_names(hidden)))
         self.notify()
 
     @param.depends("init", "seed", watch=True)

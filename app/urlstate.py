@@ -201,7 +201,7 @@ def to_query(state, table: tuple[Setting, ...] = SETTINGS) -> dict[str, str]:
     for key in PER_NEURON:
         q[key] = ",".join(map(short_number, w[key]))
     q["b2"] = short_number(w["b2"])
-    frozen = [n for n in slot_names(state.hidden) if n in state.frozen]
+    frozen = state.frozen_names(state.hidden)
     if frozen:
         q["freeze"] = ",".join(frozen)
     if 0 < state.end - state.run.timeline.epochs[0] <= recipe.LINK_EPOCHS:
