@@ -7,7 +7,8 @@ The values compared: each weight slider (which weights the sliders are, their va
 that each range holds its value), the loss and epoch readouts (the loss's name, and with
 weight decay its data and penalty parts), the width buttons, the learning rate and speed
 sliders, the Train button and the film's Play button, each weight's lock, the stop at an epoch
-and the message saying where training stopped.
+and the message saying where training stopped, and the fit's ŷ at each data point (to six
+significant digits).
 """
 import html
 import math
@@ -52,9 +53,14 @@ def expected(state) -> dict:
     if not state.training:
         shown["values"] = [slider_number(v) for v in state.net.theta]
         # the fit's ŷ at each data point (σ of the output under cross-entropy)
-        shown["prediction"] = [float(f"{v:.6g}") for v in state.net.predict(state.x)]
+        shown["prediction"] = _six(state.net.predict(state.x))
         shown["timeline"] = (state.epoch, max(state.end, 1))  # (epoch shown, last epoch)
     return shown
+
+
+def _six(values) -> list[float]:
+    """Numbers to six significant digits: what is compared of the fit's predictions."""
+    return [float(f"{v:.6g}") for v in values]
 
 
 def _pinned(labels) -> list:
@@ -105,7 +111,7 @@ def shown_in_document(mirror, training: bool) -> dict:
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
         points = mirror.client.get_model_by_name("fit_points").data
-        shown["prediction"] = [float(f"{v:.6g}") for v in points["y_hat_exact"]]
+        shown["prediction"] = _six(points["y_hat_exact"])
         timeline = mirror.one("tn-timeline")
         shown["timeline"] = (timeline.value, timeline.end)
     return shown
@@ -147,8 +153,7 @@ def shown_in_chromium(page) -> dict:
     return {
         "weights": [slot[len("tn-weight-"):] for slot in slots],
         "values": [slider_number(w["value"]) for w in weights],
-        "prediction": [float(f"{v:.6g}")
-                       for v in (source_data(page, "fit_points") or {}).get("y_hat_exact", [])],
+        "prediction": _six((source_data(page, "fit_points") or {}).get("y_hat_exact", [])),
         "loss": loss,
         "loss name": name.lower(),  # (the label is upper case on screen: style.css)
         "loss parts": [p for p in parts if p is not None],
