@@ -34,7 +34,7 @@ from app.views.fit import FitPlot
 from app.views.graph import NOTE as BACKPROP
 from app.views.graph import BackpropView
 from app.views.landscape import LossLandscape
-from app.views.lazy import Lazy, lazy_card
+from app.views.lazy import Lazy, Slot, lazy_card, say
 from app.views.lessons import LessonView
 from app.views.loss import LossPlot, Readouts
 from app.views.lottery import LotteryView
@@ -100,10 +100,6 @@ class PlaygroundApp(pn.viewable.Viewer):
         def note(text):
             return pn.pane.Markdown(text, css_classes=["tn-why"], sizing_mode="stretch_width")
 
-        # said when the run is too long for its link (_sync_url)
-        self.run_link = pn.pane.Markdown("", visible=False, sizing_mode="stretch_width",
-                                         css_classes=["tn-why", "tn-run-link"])
-
         def hidden_heading(title):  # a heading for screen readers, between h1 and the cards' h3
             return pn.pane.HTML(f'<h2 class="tn-sr-h">{title}</h2>', css_classes=["tn-sr-only"],
                                 margin=0)
@@ -163,13 +159,14 @@ class PlaygroundApp(pn.viewable.Viewer):
                 "land</span>", margin=(10, 10, 0, 10)), self.sliders),
             "readouts": block("readouts", self.readouts),
             "fit": block("fit", self.fit, self.a11y.fit_text),
-            "loss": block("loss", self.loss_plot, self.timeline, self.run_link,
-                          self.a11y.loss_text),
+            "loss": block("loss", self.loss_plot, self.timeline, self.a11y.loss_text),
             "runs": block("runs", self.runs),
             "why": block("why", self.why),
             "challenge": block("challenge", self.challenge),
             **{name: part.__panel__() for name, part in self.lazy.items()},
         }
+        # under the timeline, said when the run is too long for its link (_sync_url)
+        self.run_link = Slot(self.blocks["loss"], after=self.blocks["loss"].objects[1])
         self.lessons = LessonView(state=s, parts=list(self.blocks), show=self.show)
         self.lessons.param.watch(self._lesson_changed, "number")
         self._teacher_parts = None  # what a teacher's link (?show=) shows, None for every part
@@ -339,9 +336,9 @@ def _sync_url(state: Session, address: Address, page: PlaygroundApp | None = Non
             keys.update(graph.view.selection())
         query, long = urlstate.fitted(keys, state)
         if page is not None:  # a run too long for its link: the page says where it is kept
-            page.run_link.visible = long
-            if long:
-                page.run_link.object = RUN_TOO_LONG
+            say(page.run_link, RUN_TOO_LONG if long else "", lambda: pn.pane.Markdown(
+                "", visible=False, sizing_mode="stretch_width",
+                css_classes=["tn-why", "tn-run-link"]))
         address.write("?" + query)
 
     def follow_graph(*_):

@@ -142,7 +142,7 @@ def test_challenge_success_and_disqualification(app):
     assert s.hidden == 2 and c.active and s.loss() > GOAL
     s.set_values(w1_1=4.0, w1_2=4.0, b1_1=-6.0, b1_2=-14.0, w2_1=1.0, w2_2=-1.0, b2=0.0)
     assert s.loss() < GOAL
-    assert c.outcome == "won" and "You did it" in c._status.object
+    assert c.outcome == "won" and "You did it" in c._status.part.object
     c.param.trigger("start")
     s.training = True
     assert c.outcome == "disqualified" and not c.active

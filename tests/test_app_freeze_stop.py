@@ -84,9 +84,9 @@ def test_a_stop_is_said_only_of_the_run_it_paused(app):
     s.stop_epoch = 1000
     for change in (lambda: setattr(s, "hidden", 2), lambda: s.param.trigger("reset")):
         train(s, [400] * 5)
-        assert s.stopped.startswith("Stopped at epoch 1,000") and app.controls._stopped.visible
+        assert s.stopped.startswith("Stopped at epoch 1,000") and app.controls.shown("stopped")
         change()
-        assert s.stopped == "" and not app.controls._stopped.visible
+        assert s.stopped == "" and not app.controls.shown("stopped")
 
 
 @pytest.mark.parametrize("chunks", [[5000], [13] * 500])

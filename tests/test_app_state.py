@@ -143,7 +143,7 @@ def test_divergence_stops_with_a_message_and_finite_weights(app):
     assert result.diverged and "learning rate 10" in result.reason
     assert not s.training
     assert s.message.startswith("Training diverged") and "learning rate 10" in s.message
-    assert app.controls._alert.visible and "diverged" in app.controls._alert.object
+    assert app.controls.shown("alert") and "diverged" in app.controls._alert.part.object
     np.testing.assert_array_equal(s.net.theta, before)  # back where the run started
     assert s.epoch == 100
     assert source(app.loss_plot, "loss_history").data["epoch"][-1] == 100
@@ -152,7 +152,7 @@ def test_divergence_stops_with_a_message_and_finite_weights(app):
     s.learning_rate = 0.5  # the session keeps working; the message stays until it trains again
     assert s.message.startswith("Training diverged")
     s.param.trigger("step")
-    assert s.message == "" and not app.controls._alert.visible
+    assert s.message == "" and not app.controls.shown("alert")
     s.advance(10)
     assert s.epoch == 111
 

@@ -200,10 +200,10 @@ def test_a_learner_in_a_class_has_the_lesson_widgets_made_ahead_and_hidden(mode,
     lessons = member.app.lessons
     for _ in range(PREPARE_AT):
         member.tick()
-    assert not lessons._box.objects  # a page just opened pays nothing for the lessons yet
+    assert lessons._box.part is None  # a page just opened pays nothing for the lessons yet
     member.tick()
-    assert lessons._box.objects and not lessons._box.visible and lessons.number == 0
+    assert lessons._box.part is not None and not lessons._box.shown and lessons.number == 0
     assert all(part.visible for part in member.app.blocks.values())  # the whole page still
     mode.store.send(Command("lesson", 2))
     member.tick()
-    assert lessons._box.visible and "Lesson 2 of" in lessons._head.object
+    assert lessons._box.shown and "Lesson 2 of" in lessons._head.object

@@ -179,7 +179,7 @@ class Learner(RuleBasedStateMachine):
     @precondition(lambda self: self.s.undoable)
     @rule()
     def undo(self):
-        self.app.controls._undo.param.trigger("value")  # a press of the Undo button
+        self.app.controls._undo.part.param.trigger("value")  # a press of the Undo button
 
     @precondition(lambda self: self.s.end > 0)  # the film's controls come with a run
     @rule(backwards=st.booleans(), speed=st.sampled_from(SPEEDS))

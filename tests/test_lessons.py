@@ -234,7 +234,7 @@ def test_each_lesson_shows_fewer_parts_than_the_page(app):
 
 def test_next_back_and_the_way_out(app):
     v = app.lessons
-    assert v._begin.visible and not v._box.visible
+    assert v._begin.visible and not v._box.shown
     v.param.trigger("begin")
     assert v.number == 1 and v._back.disabled and not v._next.disabled
     assert f"Lesson 1 of {len(LESSONS)}" in v._head.object
@@ -250,7 +250,7 @@ def test_next_back_and_the_way_out(app):
     v.param.trigger("leave")
     assert v.number == 0 and app.page_keys == {}
     assert all(b.visible for b in app.blocks.values())
-    assert v._begin.visible and not v._box.visible
+    assert v._begin.visible and not v._box.shown
 
 
 def test_a_missing_part_is_left_out_of_the_words():

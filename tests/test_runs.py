@@ -127,10 +127,10 @@ def test_going_on_from_a_past_epoch_sets_the_later_part_aside_and_undo_brings_it
         s.activation = "tanh"
     else:
         s.set_data([1, 2, 3, 4], [0, 1, 0, 1])
-    assert s.end < 900 and "set aside" in s.message and app.controls._undo.visible
+    assert s.end < 900 and "set aside" in s.message and app.controls.shown("undo")
     s.undo = True
     assert (s.epoch, s.end) == (400, 900) and np.array_equal(s.net.theta, at_400)
-    assert s.history == history and not app.controls._undo.visible
+    assert s.history == history and not app.controls.shown("undo")
     assert (s.learning_rate, s.optimizer, s.activation, s.x.tolist(), s.y.tolist()) == settings
     s.go_to(900)
     assert np.array_equal(s.net.theta, end_weights)
@@ -143,7 +143,7 @@ def test_undo_is_gone_once_something_else_is_said(app):
     s.param.trigger("step")
     assert s.undoable
     s.activation = "tanh"  # a change that clears the message
-    assert not s.undoable and not app.controls._undo.visible
+    assert not s.undoable and not app.controls.shown("undo")
 
 
 def pinned_pair(app):

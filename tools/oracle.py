@@ -73,6 +73,14 @@ def _text(alert) -> str:
     return TAG.sub("", html.unescape(alert.text)).strip() if alert.visible else ""
 
 
+def _made(mirror, css_class: str):
+    """The client model of this CSS class, or None while the page has not made it (a message
+    or a button made when first wanted: app/views/lazy.py's Slot)."""
+    found = mirror.models(css_class)
+    assert len(found) <= 1, f"{len(found)} models of class {css_class!r} on the page"
+    return found[0] if found else None
+
+
 def _readout(model) -> str:
     found = VALUE.findall(html.unescape(model.text))
     assert len(found) == 1, model.text
@@ -99,14 +107,14 @@ def shown_in_document(mirror, training: bool) -> dict:
         "speed": round(mirror.one("tn-speed").value, 6),
         "training": mirror.one("tn-train").active,
         "pinned": _pinned(mirror.client.get_model_by_name("pinned_labels")),
-        "undo": mirror.one("tn-undo").visible,
+        "undo": (undo := _made(mirror, "tn-undo")) is not None and undo.visible,
         # (the film's controls come with the first epochs to play back)
         "replaying": any(m.active for m in mirror.models("tn-timeline-play")),
     }
     shown |= {  # each weight's lock, and where training stops
         "locked": [row.children[1].active for row in weights.children],
         "stop epoch": mirror.one("tn-stop-epoch").value,
-        "stopped": _text(mirror.one("tn-stopped")),
+        "stopped": _text(stopped) if (stopped := _made(mirror, "tn-stopped")) else "",
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]

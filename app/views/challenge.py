@@ -3,6 +3,7 @@ import panel as pn
 import param
 
 from .base import View
+from .lazy import Slot
 
 GOAL = 0.01
 # A start with no bump: both neurons rise together and the output is a gentle slope.
@@ -22,8 +23,8 @@ class Challenge(View):
         self._button = pn.widgets.Button.from_param(
             self.param.start, label="Take the challenge", color="warning",
             css_classes=["tn-challenge-start"], width=200)
-        self._status = pn.pane.Alert("", alert_type="info", visible=False,
-                                     css_classes=["tn-challenge"], sizing_mode="stretch_width")
+        self._layout = pn.Column(self._button, sizing_mode="stretch_width")
+        self._status = Slot(self._layout, after=self._button)  # made when the challenge starts
         self._version_at_start = None
         self._why = ""
         self.state.param.watch(self._on_training, ["training", "step"])
@@ -60,26 +61,28 @@ class Challenge(View):
         self._why = why
         self.param.update(active=False, outcome="disqualified")
 
+    def _say(self, text: str, kind: str) -> None:
+        status = self._status.part
+        if status is None:
+            status = self._status.fill(pn.pane.Alert(css_classes=["tn-challenge"],
+                                                     sizing_mode="stretch_width"))
+        status.param.update(object=text, alert_type=kind, visible=True)
+
     def _show(self):
         s = self.state
         if self.outcome == "won":
-            self._status.param.update(
-                alert_type="success", visible=True,
-                object=f"**You did it!** Loss {s.loss():.4g} < {GOAL} by hand, in "
-                       f"{self.moves} slider moves. Two sigmoid steps, one up and one down, "
-                       "make the bump.")
+            self._say(f"**You did it!** Loss {s.loss():.4g} < {GOAL} by hand, in {self.moves} "
+                      "slider moves. Two sigmoid steps, one up and one down, make the bump.",
+                      "success")
         elif self.outcome == "disqualified":
-            self._status.param.update(
-                alert_type="warning", visible=True,
-                object=f"Challenge stopped: {self._why}. Press the button to try again.")
+            self._say(f"Challenge stopped: {self._why}. Press the button to try again.",
+                      "warning")
         elif self.active:
-            self._status.param.update(
-                alert_type="info", visible=True,
-                object=f"**Challenge:** with two neurons and only the sliders, bring the loss "
-                       f"below {GOAL}. Now: {s.loss():.4f}. Hint: one neuron should rise "
-                       "near x = 1.5, the other fall near x = 3.5.")
-        else:
-            self._status.visible = False
+            self._say(f"**Challenge:** with two neurons and only the sliders, bring the loss "
+                      f"below {GOAL}. Now: {s.loss():.4f}. Hint: one neuron should rise near "
+                      "x = 1.5, the other fall near x = 3.5.", "info")
+        elif self._status.part is not None:
+            self._status.part.visible = False
 
     def __panel__(self):
-        return pn.Column(self._button, self._status, sizing_mode="stretch_width")
+        return self._layout

@@ -7,11 +7,14 @@ import param
 
 from ..settings import setting
 from .base import View
+from .lazy import Slot, say
 from .widgets import widget_for
 
 
 class Controls(View):
-    """The controls, each made from a state parameter, and an alert for what went wrong."""
+    """The controls, each made from a state parameter, and under them what the session has to
+    say: where training stopped, what went wrong, Undo, a link's notice (each made the first
+    time it has something to say)."""
 
     notice = param.String("", doc="A notice for the learner, e.g. a link value that was ignored.")
 
@@ -32,15 +35,18 @@ class Controls(View):
         self._speed = widget_for(s, setting("speed"), sizing_mode="stretch_width")
         self._stop_epoch = widget_for(s, setting("stop_epoch"), sizing_mode="stretch_width")
         self._stop_loss = widget_for(s, setting("stop_loss"), sizing_mode="stretch_width")
-        self._stopped = pn.pane.Alert("", alert_type="info", visible=False,
-                                      css_classes=["tn-stopped"], sizing_mode="stretch_width")
-        self._alert = pn.pane.Alert("", alert_type="danger", visible=False,
-                                    css_classes=["tn-message"], sizing_mode="stretch_width")
-        self._notice = pn.pane.Alert("", alert_type="warning", visible=False,
-                                     css_classes=["tn-notice"], sizing_mode="stretch_width")
-        self._undo = pn.widgets.Button.from_param(
-            s.param.undo, label="↶ Undo", css_classes=["tn-undo"], variant="outline",
-            visible=False, width=100)
+        self._layout = pn.Column(
+            pn.Row(self._train, self._step, self._reset),
+            pn.pane.HTML(f'<span class="tn-label">{setting("hidden").label}</span>',
+                         margin=(8, 10, 0, 10)),
+            self._width, self._lr, self._speed, self._stop_epoch, self._stop_loss,
+            sizing_mode="stretch_width",
+        )
+        # what a new page has not had yet is made when first said, in this order under them
+        self._stopped = Slot(self._layout, after=self._stop_loss)
+        self._alert = Slot(self._layout, after=self._stopped)
+        self._undo = Slot(self._layout, after=self._alert)
+        self._notice = Slot(self._layout, after=self._undo)
         self._show_training()
         self._show_message()
         self._show_undo()
@@ -52,34 +58,35 @@ class Controls(View):
 
     @param.depends("state.message", "notice", watch=True)
     def _show_message(self):
-        self._alert.object = self.state.message
-        self._alert.visible = bool(self.state.message)
-        self._notice.object = html.escape(self.notice)  # it quotes what a link said
-        self._notice.visible = bool(self.notice)
+        say(self._alert, self.state.message, lambda: alert("danger", "tn-message"))
+        say(self._notice, html.escape(self.notice),  # it quotes what a link said
+            lambda: alert("warning", "tn-notice"))
 
     @param.depends("state.stopped", watch=True)
     def _show_stopped(self):
-        self._stopped.object = self.state.stopped
-        self._stopped.visible = bool(self.state.stopped)
+        say(self._stopped, self.state.stopped, lambda: alert("info", "tn-stopped"))
 
     @param.depends("state.undoable", watch=True)
     def _show_undo(self):
-        self._undo.visible = bool(self.state.undoable)
-        self._undo.description = f"Bring back {self.state.undoable}"
+        undoable = self.state.undoable
+        if not undoable and self._undo.part is None:
+            return
+        if self._undo.part is None:
+            self._undo.fill(pn.widgets.Button.from_param(
+                self.state.param.undo, label="↶ Undo", css_classes=["tn-undo"],
+                variant="outline", width=100))
+        self._undo.part.param.update(visible=bool(undoable),
+                                     description=f"Bring back {undoable}")
+
+    def shown(self, name: str) -> bool:
+        """Whether the message (or button) ``name`` is on the page and visible: stopped,
+        alert, undo or notice."""
+        return getattr(self, f"_{name}").shown
 
     def __panel__(self):
-        return pn.Column(
-            pn.Row(self._train, self._step, self._reset),
-            pn.pane.HTML(f'<span class="tn-label">{setting("hidden").label}</span>',
-                         margin=(8, 10, 0, 10)),
-            self._width,
-            self._lr,
-            self._speed,
-            self._stop_epoch,
-            self._stop_loss,
-            self._stopped,
-            self._alert,
-            self._undo,
-            self._notice,
-            sizing_mode="stretch_width",
-        )
+        return self._layout
+
+
+def alert(kind: str, css_class: str) -> pn.pane.Alert:
+    return pn.pane.Alert("", alert_type=kind, visible=False, css_classes=[css_class],
+                         sizing_mode="stretch_width")

@@ -19,6 +19,7 @@ from ..patches import quiet_periodic_callback
 from ..throttle import Throttle
 from .base import TINY, View
 from .explain import drawn_floor
+from .lazy import Slot
 
 FRAME_MS = 25  # at most 40 frames a second, as the Train loop; faster films skip epochs
 MOST = 6  # moments shown (the first ones of a run; a learner's run has a handful)
@@ -27,15 +28,15 @@ WRAP = ".bk-btn {white-space: normal; text-align: left}"  # a moment's sentence 
 
 
 class FilmControls(View):
-    """Play/Pause (``tn-timeline-play``), forwards/backwards and the speed: made once the run
-    has epochs to play back (a new page has none)."""
+    """Play/Pause (``tn-timeline-play``), forwards/backwards and the speed, put in ``slot``
+    once the run has epochs to play back (a new page has none)."""
+
+    slot = param.ClassSelector(class_=Slot, doc="Where the controls go when made.")
 
     def __init__(self, **params):
         super().__init__(**params)
         s = self.state
         self.film = Film(s)
-        self._layout = pn.FlexBox(flex_wrap="wrap", css_classes=["tn-film"], margin=(0, 10),
-                                  sizing_mode="stretch_width")
         self._play = None
         self._callback = quiet_periodic_callback(self._tick, FRAME_MS)
         self._last = time.perf_counter()
@@ -59,7 +60,9 @@ class FilmControls(View):
             options={f"{v:,} epochs/s": v for v in SPEEDS}, value=self.film.speed, width=125,
             css_classes=["tn-film-speed"])
         self._speed.link(self.film, value="speed")
-        self._layout.objects = [self._play, self._direction, self._speed]
+        self.slot.fill(pn.FlexBox(self._play, self._direction, self._speed, flex_wrap="wrap",
+                                  css_classes=["tn-film"], margin=(0, 10),
+                                  sizing_mode="stretch_width"))
 
     @staticmethod
     def _label(replaying: bool) -> str:
@@ -86,20 +89,17 @@ class FilmControls(View):
         if self._callback.running:
             self._callback.stop()
 
-    def __panel__(self):
-        return self._layout
-
 
 class Moments(View):
-    """The run's moments: a button each under the timeline, a dot each on the loss curve."""
+    """The run's moments: a button each under the timeline (in ``slot``, from the first
+    moment found), a dot each on the loss curve."""
 
     figure = param.Parameter(doc="The loss plot's Bokeh figure: a dot at each moment.")
+    slot = param.ClassSelector(class_=Slot, doc="Where the moments' buttons go.")
 
     def __init__(self, **params):
         super().__init__(**params)
         self._buttons = []  # made as moments are found (a new page has none)
-        self._column = pn.Column(css_classes=["tn-moments"], margin=0,
-                                 sizing_mode="stretch_width")
         self._source = None  # the dots' source, with their glyph: made at the first moment
         self.moments = []
         self._for = None  # what the moments were found for
@@ -123,7 +123,10 @@ class Moments(View):
         self.moments = self.moments[:MOST]
         while len(self._buttons) < len(self.moments):
             self._buttons.append(self._button(len(self._buttons)))
-            self._column.append(self._buttons[-1])
+            if self.slot.part is None:
+                self.slot.fill(pn.Column(css_classes=["tn-moments"], margin=0,
+                                         sizing_mode="stretch_width"))
+            self.slot.part.append(self._buttons[-1])
         for k, button in enumerate(self._buttons):
             if k < len(self.moments):
                 button.param.update(label="◆ " + self.moments[k].text, visible=True)
@@ -148,6 +151,3 @@ class Moments(View):
                                    stylesheets=[WRAP])
         button.on_click(lambda event: self._go(k))
         return button
-
-    def __panel__(self):
-        return self._column

@@ -89,3 +89,45 @@ def lazy_card(build: Callable[[], object], title: str, css_class: str) -> pn.Car
 
     card.param.watch(unfold, "collapsed")
     return card
+
+
+class Slot:
+    """A place in ``layout``, right after ``after`` (an object of the layout, another slot, or
+    None for its start), for a part made the first time it is wanted: a message a new page has
+    not had, controls for a run it has not trained. ``fill(part)`` puts the part there; until
+    then the page holds nothing for it."""
+
+    def __init__(self, layout: pn.layout.ListPanel, after: "object | Slot | None" = None):
+        self.layout, self.after = layout, after
+        self.part = None
+
+    def _index(self) -> int:
+        """Where a part made now goes: after the nearest filled slot or object before it."""
+        anchor = self.after
+        while isinstance(anchor, Slot) and anchor.part is None:
+            anchor = anchor.after
+        if isinstance(anchor, Slot):
+            anchor = anchor.part
+        if anchor is None:
+            return 0
+        return next(i for i, o in enumerate(self.layout.objects) if o is anchor) + 1
+
+    def fill(self, part):
+        """Put ``part`` (made just now) in its place; returns it."""
+        assert self.part is None, "a slot is filled once"
+        self.layout.insert(self._index(), part)
+        self.part = part
+        return part
+
+    @property
+    def shown(self) -> bool:
+        """Whether the part is made and visible."""
+        return self.part is not None and self.part.visible
+
+
+def say(slot: Slot, text: str, make: Callable[[], pn.pane.Markdown]) -> None:
+    """Show ``text`` in the slot's pane (an alert, a note: made by ``make`` for the first text),
+    or hide it for ''."""
+    if text or slot.part is not None:
+        pane = slot.part if slot.part is not None else slot.fill(make())
+        pane.param.update(object=text, visible=bool(text))

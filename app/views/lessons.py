@@ -8,6 +8,7 @@ import param
 from ..lessons import LESSONS, Progress, enter, look_text, most_moved, steps_since
 from ..session import slot_label, slot_names
 from .base import View
+from .lazy import Slot
 
 
 class LessonView(View):
@@ -32,15 +33,16 @@ class LessonView(View):
             variant="outline", css_classes=["tn-lesson-start"], width=300)
         # the lesson's own widgets are made when the first lesson opens: the whole page,
         # where most sessions stay, pays only for the button above
-        self._box = pn.Column(css_classes=["tn-lesson-box"], sizing_mode="stretch_width",
-                              visible=False)
+        self._layout = pn.Column(self._begin, sizing_mode="stretch_width", margin=0,
+                                 css_classes=["tn-lessons"])
+        self._box = Slot(self._layout, after=self._begin)
         self._choices: dict[str, pn.widgets.Button] = {}
         self.state.param.watch(self._check, ["version", "progress"])
 
     def prepare(self) -> None:
         """Make the lesson's widgets (hidden until a lesson opens), if not made yet: done when
         the first lesson opens, or ahead of time (a class's learners, while idle)."""
-        if not self._box.objects:
+        if self._box.part is None:
             self._build()
 
     def _build(self) -> None:
@@ -62,8 +64,9 @@ class LessonView(View):
             css_classes=["tn-lesson-exit"], width=230)
         # rows of buttons wrap: a phone is narrower than Back, Next and the way out together
         buttons = pn.Row(self._back, self._next, self._leave, css_classes=["tn-wrap"])
-        self._box.objects = [self._head, self._text, self._choice_row, self._answered,
-                             self._done, buttons]
+        self._box.fill(pn.Column(self._head, self._text, self._choice_row, self._answered,
+                                 self._done, buttons, css_classes=["tn-lesson-box"],
+                                 sizing_mode="stretch_width", visible=False))
 
     def _choice_buttons(self, hidden: int) -> list[pn.widgets.Button]:
         """A button per weight of this width (made the first time they are needed)."""
@@ -121,7 +124,8 @@ class LessonView(View):
             self._next.disabled = self.number == len(LESSONS)
         if self.show is not None:
             self.show(lesson.parts if lesson else None)
-        self._box.visible = lesson is not None
+        if self._box.part is not None:
+            self._box.part.visible = lesson is not None
         self._show_begin()
         self._check()
 
@@ -165,5 +169,4 @@ class LessonView(View):
         self._answered.object = said
 
     def __panel__(self):
-        return pn.Column(self._begin, self._box, sizing_mode="stretch_width", margin=0,
-                         css_classes=["tn-lessons"])
+        return self._layout

@@ -11,6 +11,7 @@ from ..patches import FloatSlider
 from ..throttle import Throttle
 from .base import View
 from .film import FilmControls, Moments
+from .lazy import Slot
 
 FOLLOW_HZ = 4  # while training, the slider's end and value follow the run this often
 
@@ -36,8 +37,11 @@ class TimelineView(View):
         self.figure.on_event(Tap, self._on_tap)
         self._throttle = Throttle(hz=FOLLOW_HZ)
         self._setting = False
-        self.film = FilmControls(state=self.state)
-        self.moments = Moments(state=self.state, figure=self.figure)
+        self._layout = pn.Column(self._slider, margin=0, sizing_mode="stretch_width")
+        film = Slot(self._layout, after=self._slider)
+        self.film = FilmControls(state=self.state, slot=film)
+        self.moments = Moments(state=self.state, figure=self.figure,
+                               slot=Slot(self._layout, after=film))
         self._follow()
 
     def _on_slide(self, event):
@@ -69,5 +73,4 @@ class TimelineView(View):
         self._now.visible = s.epoch < s.end
 
     def __panel__(self):
-        return pn.Column(self._slider, self.film, self.moments, margin=0,
-                         sizing_mode="stretch_width")
+        return self._layout
