@@ -8,7 +8,8 @@ from bokeh.document import Document
 
 import tinynet
 from app.main import PlaygroundApp
-from tests.conftest import source
+from app.views.lazy import Slot, say
+from tests.conftest import source, tick
 
 LAZY = ("tables", "graph", "diagram", "landscape", "race", "lottery")
 X, Y = tinynet.ARTICLE_X, tinynet.ARTICLE_Y
@@ -117,3 +118,56 @@ def test_the_parts_below_the_first_screen_wait_in_one_placeholder():
     assert not focused.below.__panel__().visible and not focused.below.built
     focused.show(None)
     assert focused.below.__panel__().visible
+
+
+def test_slots_put_their_parts_in_order_whichever_is_made_first():
+    top, bottom = pn.pane.HTML("top"), pn.pane.HTML("bottom")
+    layout = pn.Column(top, bottom)
+    first = Slot(layout, after=top)
+    second = Slot(layout, after=first)
+    third = Slot(layout, after=second)
+    c = third.fill(pn.pane.HTML("c"))
+    a = first.fill(pn.pane.HTML("a"))
+    b = second.fill(pn.pane.HTML("b"))
+    assert layout.objects == [top, a, b, c, bottom]
+    assert Slot(layout).fill(start := pn.pane.HTML("s")) is start and layout[0] is start
+
+
+def test_say_makes_its_pane_at_the_first_text_and_hides_it_for_none():
+    layout = pn.Column()
+    slot = Slot(layout)
+    say(slot, "", lambda: pn.pane.Alert())
+    assert slot.part is None and len(layout) == 0 and not slot.shown
+    say(slot, "careful", lambda: pn.pane.Alert())
+    assert slot.shown and slot.part.object == "careful" and list(layout) == [slot.part]
+    say(slot, "", lambda: pn.pane.Alert())
+    assert not slot.shown and list(layout) == [slot.part]
+
+
+LATE = ("tn-stopped", "tn-message", "tn-undo", "tn-notice", "tn-run-link", "tn-film",
+        "tn-moments", "tn-lesson-box", "tn-challenge")
+
+
+def test_a_new_page_makes_no_message_or_control_it_has_not_needed_and_each_comes_in_place():
+    app = PlaygroundApp(loop=False)
+    doc = Document()
+    doc.add_root(app.__panel__().get_root(doc))
+    classes = {c for m in doc.models for c in getattr(m, "css_classes", None) or ()}
+    assert classes.isdisjoint(LATE), classes & set(LATE)
+    s = app.state
+    s.stop_epoch = 5
+    s.training = True
+    tick(s, 10)  # stops at 5: the message, and the film's controls for the run
+    assert app.controls.shown("stopped") and app.timeline.film.slot.part is not None
+    s.param.update(stop_epoch=0, learning_rate=10, training=True)
+    while s.training:
+        tick(s, 20)  # diverges: the alert
+    assert app.controls.shown("alert")
+    app.controls.notice = "a link said something"
+    controls = app.controls.__panel__().objects
+    order = [next(c for c in o.css_classes if c in LATE) for o in controls if
+             set(o.css_classes) & set(LATE)]
+    assert order == ["tn-stopped", "tn-message", "tn-undo", "tn-notice"], order  # (Undo made: a
+    # change offered it)
+    timeline = app.timeline.__panel__().objects
+    assert timeline[0] is app.timeline._slider and "tn-film" in timeline[1].css_classes
