@@ -775,11 +775,21 @@ def contract_themed_values_read():
     assert patched(slider) is own(slider) is None and slider.title == ""
 
 
+def holds_models(value) -> bool:
+    from bokeh.core.has_props import HasProps
+
+    items = value.values() if isinstance(value, dict) else value
+    return isinstance(value, (list, tuple, set, dict)) and any(
+        isinstance(v, HasProps) for v in items)
+
+
 def contract_stable_defaults():
     """Every property of every Bokeh and Panel model class reads the same through the kept
     defaults as through Bokeh's own path, read twice (the second from what was kept), also
     where a document's theme overrides a default."""
     from bokeh.core.property.descriptors import PropertyDescriptor
+    from bokeh.core.has_props import HasProps
+    from bokeh.core.property.wrappers import PropertyValueContainer
     from bokeh.document import Document
     from bokeh.models import Slider
     from bokeh.themes import Theme
@@ -793,7 +803,8 @@ def contract_stable_defaults():
     require(params_of(PropertyDescriptor._get_default)[:2] == ["self", "obj"],
             "bokeh PropertyDescriptor._get_default(self, obj)")
     patches._keep_stable_defaults()
-    own = PropertyDescriptor._get_default.__wrapped__
+    patched = PropertyDescriptor._get_default
+    own = patched.__wrapped__
 
     compared = 0
     for obj in every_model():
@@ -807,6 +818,34 @@ def contract_stable_defaults():
                 assert kept == theirs or (kept != kept and theirs != theirs), (cls, prop)
                 compared += 1
     assert compared > 10_000
+    # a model made through the kept empty containers holds what Bokeh's own path makes: the
+    # same values, its own containers (not another instance's), owned by it (a change to one
+    # is a change of the model)
+    made = 0
+    for _ in range(2):  # the second round is made from what the first kept
+        for ours in every_model():
+            PropertyDescriptor._get_default = own
+            try:
+                theirs = type(ours)()
+            finally:
+                PropertyDescriptor._get_default = patched
+            again = type(ours)()
+            unstable = ours._unstable_default_values
+            assert unstable.keys() == theirs._unstable_default_values.keys(), type(ours)
+            for prop, value in unstable.items():
+                stock = theirs._unstable_default_values[prop]
+                assert type(value) is type(stock), (type(ours), prop)
+                if not isinstance(value, HasProps):  # (a model default is a new model)
+                    assert len(value) == len(stock) if holds_models(value) else value == stock, (
+                        type(ours), prop)
+                if isinstance(value, PropertyValueContainer):
+                    assert value is not again._unstable_default_values[prop], (type(ours), prop)
+                    assert any(owner is ours for owner, _ in value._owners), (type(ours), prop)
+                    made += 1
+    assert made > 1_000
+    slider = Slider()
+    slider.tags.append("changed")  # a kept container is the model's own value
+    assert slider.tags == ["changed"] and Slider().tags == []
     doc = Document()
     doc.theme = Theme(json={"attrs": {"Slider": {"title": "themed"}}})
     plain, themed = Slider(), Slider()
