@@ -109,7 +109,7 @@ PATCHES = {
                     "(correctness: a slow page's session was built twice)",
     "stable_defaults": "PropertyDescriptor._get_default: a stable scalar default kept per class, "
                        "not recomputed on every read, an empty list, dict or set made without "
-                       "copying and validating the class's (a new session ~20 % and 7 % less "
+                       "copying and validating the class's (a new session ~20 % and 8 % less "
                        "CPU)",
     "quick_links": "Callback._process_callbacks: a page's links looked up in Panel's registry, "
                    "not by collecting every object and model of the page (~7 ms a session)",
