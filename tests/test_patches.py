@@ -787,8 +787,8 @@ def contract_stable_defaults():
     """Every property of every Bokeh and Panel model class reads the same through the kept
     defaults as through Bokeh's own path, read twice (the second from what was kept), also
     where a document's theme overrides a default."""
-    from bokeh.core.property.descriptors import PropertyDescriptor
     from bokeh.core.has_props import HasProps
+    from bokeh.core.property.descriptors import PropertyDescriptor
     from bokeh.core.property.wrappers import PropertyValueContainer
     from bokeh.document import Document
     from bokeh.models import Slider

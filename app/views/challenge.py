@@ -62,10 +62,8 @@ class Challenge(View):
         self.param.update(active=False, outcome="disqualified")
 
     def _say(self, text: str, kind: str) -> None:
-        status = self._status.part
-        if status is None:
-            status = self._status.fill(pn.pane.Alert(css_classes=["tn-challenge"],
-                                                     sizing_mode="stretch_width"))
+        status = self._status.get(lambda: pn.pane.Alert(css_classes=["tn-challenge"],
+                                                        sizing_mode="stretch_width"))
         status.param.update(object=text, alert_type=kind, visible=True)
 
     def _show(self):

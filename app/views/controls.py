@@ -69,14 +69,11 @@ class Controls(View):
     @param.depends("state.undoable", watch=True)
     def _show_undo(self):
         undoable = self.state.undoable
-        if not undoable and self._undo.part is None:
-            return
-        if self._undo.part is None:
-            self._undo.fill(pn.widgets.Button.from_param(
+        if undoable or self._undo.part is not None:
+            self._undo.get(lambda: pn.widgets.Button.from_param(
                 self.state.param.undo, label="↶ Undo", css_classes=["tn-undo"],
-                variant="outline", width=100))
-        self._undo.part.param.update(visible=bool(undoable),
-                                     description=f"Bring back {undoable}")
+                variant="outline", width=100)).param.update(
+                    visible=bool(undoable), description=f"Bring back {undoable}")
 
     def shown(self, name: str) -> bool:
         """Whether the message (or button) ``name`` is on the page and visible: stopped,
@@ -88,5 +85,6 @@ class Controls(View):
 
 
 def alert(kind: str, css_class: str) -> pn.pane.Alert:
+    """An alert of this kind (info, danger, warning), hidden until it has something to say."""
     return pn.pane.Alert("", alert_type=kind, visible=False, css_classes=[css_class],
                          sizing_mode="stretch_width")

@@ -123,10 +123,8 @@ class Moments(View):
         self.moments = self.moments[:MOST]
         while len(self._buttons) < len(self.moments):
             self._buttons.append(self._button(len(self._buttons)))
-            if self.slot.part is None:
-                self.slot.fill(pn.Column(css_classes=["tn-moments"], margin=0,
-                                         sizing_mode="stretch_width"))
-            self.slot.part.append(self._buttons[-1])
+            self.slot.get(lambda: pn.Column(css_classes=["tn-moments"], margin=0,
+                                            sizing_mode="stretch_width")).append(self._buttons[-1])
         for k, button in enumerate(self._buttons):
             if k < len(self.moments):
                 button.param.update(label="◆ " + self.moments[k].text, visible=True)

@@ -119,6 +119,10 @@ class Slot:
         self.part = part
         return part
 
+    def get(self, make: Callable[[], object]):
+        """The slot's part, made by ``make`` and put in its place if it is not there yet."""
+        return self.part if self.part is not None else self.fill(make())
+
     @property
     def shown(self) -> bool:
         """Whether the part is made and visible."""
@@ -129,5 +133,4 @@ def say(slot: Slot, text: str, make: Callable[[], pn.pane.Markdown]) -> None:
     """Show ``text`` in the slot's pane (an alert, a note: made by ``make`` for the first text),
     or hide it for ''."""
     if text or slot.part is not None:
-        pane = slot.part if slot.part is not None else slot.fill(make())
-        pane.param.update(object=text, visible=bool(text))
+        slot.get(make).param.update(object=text, visible=bool(text))
