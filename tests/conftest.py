@@ -53,6 +53,17 @@ def app():
     return PlaygroundApp(loop=False)
 
 
+@pytest.fixture
+def mode():
+    """Class mode on a store of its own (a fresh class per test), its key and address."""
+    from app.classroom import ClassMode
+    from app.classroom.store import SqliteStore
+
+    store = SqliteStore()
+    yield ClassMode(store, "k" * 32, "http://127.0.0.1:5006/")
+    store.close()
+
+
 def source(view, name: str):
     """The ColumnDataSource called ``name`` in the figures a view lays out."""
     import panel as pn
