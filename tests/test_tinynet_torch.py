@@ -64,7 +64,8 @@ def torch_state(optimizer, t, name) -> np.ndarray:
         return np.zeros(0)
     if name == "momentum":  # v <- beta v + g, theta -= lr v: the same buffer
         return state["momentum_buffer"].numpy().copy()
-    return np.r_[state["exp_avg"].numpy(), state["exp_avg_sq"].numpy(), float(state["step"])]
+    return np.concatenate([state["exp_avg"].numpy(), state["exp_avg_sq"].numpy(),
+                           [float(state["step"])]])
 
 
 def torch_loss(torch, t, x, y, activation, loss, decay):
