@@ -6,6 +6,7 @@ installed, the session fails loudly. The Chromium (Debian's, installed with apt 
 we are root, else Playwright's own), its flags, the servers and the page-reading scripts come
 from tools/, which the benchmarks use too.
 """
+import gc
 import re
 import time
 from pathlib import Path
@@ -27,6 +28,22 @@ settings.register_profile("explore", derandomize=False)
 settings.load_profile("gate")
 
 
+# -- the garbage collector ---------------------------------------------------------------------
+# A test process holds pages of Bokeh models beside Panel, PyTorch and hypothesis: Python's
+# default thresholds collected the young objects every 700 new ones, and every full collection
+# walked all that was imported. The tests collect as the served app does
+# (app.patches.GC_THRESHOLDS), and what collection imported is frozen out of the full
+# collections' way. No test relies on a collection it does not run itself (the served app's
+# reclaim, tests/test_serve.py, collects and unfreezes on its own).
+GC_THRESHOLDS = (50_000, 20, 10)
+gc.set_threshold(*GC_THRESHOLDS)
+
+
+def pytest_collection_finish(session):
+    gc.collect()
+    gc.freeze()
+
+
 # -- the app without a browser ------------------------------------------------------------------
 @pytest.fixture
 def app():
@@ -34,6 +51,17 @@ def app():
     from app.main import PlaygroundApp  # panel is imported only by the tests that need it
 
     return PlaygroundApp(loop=False)
+
+
+@pytest.fixture
+def mode():
+    """Class mode on a store of its own (a fresh class per test), its key and address."""
+    from app.classroom import ClassMode
+    from app.classroom.store import SqliteStore
+
+    store = SqliteStore()
+    yield ClassMode(store, "k" * 32, "http://127.0.0.1:5006/")
+    store.close()
 
 
 def source(view, name: str):

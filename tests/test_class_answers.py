@@ -1,22 +1,12 @@
 """Answers come in: a learner's pick in a lesson that asks for one is published (as the server
 saw it) and the teacher's page tallies the class's picks per weight, with how many are right."""
-import pytest
 
-from app.classroom import ClassMode
 from app.classroom.learner import ClassMember
-from app.classroom.store import SqliteStore
 from app.classroom.teacher import TeacherPage, answers_html
 from app.lessons import LESSONS, most_moved
 from app.main import PlaygroundApp
 
 PICK = next(n for n, lesson in enumerate(LESSONS, 1) if lesson.choices)  # "One step downhill"
-
-
-@pytest.fixture
-def mode():
-    store = SqliteStore()
-    yield ClassMode(store, "k" * 32, "http://127.0.0.1:5006/")
-    store.close()
 
 
 def on_the_lesson(mode) -> ClassMember:

@@ -6,19 +6,11 @@ from urllib.parse import urlencode
 import pytest
 
 from app import urlstate
-from app.classroom import ClassMode
 from app.classroom.learner import ClassMember
 from app.classroom.links import check, query_of
-from app.classroom.store import LINK_CHARS, SqliteStore
+from app.classroom.store import LINK_CHARS
 from app.classroom.teacher import TeacherPage
 from app.main import PlaygroundApp
-
-
-@pytest.fixture
-def mode():
-    store = SqliteStore()
-    yield ClassMode(store, "k" * 32, "http://127.0.0.1:5006/")
-    store.close()
 
 
 def teachers_link() -> str:

@@ -7,21 +7,12 @@ import numpy as np
 import pytest
 
 import tinynet
-from app.classroom import ClassMode
 from app.classroom.learner import ClassMember
 from app.classroom.spotlight import CURVE_POINTS, read
-from app.classroom.store import SqliteStore
 from app.classroom.teacher import TeacherPage
 from app.main import PlaygroundApp
 
 XSS = "<img src=x onerror=y>"  # within the nickname's 24 characters
-
-
-@pytest.fixture
-def mode():
-    store = SqliteStore()
-    yield ClassMode(store, "k" * 32, "http://127.0.0.1:5006/")
-    store.close()
 
 
 def learner(mode, name, hidden=1, epochs=0):

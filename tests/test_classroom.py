@@ -4,9 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from app.classroom import ClassMode
 from app.classroom.learner import ClassMember, spark, summarize
-from app.classroom.store import NAME_CHARS, Command, SqliteStore
+from app.classroom.store import NAME_CHARS, Command
 from app.classroom.teacher import (
     BUMP,
     TeacherPage,
@@ -18,13 +17,6 @@ from app.classroom.teacher import (
 from app.main import PlaygroundApp
 
 XSS = '<script>alert("x")</script>'
-
-
-@pytest.fixture
-def mode():
-    store = SqliteStore()
-    yield ClassMode(store, "k" * 32, "http://127.0.0.1:5006/")
-    store.close()
 
 
 @pytest.fixture

@@ -451,9 +451,12 @@ def contract_gc():
     import time
 
     from app.cli import serve
+    from tests.conftest import GC_THRESHOLDS
     from tools.net import free_port
     from tools.wsclient import Session
 
+    assert GC_THRESHOLDS == patches.GC_THRESHOLDS  # the tests collect as the app does
+    gc.set_threshold(700, 10, 10)  # Python's defaults (the tests run with the app's: conftest)
     patches._collect_less()
     assert young_collections_while_allocating(20_000) == 0, gc.get_threshold()
 

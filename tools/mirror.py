@@ -11,6 +11,7 @@ unknown reference and drops the rest of the message, and the page goes on showin
 (lesson 6 -> 7 did this). Here such a patch raises ``UnknownReferenceError`` in ``sync``.
 """
 import contextlib
+from types import SimpleNamespace
 
 import numpy as np
 import panel as pn
@@ -90,5 +91,13 @@ class Mirror:
         return found[0]
 
     def close(self) -> None:
+        """End the page as a session's end does, so that it and the client's copy are freed
+        (Panel's state kept every page served into a process, for each later full collection
+        to walk): Panel's session-end hooks, then the models let go of the document
+        (``Document.destroy`` without the full collection it runs every time)."""
+        ended = SimpleNamespace(id=None, _document=self.page)  # what Panel's hooks read of it
+        for callback in self.page.session_destroyed_callbacks:
+            callback(ended)
+        self.page.models.destroy()
         pn.state._connected.pop(self.page, None)
         pn.state._thread_id_.pop(self.page, None)
