@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from app.patches import GC_THRESHOLDS
 from app.session import slot_names
 from tools.chromium import find_chromium, launch_options
 from tools.page import reach, shadow_text, source_data, weights
@@ -35,7 +36,6 @@ settings.load_profile("gate")
 # (app.patches.GC_THRESHOLDS), and what collection imported is frozen out of the full
 # collections' way. No test relies on a collection it does not run itself (the served app's
 # reclaim, tests/test_serve.py, collects and unfreezes on its own).
-GC_THRESHOLDS = (50_000, 20, 10)
 gc.set_threshold(*GC_THRESHOLDS)
 
 
