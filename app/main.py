@@ -166,7 +166,7 @@ class PlaygroundApp(pn.viewable.Viewer):
             **{name: part.__panel__() for name, part in self.lazy.items()},
         }
         # under the timeline, said when the run is too long for its link (_sync_url)
-        self.run_link = Slot(self.blocks["loss"], after=self.blocks["loss"].objects[1])
+        self.run_link = Slot(self.blocks["loss"], after=self.timeline.__panel__())
         self.lessons = LessonView(state=s, parts=list(self.blocks), show=self.show)
         self.lessons.param.watch(self._lesson_changed, "number")
         self._teacher_parts = None  # what a teacher's link (?show=) shows, None for every part

@@ -69,8 +69,8 @@ def _pinned(labels) -> list:
 
 
 def _text(alert) -> str:
-    """An alert's text as a person reads it ('' while hidden)."""
-    return TAG.sub("", html.unescape(alert.text)).strip() if alert.visible else ""
+    """An alert's text as a person reads it ('' while hidden, or not made yet: None)."""
+    return TAG.sub("", html.unescape(alert.text)).strip() if alert and alert.visible else ""
 
 
 def _made(mirror, css_class: str):
@@ -107,14 +107,14 @@ def shown_in_document(mirror, training: bool) -> dict:
         "speed": round(mirror.one("tn-speed").value, 6),
         "training": mirror.one("tn-train").active,
         "pinned": _pinned(mirror.client.get_model_by_name("pinned_labels")),
-        "undo": (undo := _made(mirror, "tn-undo")) is not None and undo.visible,
+        "undo": bool((undo := _made(mirror, "tn-undo")) and undo.visible),
         # (the film's controls come with the first epochs to play back)
         "replaying": any(m.active for m in mirror.models("tn-timeline-play")),
     }
     shown |= {  # each weight's lock, and where training stops
         "locked": [row.children[1].active for row in weights.children],
         "stop epoch": mirror.one("tn-stop-epoch").value,
-        "stopped": _text(stopped) if (stopped := _made(mirror, "tn-stopped")) else "",
+        "stopped": _text(_made(mirror, "tn-stopped")),
     }
     if not training:
         shown["values"] = [slider_number(s.value) for s in sliders]
