@@ -50,7 +50,7 @@ from app.capacity import FIRST_CONNECT_S  # noqa: E402
 from app.lessons import LESSONS  # noqa: E402
 from app.patches import RECLAIM_QUIET_S  # noqa: E402
 from tools.before import checkout, describe  # noqa: E402
-from tools.classclient import Learner, Teacher  # noqa: E402
+from tools.classclient import LESSON_3_PARTS, Learner, Teacher  # noqa: E402
 from tools.floor import floor_server  # noqa: E402
 from tools.redis import redis_server  # noqa: E402
 from tools.server import built_sessions, cli_server, cpu_seconds  # noqa: E402
@@ -81,8 +81,6 @@ window.__tti = {ready: null, drawn: null};
 """
 FIRST_CHANGE_S = 5.0  # the target: every arrival answers its first change within this
 TRAIN_HZ = 15.0  # then each trains at no fewer updates per second
-LESSON_3_PARTS = ("tables", "graph", "diagram")  # the parts lesson 3 shows that a new page
-# builds when first wanted (app/views/lazy.py): "parts built" is when the last of them came
 CLASS_LAG_S = 2.0  # the teacher's rows at most this far behind; "go to lesson" within this
 
 

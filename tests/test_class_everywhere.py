@@ -16,14 +16,13 @@ import urllib.request
 
 from app.lessons import LESSONS
 from tests.test_deploy import start_script
-from tools.classclient import Learner, Teacher, epoch_of, lesson_of
+from tools.classclient import LESSON_3_PARTS, Learner, Teacher, epoch_of, lesson_of
 from tools.net import free_port
 from tools.redis import redis_server
 from tools.server import built_sessions, cli_server
 from tools.threads import run_on_own_thread
 
 CLASS = 4
-LESSON_3_PARTS = ("tables", "graph", "diagram")  # what lesson 3 shows that a new page lacks
 # Every learner reaches the lesson within this (2 s is the target on an idle machine, which
 # benchmarks/bench_class.py measures for 30; this machine is shared, so the test checks that
 # the lesson reaches everyone, on both workers or servers, with room for a busy minute)
@@ -85,6 +84,14 @@ def assert_words_before_parts(learners, where: dict) -> None:
         words = max(learner.reached(3) for learner in group)
         parts = min(t for learner in group for t, name in learner.built if name in LESSON_3_PARTS)
         assert words < parts, (process, [(learner.lessons, learner.built) for learner in group])
+
+
+def test_the_lesson_3_parts_watched_are_those_it_shows_that_a_new_page_lacks():
+    from app.lessons import LESSONS
+    from app.main import PlaygroundApp
+
+    lazy = PlaygroundApp(loop=False).lazy
+    assert set(LESSON_3_PARTS) == {name for name in LESSONS[2].parts if name in lazy}
 
 
 def test_learners_on_both_workers_of_num_procs_are_one_class(tmp_path):

@@ -14,6 +14,9 @@ import re
 from .wsclient import Session, dicts
 
 LESSON_RE = re.compile(r"Lesson (\d+) of")
+# the parts the teacher's "go to lesson 3" shows that a new page builds only when first wanted
+# (app/views/lazy.py): "its parts built" is when the last of them came
+LESSON_3_PARTS = ("tables", "graph", "diagram")
 BUILT_RE = re.compile(r'"tn-block-([a-z]+)",\s*"tn-lazy-part",\s*"tn-built"')
 ROW_RE = re.compile(r'<tr class="tn-class-row"[^>]*>(.*?)</tr>', re.S)
 TAG_RE = re.compile(r"<[^>]+>")
